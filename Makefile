@@ -1,0 +1,51 @@
+# mfad — non-recursive GNU make. Each directory contributes a fragment (module.mk);
+# this file only holds the shared targets. See docs/architecture.md.
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+SHELL := /bin/bash
+
+include mk/flags.mk
+include mk/deps.mk
+include client/module.mk
+include pam_module/module.mk
+include daemon/core/module.mk
+include daemon/src/module.mk
+include cli/module.mk
+include tests/module.mk
+
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+PAMDIR ?= /lib/$(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/security
+DESTDIR ?=
+
+.PHONY: all check run install format lint clean deps
+all: $(ALL_TARGETS)
+
+# `make run`: an embedded default instance under the working tree (SQLite, socket, key).
+RUN_DIR ?= $(CURDIR)/run
+run: deps all
+	@echo "mfad dev instance in $(RUN_DIR); in another shell try:"
+	@echo "  curl --unix-socket $(RUN_DIR)/mfad.sock http://localhost/v1/health"
+	@echo "  $(BUILD)/mfactl --socket $(RUN_DIR)/mfad.sock status"
+	@echo "  $(BUILD)/mfactl --socket $(RUN_DIR)/mfad.sock enroll totp   # then: policy explain, audit"
+	exec $(BUILD)/mfad --dev $(RUN_DIR)
+
+install: all
+	install -D -m 0755 $(BUILD)/mfad $(DESTDIR)$(PREFIX)/sbin/mfad
+	install -D -m 0755 $(BUILD)/mfactl $(DESTDIR)$(PREFIX)/bin/mfactl
+	install -D -m 0644 $(BUILD)/pam_mfa.so $(DESTDIR)$(PAMDIR)/pam_mfa.so
+	install -D -m 0644 conf/mfad.yaml $(DESTDIR)$(SYSCONFDIR)/mfad/mfad.yaml
+	install -D -m 0644 conf/policy.yaml $(DESTDIR)$(SYSCONFDIR)/mfad/policy.yaml
+	install -d $(DESTDIR)$(SYSCONFDIR)/mfad/pam.d
+	install -m 0644 conf/pam.d/* $(DESTDIR)$(SYSCONFDIR)/mfad/pam.d/
+
+FORMAT_FILES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+lint:
+	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

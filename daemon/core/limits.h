@@ -1,0 +1,47 @@
+// Every user-controllable size or count has a named limit here (DESIGN.md section 8).
+// Change a limit here, not at its use.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace mfa::limits {
+
+// HTTP (both listeners)
+inline constexpr std::size_t kMaxRequestBody = 64 * 1024;
+inline constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
+inline constexpr std::size_t kMaxHeaderCount = 64;
+inline constexpr std::size_t kMaxConnections = 4096;
+inline constexpr std::size_t kMaxConnectionsPerPeer = 512;
+inline constexpr std::int64_t kIdleTimeoutMs = 60'000;     // keep-alive idle
+inline constexpr std::int64_t kRequestTimeoutMs = 10'000;  // whole request must arrive in this
+inline constexpr std::size_t kMaxRequestsPerConnection = 100'000;
+
+// Names and strings
+inline constexpr std::size_t kMaxAppNameLen = 64;
+inline constexpr std::size_t kMaxUserNameLen = 256;
+inline constexpr std::size_t kMaxLabelLen = 64;
+inline constexpr std::size_t kMaxServiceNameLen = 64;
+inline constexpr std::size_t kMaxRhostLen = 256;
+inline constexpr std::size_t kMaxCodeLen = 64;  // any typed code/answer
+inline constexpr std::size_t kMaxEmailLen = 254;
+inline constexpr std::size_t kMaxApiKeyNameLen = 64;
+
+// Config and policy files
+inline constexpr std::size_t kMaxConfigFileBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxPolicyFileBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxPolicyRules = 1000;
+
+// Engine
+inline constexpr std::size_t kMaxFactorsPerUser = 20;
+inline constexpr std::size_t kMaxPendingChallengesPerUser = 10;
+inline constexpr std::size_t kMaxChallengeAttempts = 5;
+inline constexpr std::size_t kMaxPamConversations = 1024;
+inline constexpr std::int64_t kPamConversationTtlS = 300;
+inline constexpr std::size_t kMaxAuditPage = 1000;
+inline constexpr std::size_t kMaxListPage = 1000;
+
+// Store
+inline constexpr int kSqliteBusyTimeoutMs = 5000;
+
+}  // namespace mfa::limits

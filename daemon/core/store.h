@@ -1,0 +1,229 @@
+// The Store interface: everything mfad persists. Callers (engine, daemon) see only this; the
+// SQLite backend (sqlite_store.cc) is the embedded default and a PostgreSQL backend can follow
+// without touching callers. Every method is one atomic unit of work: implementations may
+// group-commit many of them under one fsync, but a method returns only after its write is
+// durable. Secrets arrive here already encrypted (aead.h); codes arrive already hashed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/result.h"
+
+namespace mfa {
+
+struct UserRecord {
+  std::string app;
+  std::string user;
+  std::string email;         // empty when unset
+  std::string phone;         // E.164 or empty
+  std::string display_name;
+  std::string status = "active";  // active | disabled
+  std::optional<std::int64_t> grace_deadline_s;  // set when `required` first applies
+  std::int64_t created_at_s = 0;
+};
+
+struct FactorRecord {
+  std::string id;             // "f_..."
+  std::string app;
+  std::string user;
+  std::string type;           // totp | sms | email | webauthn | fido2
+  std::string label;
+  std::string status;         // pending | active
+  std::vector<std::uint8_t> secret_ct;  // AEAD ciphertext (aead.h), bound to app/user/id
+  std::string params;         // JSON: digits, period, algorithm, destination, credential...
+  std::int64_t last_step = -1;  // TOTP: last accepted time step (replay guard, RFC 6238 5.2)
+  std::int64_t sign_count = 0;  // WebAuthn
+  std::int64_t created_at_s = 0;
+  std::int64_t last_used_at_s = 0;
+};
+
+struct BackupCodeRecord {
+  std::int64_t id = 0;
+  std::string app;
+  std::string user;
+  std::vector<std::uint8_t> salt;
+  std::vector<std::uint8_t> hash;
+  std::optional<std::int64_t> used_at_s;
+};
+
+struct ChallengeEvent {
+  std::int64_t at_ms = 0;
+  std::string event;   // created | attempt_failed | approved | denied | expired | cancelled | resent ...
+  std::string detail;  // never a code
+};
+
+struct ChallengeRecord {
+  std::string id;        // "ch_..."
+  std::string app;
+  std::string user;
+  std::string purpose;   // login | step_up | enroll | verify_email | verify_phone | sensitive_action
+  std::string method;    // totp | sms | email | webauthn | backup_code | any
+  std::string status;    // pending | approved | denied | expired | cancelled | failed
+  std::string factor_id; // optional: the factor this challenge is bound to
+  std::int64_t attempts = 0;
+  std::int64_t max_attempts = 0;
+  std::int64_t created_at_s = 0;
+  std::int64_t expires_at_s = 0;
+  std::string remote_addr;
+  std::string service;
+  std::vector<std::uint8_t> code_hash;  // SMS/email code hash, empty otherwise
+  std::string data;      // JSON (e.g. WebAuthn options)
+  std::vector<ChallengeEvent> events;  // filled by get_challenge only
+};
+
+struct ChallengeFilter {
+  std::string app;
+  std::string user;     // empty = any
+  std::string purpose;  // empty = any
+  std::string method;
+  std::string status;
+  std::size_t limit = 100;
+  std::size_t offset = 0;
+};
+
+struct AuditEvent {
+  std::int64_t id = 0;      // assigned by the store
+  std::int64_t at_ms = 0;
+  std::string app;
+  std::string user;
+  std::string event;        // mfa.factor_enrolled, user.mfa_succeeded, ...
+  std::string actor;        // "uid:0", "apikey:k_...", "system"
+  std::string remote_addr;
+  std::string detail;       // JSON object; never secrets
+};
+
+struct AuditFilter {
+  std::string app;          // empty = any
+  std::string user;
+  std::string event;
+  std::int64_t after_id = 0;  // for --follow
+  std::int64_t since_ms = 0;
+  std::size_t limit = 100;
+};
+
+struct LockoutState {
+  std::string key;          // "user:<app>/<user>" or "rhost:<app>/<addr>"
+  std::int64_t failures = 0;
+  std::int64_t window_start_s = 0;
+  std::int64_t locked_until_s = 0;
+};
+
+struct ApiKeyRecord {
+  std::string id;           // "k_..." (public part, shown in lists)
+  std::string app;
+  std::string name;
+  std::vector<std::uint8_t> hash;  // SHA-256 of the secret part; the secret is never stored
+  std::vector<std::string> scopes; // verify | enroll | admin
+  std::int64_t created_at_s = 0;
+  std::optional<std::int64_t> revoked_at_s;
+  std::int64_t last_used_at_s = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Schema version after migrations (for /v1/health and tests).
+  virtual Result<int> schema_version() = 0;
+
+  // Apps
+  virtual Status ensure_app(const std::string& app, std::int64_t now_s) = 0;
+  virtual Result<std::vector<std::string>> list_apps() = 0;
+
+  // Users
+  virtual Status upsert_user(const UserRecord& u) = 0;
+  virtual Result<std::optional<UserRecord>> get_user(const std::string& app,
+                                                     const std::string& user) = 0;
+  virtual Result<std::vector<UserRecord>> list_users(const std::string& app, std::size_t limit,
+                                                     std::size_t offset) = 0;
+  // Deletes the user and everything hanging off it (factors, codes, challenges).
+  virtual Status delete_user(const std::string& app, const std::string& user) = 0;
+  // Sets the grace deadline only if none is stored yet; returns the stored one.
+  virtual Result<std::int64_t> set_grace_deadline_once(const std::string& app,
+                                                       const std::string& user,
+                                                       std::int64_t deadline_s,
+                                                       std::int64_t now_s) = 0;
+
+  // Factors
+  virtual Status insert_factor(const FactorRecord& f) = 0;
+  virtual Result<std::optional<FactorRecord>> get_factor(const std::string& id) = 0;
+  virtual Result<std::vector<FactorRecord>> list_factors(const std::string& app,
+                                                         const std::string& user) = 0;
+  virtual Status activate_factor(const std::string& id, std::int64_t step, std::int64_t now_s) = 0;
+  virtual Status update_factor_params(const std::string& id, const std::string& params) = 0;
+  // Replay guard: sets last_step = step only if step > last_step (atomic compare-and-set).
+  // Returns false when the step was already used (or an older one was presented).
+  virtual Result<bool> advance_totp_step(const std::string& id, std::int64_t step,
+                                         std::int64_t now_s) = 0;
+  // WebAuthn: stores the new sign count and the use time.
+  virtual Status update_sign_count(const std::string& id, std::int64_t sign_count,
+                                   std::int64_t now_s) = 0;
+  virtual Status touch_factor(const std::string& id, std::int64_t now_s) = 0;
+  virtual Status delete_factor(const std::string& id) = 0;
+  virtual Result<std::size_t> delete_all_factors(const std::string& app,
+                                                 const std::string& user) = 0;
+
+  // Backup codes
+  // Replaces all of the user's codes with these (regeneration is all-or-nothing).
+  virtual Status replace_backup_codes(const std::string& app, const std::string& user,
+                                      const std::vector<BackupCodeRecord>& codes) = 0;
+  virtual Result<std::vector<BackupCodeRecord>> unused_backup_codes(const std::string& app,
+                                                                   const std::string& user) = 0;
+  // Marks one code used only if it is still unused (two parallel uses: exactly one wins).
+  virtual Result<bool> consume_backup_code(std::int64_t id, std::int64_t now_s) = 0;
+
+  // Challenges
+  virtual Status insert_challenge(const ChallengeRecord& c) = 0;
+  virtual Result<std::optional<ChallengeRecord>> get_challenge(const std::string& id) = 0;
+  virtual Result<std::vector<ChallengeRecord>> list_challenges(const ChallengeFilter& f) = 0;
+  // Moves a challenge from `expected_status` to `new_status` (compare-and-set) and records
+  // an event; returns false when the challenge was not in `expected_status`.
+  virtual Result<bool> transition_challenge(const std::string& id,
+                                            const std::string& expected_status,
+                                            const std::string& new_status,
+                                            const ChallengeEvent& ev) = 0;
+  virtual Status record_challenge_attempt(const std::string& id, const ChallengeEvent& ev) = 0;
+  virtual Status update_challenge_code(const std::string& id,
+                                       const std::vector<std::uint8_t>& code_hash,
+                                       std::int64_t expires_at_s, const ChallengeEvent& ev) = 0;
+  virtual Result<std::size_t> count_pending_challenges(const std::string& app,
+                                                       const std::string& user,
+                                                       std::int64_t now_s) = 0;
+
+  // Audit
+  virtual Result<std::int64_t> append_audit(const AuditEvent& e) = 0;
+  virtual Result<std::vector<AuditEvent>> query_audit(const AuditFilter& f) = 0;
+
+  // Lockout counters (per user and per remote address; survive restarts)
+  virtual Result<LockoutState> get_lockout(const std::string& key) = 0;
+  // Records one failure: resets the window if it is older than window_s, then increments;
+  // when failures reach max_failures sets locked_until = now + lock_s. Returns the new state.
+  virtual Result<LockoutState> record_failure(const std::string& key, std::int64_t now_s,
+                                              std::int64_t window_s, std::int64_t max_failures,
+                                              std::int64_t lock_s) = 0;
+  virtual Status clear_lockout(const std::string& key) = 0;
+
+  // Remember window and seen addresses (policy `remember`, `step_up.new_rhost`)
+  virtual Status remember_login(const std::string& app, const std::string& user,
+                                const std::string& rhost, const std::string& service,
+                                std::int64_t until_s) = 0;
+  virtual Result<std::int64_t> remembered_until(const std::string& app, const std::string& user,
+                                                const std::string& rhost,
+                                                const std::string& service) = 0;
+  virtual Result<bool> rhost_seen(const std::string& app, const std::string& user,
+                                  const std::string& rhost) = 0;
+  virtual Status mark_rhost_seen(const std::string& app, const std::string& user,
+                                 const std::string& rhost, std::int64_t now_s) = 0;
+
+  // API keys
+  virtual Status insert_api_key(const ApiKeyRecord& k) = 0;
+  virtual Result<std::optional<ApiKeyRecord>> get_api_key(const std::string& id) = 0;
+  virtual Result<std::vector<ApiKeyRecord>> list_api_keys(const std::string& app) = 0;
+  virtual Result<bool> revoke_api_key(const std::string& id, std::int64_t now_s) = 0;
+  virtual Status touch_api_key(const std::string& id, std::int64_t now_s) = 0;
+};
+
+}  // namespace mfa

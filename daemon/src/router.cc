@@ -1,0 +1,79 @@
+#include "daemon/src/router.h"
+
+#include <exception>
+#include <string_view>
+
+#include "daemon/src/http_errors.h"
+
+namespace mfa::daemon {
+namespace {
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    std::size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.emplace_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+           std::map<std::string, std::string>& params) {
+  if (pattern.size() != path.size()) return false;
+  std::map<std::string, std::string> found;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const std::string& p = pattern[i];
+    if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+      if (path[i].empty()) return false;
+      found[p.substr(1, p.size() - 2)] = path[i];
+    } else if (p != path[i]) {
+      return false;
+    }
+  }
+  params = std::move(found);
+  return true;
+}
+
+}  // namespace
+
+void Router::add(std::string method, std::string pattern, Handler handler) {
+  routes_.push_back(Route{std::move(method), split_path(pattern), std::move(handler)});
+}
+
+ApiResponse Router::dispatch(ApiRequest& req) const {
+  const auto segments = split_path(req.path);
+  std::string allow;
+  for (const Route& r : routes_) {
+    std::map<std::string, std::string> params;
+    if (!match(r.segments, segments, params)) continue;
+    if (r.method != req.method) {
+      if (!allow.empty()) allow += ", ";
+      allow += r.method;
+      continue;
+    }
+    req.path_params = std::move(params);
+    try {
+      return r.handler(req);
+    } catch (const std::exception&) {
+      // The barrier: the listener logs the request id; the body never carries internals.
+      return error_response(500, "internal", "internal error");
+    } catch (...) {
+      return error_response(500, "internal", "internal error");
+    }
+  }
+  if (!allow.empty()) {
+    ApiResponse r = error_response(405, "method_not_allowed", "method not allowed");
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+  return error_response(404, "not_found", "no such resource");
+}
+
+}  // namespace mfa::daemon

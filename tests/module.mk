@@ -1,0 +1,26 @@
+# tests: cmocka unit tests (one binary per tests/unit/test_*.cc), ABI checks, PAM tests
+# (pam_wrapper), integration tests (pytest against real processes). `make check` runs them all
+# through tests/run_all.sh, which prints each runner's summary.
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.cc))
+UNIT_BINS := $(UNIT_SRCS:%.cc=$(BUILD)/%)
+TEST_TOOL_SRCS := $(sort $(wildcard tests/tools/*.cc))
+TEST_TOOLS := $(TEST_TOOL_SRCS:%.cc=$(BUILD)/%)
+PAM_TEST_SRCS := $(sort $(wildcard tests/pam/*.cc))
+PAM_TEST_BINS := $(PAM_TEST_SRCS:%.cc=$(BUILD)/%)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(MFAD_LIB) $(CORE_LIB)
+	$(CXX) $(LDFLAGS_APP) -o $@ $^ $(call pc_libs,$(PKGS_APP) cmocka)
+
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(MFAD_LIB) $(CORE_LIB)
+	$(CXX) $(LDFLAGS_APP) -o $@ $^ $(call pc_libs,$(PKGS_APP))
+
+# PAM test drivers link libpamtest (from libpamtest0-dev) and run under pam_wrapper.
+$(BUILD)/tests/pam/%: $(BUILD)/tests/pam/%.o
+	$(CXX) $(LDFLAGS_APP) -o $@ $^ -lpamtest -lpam
+
+.PHONY: tests check
+tests: $(UNIT_BINS) $(TEST_TOOLS) $(PAM_TEST_BINS)
+
+check: deps
+	$(MAKE) all tests
+	BUILD=$(BUILD) tests/run_all.sh
