@@ -102,6 +102,7 @@ struct AuditFilter {
   std::int64_t after_id = 0;  // for --follow
   std::int64_t since_ms = 0;
   std::size_t limit = 100;
+  bool newest_first = false;  // default: ascending ids (what --follow needs)
 };
 
 struct LockoutState {
@@ -122,6 +123,21 @@ struct ApiKeyRecord {
   std::int64_t last_used_at_s = 0;
 };
 
+// Conventions every backend keeps (sqlite_store.cc is the reference):
+// - Insert helpers create missing parents with upsert semantics instead of failing: ensure the
+//   app row for upsert_user/insert_api_key, and the app + a bare user row (status active, no
+//   contact data) for insert_factor, insert_challenge, replace_backup_codes, remember_login,
+//   mark_rhost_seen and set_grace_deadline_once. Inserting a duplicate id is kAlreadyExists.
+// - upsert_user replaces email, phone, display_name and status; it keeps created_at_s from the
+//   first insert and never clears a stored grace deadline (a nullopt leaves it as is).
+// - Methods that address one existing row by id (activate_factor, update_factor_params,
+//   update_sign_count, touch_factor, delete_factor, delete_user, record_challenge_attempt,
+//   update_challenge_code, touch_api_key, and advance_totp_step for a missing factor) return
+//   kNotFound when no such row exists. The compare-and-set methods return false otherwise.
+// - list_* and query_audit clamp `limit` to limits::kMaxListPage / kMaxAuditPage.
+// - Errors: kBusy when the database stays locked past limits::kSqliteBusyTimeoutMs,
+//   kAlreadyExists on a unique-key violation, kStorage otherwise (context never holds values).
+// - Thread-safe: any method may be called from any thread.
 class Store {
  public:
   virtual ~Store() = default;

@@ -1,0 +1,194 @@
+// SQLite backend: challenges and their event timelines.
+#include <algorithm>
+#include <cstdint>
+
+#include "daemon/core/limits.h"
+#include "daemon/core/sqlite_store_impl.h"
+
+namespace mfa::sqlite {
+namespace {
+
+#define MFA_CHALLENGE_COLS                                                                   \
+  "id, app, user, purpose, method, status, factor_id, attempts, max_attempts, created_at_s," \
+  " expires_at_s, remote_addr, service, code_hash, data"
+
+ChallengeRecord read_challenge(const Stmt& st) {
+  ChallengeRecord c;
+  c.id = st.col_text(0);
+  c.app = st.col_text(1);
+  c.user = st.col_text(2);
+  c.purpose = st.col_text(3);
+  c.method = st.col_text(4);
+  c.status = st.col_text(5);
+  c.factor_id = st.col_text(6);
+  c.attempts = st.col_i64(7);
+  c.max_attempts = st.col_i64(8);
+  c.created_at_s = st.col_i64(9);
+  c.expires_at_s = st.col_i64(10);
+  c.remote_addr = st.col_text(11);
+  c.service = st.col_text(12);
+  c.code_hash = st.col_blob(13);
+  c.data = st.col_text(14);
+  return c;
+}
+
+}  // namespace
+
+Status SqliteStore::add_challenge_event(Db& db, const std::string& id, const ChallengeEvent& ev) {
+  auto st = db.prepare(
+      "INSERT INTO challenge_events(challenge_id, at_ms, event, detail) VALUES(?, ?, ?, ?)");
+  if (!st) return fail(st.error());
+  return st->text(id).i64(ev.at_ms).text(ev.event).text(ev.detail).exec();
+}
+
+Status SqliteStore::insert_challenge(const ChallengeRecord& c) {
+  return run_write([&](Db& db) -> Status {
+    MFA_TRY(ensure_user_row(db, c.app, c.user, c.created_at_s));
+    auto st = db.prepare("INSERT INTO challenges(" MFA_CHALLENGE_COLS
+                         ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return fail(st.error());
+    MFA_TRY(st->text(c.id)
+                .text(c.app)
+                .text(c.user)
+                .text(c.purpose)
+                .text(c.method)
+                .text(c.status)
+                .text(c.factor_id)
+                .i64(c.attempts)
+                .i64(c.max_attempts)
+                .i64(c.created_at_s)
+                .i64(c.expires_at_s)
+                .text(c.remote_addr)
+                .text(c.service)
+                .blob(c.code_hash)
+                .text(c.data)
+                .exec());
+    // Events passed in with the record (typically "created") are stored with it.
+    for (const ChallengeEvent& ev : c.events) MFA_TRY(add_challenge_event(db, c.id, ev));
+    return {};
+  });
+}
+
+Result<std::optional<ChallengeRecord>> SqliteStore::get_challenge(const std::string& id) {
+  std::optional<ChallengeRecord> out;
+  Status done = run_read([&](Db& db) -> Status {
+    {
+      auto st = db.prepare("SELECT " MFA_CHALLENGE_COLS " FROM challenges WHERE id = ?");
+      if (!st) return fail(st.error());
+      auto row = st->text(id).step();
+      if (!row) return fail(row.error());
+      if (!*row) return {};
+      out = read_challenge(*st);
+    }
+    auto st = db.prepare(
+        "SELECT at_ms, event, detail FROM challenge_events WHERE challenge_id = ?"
+        " ORDER BY at_ms, id");
+    if (!st) return fail(st.error());
+    st->text(id);
+    for (;;) {
+      auto row = st->step();
+      if (!row) return fail(row.error());
+      if (!*row) return {};
+      out->events.push_back(ChallengeEvent{st->col_i64(0), st->col_text(1), st->col_text(2)});
+    }
+  });
+  if (!done) return fail(done.error());
+  return out;
+}
+
+Result<std::vector<ChallengeRecord>> SqliteStore::list_challenges(const ChallengeFilter& f) {
+  std::vector<ChallengeRecord> out;
+  Status done = run_read([&](Db& db) -> Status {
+    // Empty filter fields mean "any"; newest first.
+    auto st = db.prepare("SELECT " MFA_CHALLENGE_COLS
+                         " FROM challenges WHERE app = ?1 AND (?2 = '' OR user = ?2)"
+                         " AND (?3 = '' OR purpose = ?3) AND (?4 = '' OR method = ?4)"
+                         " AND (?5 = '' OR status = ?5)"
+                         " ORDER BY created_at_s DESC, id LIMIT ?6 OFFSET ?7");
+    if (!st) return fail(st.error());
+    const auto limit = static_cast<std::int64_t>(std::min(f.limit, limits::kMaxListPage));
+    const auto offset = static_cast<std::int64_t>(
+        std::min<std::size_t>(f.offset, static_cast<std::size_t>(INT64_MAX)));
+    st->text(f.app).text(f.user).text(f.purpose).text(f.method).text(f.status).i64(limit).i64(
+        offset);
+    for (;;) {
+      auto row = st->step();
+      if (!row) return fail(row.error());
+      if (!*row) return {};
+      out.push_back(read_challenge(*st));
+    }
+  });
+  if (!done) return fail(done.error());
+  return out;
+}
+
+Result<bool> SqliteStore::transition_challenge(const std::string& id,
+                                               const std::string& expected_status,
+                                               const std::string& new_status,
+                                               const ChallengeEvent& ev) {
+  bool moved = false;
+  Status done = run_write([&](Db& db) -> Status {
+    // Compare-and-set: a challenge is approved (or expired, cancelled...) exactly once even
+    // when two requests race on it. The event is recorded only for the winner.
+    {
+      auto st = db.prepare("UPDATE challenges SET status = ? WHERE id = ? AND status = ?");
+      if (!st) return fail(st.error());
+      MFA_TRY(st->text(new_status).text(id).text(expected_status).exec());
+      moved = st->changes() == 1;
+    }
+    if (!moved) return {};
+    return add_challenge_event(db, id, ev);
+  });
+  if (!done) return fail(done.error());
+  return moved;
+}
+
+Status SqliteStore::record_challenge_attempt(const std::string& id, const ChallengeEvent& ev) {
+  return run_write([&](Db& db) -> Status {
+    {
+      auto st = db.prepare("UPDATE challenges SET attempts = attempts + 1 WHERE id = ?");
+      if (!st) return fail(st.error());
+      MFA_TRY(st->text(id).exec());
+      MFA_TRY(require_changed(*st, "challenge"));
+    }
+    return add_challenge_event(db, id, ev);
+  });
+}
+
+Status SqliteStore::update_challenge_code(const std::string& id,
+                                          const std::vector<std::uint8_t>& code_hash,
+                                          std::int64_t expires_at_s, const ChallengeEvent& ev) {
+  return run_write([&](Db& db) -> Status {
+    // Resend: the new hash replaces the old one in the same statement, so the old code stops
+    // working the moment the new one exists (DESIGN.md section 5: resend cancels the old code).
+    {
+      auto st = db.prepare("UPDATE challenges SET code_hash = ?, expires_at_s = ? WHERE id = ?");
+      if (!st) return fail(st.error());
+      MFA_TRY(st->blob(code_hash).i64(expires_at_s).text(id).exec());
+      MFA_TRY(require_changed(*st, "challenge"));
+    }
+    return add_challenge_event(db, id, ev);
+  });
+}
+
+Result<std::size_t> SqliteStore::count_pending_challenges(const std::string& app,
+                                                          const std::string& user,
+                                                          std::int64_t now_s) {
+  std::size_t n = 0;
+  Status done = run_read([&](Db& db) -> Status {
+    auto st = db.prepare(
+        "SELECT COUNT(*) FROM challenges WHERE app = ? AND user = ? AND status = 'pending'"
+        " AND expires_at_s > ?");
+    if (!st) return fail(st.error());
+    auto row = st->text(app).text(user).i64(now_s).step();
+    if (!row) return fail(row.error());
+    if (*row) n = static_cast<std::size_t>(st->col_i64(0));
+    return {};
+  });
+  if (!done) return fail(done.error());
+  return n;
+}
+
+#undef MFA_CHALLENGE_COLS
+
+}  // namespace mfa::sqlite

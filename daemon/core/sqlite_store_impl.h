@@ -1,0 +1,197 @@
+// Internals of the SQLite Store backend, shared by the sqlite_store_*.cc files only. Nothing
+// outside daemon/core/sqlite_store*.cc includes this; callers use sqlite_store.h.
+//
+// Threading: mfad calls the store from several threads. One SqliteStore owns one connection
+// and every method runs under `mu_` (run_read / run_write), so statements, the statement cache
+// and transactions are never shared between threads. Other processes (mfactl, a second mfad on
+// the same file) are serialised by SQLite's own file locks with busy_timeout.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/core/c_handles.h"
+#include "daemon/core/result.h"
+#include "daemon/core/store.h"
+
+namespace mfa::sqlite {
+
+// Maps an SQLite result code to an mfa::Error. Context names the operation and carries
+// sqlite3_errmsg, which names tables/columns but never bound values.
+Error db_error(sqlite3* db, int rc, std::string_view what);
+
+// A borrowed, cached prepared statement. Parameters are bound in order (`?` placeholders) by
+// the chained binders; the statement is reset and its bindings cleared when this goes out of
+// scope, so a cached statement never holds a read lock or a stale secret-adjacent value.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, sqlite3_stmt* s) noexcept : db_(db), s_(s) {}
+  ~Stmt();
+  Stmt(Stmt&& o) noexcept;
+  Stmt& operator=(Stmt&&) = delete;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& text(std::string_view v);
+  Stmt& i64(std::int64_t v);
+  Stmt& opt_i64(const std::optional<std::int64_t>& v);
+  Stmt& blob(std::span<const std::uint8_t> v);
+
+  // One step: true when a row is available, false when the statement is done.
+  Result<bool> step();
+  // Runs a statement that returns no rows to completion.
+  Status exec();
+  // sqlite3_changes() after exec(): rows changed by this statement.
+  std::int64_t changes() const noexcept;
+
+  std::int64_t col_i64(int i) const noexcept;
+  std::optional<std::int64_t> col_opt_i64(int i) const noexcept;
+  std::string col_text(int i) const;
+  std::vector<std::uint8_t> col_blob(int i) const;
+
+ private:
+  void note_bind(int rc) noexcept;
+
+  sqlite3* db_;
+  sqlite3_stmt* s_;
+  int next_ = 1;
+  int bind_rc_ = SQLITE_OK;
+};
+
+// The connection plus its statement cache. Not thread-safe by itself: SqliteStore holds the
+// mutex around every use.
+class Db {
+ public:
+  explicit Db(SqliteDbPtr db) : db_(std::move(db)) {}
+  sqlite3* raw() const noexcept { return db_.get(); }
+  // Returns the cached statement for `sql` (a string literal: the cache keys on its text).
+  Result<Stmt> prepare(std::string_view sql);
+  // Runs SQL without parameters (pragmas, BEGIN/COMMIT, migrations).
+  Status exec_script(const char* sql, std::string_view what);
+
+ private:
+  SqliteDbPtr db_;
+  std::unordered_map<std::string_view, SqliteStmtPtr> cache_;
+};
+
+// Runs the numbered migrations (sqlite_migrations.cc) inside one transaction.
+Status migrate(Db& db);
+// The highest schema version this build knows.
+int latest_schema_version() noexcept;
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteDbPtr db) : db_(std::move(db)) {}
+  // Pragmas (WAL unless in memory, synchronous=FULL, foreign_keys, ...) then migrations.
+  Status init(bool memory);
+
+  Result<int> schema_version() override;
+
+  Status ensure_app(const std::string& app, std::int64_t now_s) override;
+  Result<std::vector<std::string>> list_apps() override;
+
+  Status upsert_user(const UserRecord& u) override;
+  Result<std::optional<UserRecord>> get_user(const std::string& app,
+                                             const std::string& user) override;
+  Result<std::vector<UserRecord>> list_users(const std::string& app, std::size_t limit,
+                                             std::size_t offset) override;
+  Status delete_user(const std::string& app, const std::string& user) override;
+  Result<std::int64_t> set_grace_deadline_once(const std::string& app, const std::string& user,
+                                               std::int64_t deadline_s,
+                                               std::int64_t now_s) override;
+
+  Status insert_factor(const FactorRecord& f) override;
+  Result<std::optional<FactorRecord>> get_factor(const std::string& id) override;
+  Result<std::vector<FactorRecord>> list_factors(const std::string& app,
+                                                 const std::string& user) override;
+  Status activate_factor(const std::string& id, std::int64_t step, std::int64_t now_s) override;
+  Status update_factor_params(const std::string& id, const std::string& params) override;
+  Result<bool> advance_totp_step(const std::string& id, std::int64_t step,
+                                 std::int64_t now_s) override;
+  Status update_sign_count(const std::string& id, std::int64_t sign_count,
+                           std::int64_t now_s) override;
+  Status touch_factor(const std::string& id, std::int64_t now_s) override;
+  Status delete_factor(const std::string& id) override;
+  Result<std::size_t> delete_all_factors(const std::string& app, const std::string& user) override;
+
+  Status replace_backup_codes(const std::string& app, const std::string& user,
+                              const std::vector<BackupCodeRecord>& codes) override;
+  Result<std::vector<BackupCodeRecord>> unused_backup_codes(const std::string& app,
+                                                            const std::string& user) override;
+  Result<bool> consume_backup_code(std::int64_t id, std::int64_t now_s) override;
+
+  Status insert_challenge(const ChallengeRecord& c) override;
+  Result<std::optional<ChallengeRecord>> get_challenge(const std::string& id) override;
+  Result<std::vector<ChallengeRecord>> list_challenges(const ChallengeFilter& f) override;
+  Result<bool> transition_challenge(const std::string& id, const std::string& expected_status,
+                                    const std::string& new_status,
+                                    const ChallengeEvent& ev) override;
+  Status record_challenge_attempt(const std::string& id, const ChallengeEvent& ev) override;
+  Status update_challenge_code(const std::string& id, const std::vector<std::uint8_t>& code_hash,
+                               std::int64_t expires_at_s, const ChallengeEvent& ev) override;
+  Result<std::size_t> count_pending_challenges(const std::string& app, const std::string& user,
+                                               std::int64_t now_s) override;
+
+  Result<std::int64_t> append_audit(const AuditEvent& e) override;
+  Result<std::vector<AuditEvent>> query_audit(const AuditFilter& f) override;
+
+  Result<LockoutState> get_lockout(const std::string& key) override;
+  Result<LockoutState> record_failure(const std::string& key, std::int64_t now_s,
+                                      std::int64_t window_s, std::int64_t max_failures,
+                                      std::int64_t lock_s) override;
+  Status clear_lockout(const std::string& key) override;
+
+  Status remember_login(const std::string& app, const std::string& user, const std::string& rhost,
+                        const std::string& service, std::int64_t until_s) override;
+  Result<std::int64_t> remembered_until(const std::string& app, const std::string& user,
+                                        const std::string& rhost,
+                                        const std::string& service) override;
+  Result<bool> rhost_seen(const std::string& app, const std::string& user,
+                          const std::string& rhost) override;
+  Status mark_rhost_seen(const std::string& app, const std::string& user, const std::string& rhost,
+                         std::int64_t now_s) override;
+
+  Status insert_api_key(const ApiKeyRecord& k) override;
+  Result<std::optional<ApiKeyRecord>> get_api_key(const std::string& id) override;
+  Result<std::vector<ApiKeyRecord>> list_api_keys(const std::string& app) override;
+  Result<bool> revoke_api_key(const std::string& id, std::int64_t now_s) override;
+  Status touch_api_key(const std::string& id, std::int64_t now_s) override;
+
+ private:
+  // Every write goes through run_write: the mutex, BEGIN IMMEDIATE (takes the write lock up
+  // front, so the busy handler applies instead of a deadlock-avoidance SQLITE_BUSY), `fn`, then
+  // COMMIT — which with synchronous=FULL returns only after the WAL is fsync'd. On any error
+  // the transaction is rolled back and the error returned.
+  //
+  // Group commit plugs in here: instead of committing per call, run_write would enqueue `fn`
+  // and a promise; one writer thread drains the queue, runs each fn under a SAVEPOINT (so a
+  // failing fn rolls back alone), COMMITs once (one fsync for the batch) and then fulfils every
+  // promise. Callers and the Store interface do not change: a method still returns only after
+  // the commit that contains its write.
+  Status run_write(const std::function<Status(Db&)>& fn);
+  // Reads run in a deferred transaction so multi-statement reads (a challenge and its events)
+  // see one snapshot.
+  Status run_read(const std::function<Status(Db&)>& fn);
+
+  // Creates the app / user rows when missing (insert helpers' upsert semantics; store.h).
+  static Status ensure_app_row(Db& db, const std::string& app, std::int64_t now_s);
+  static Status ensure_user_row(Db& db, const std::string& app, const std::string& user,
+                                std::int64_t now_s);
+  static Status add_challenge_event(Db& db, const std::string& id, const ChallengeEvent& ev);
+  // kNotFound when an UPDATE/DELETE by id touched no row.
+  static Status require_changed(const Stmt& st, std::string_view what);
+
+  std::mutex mu_;
+  Db db_;
+};
+
+}  // namespace mfa::sqlite
