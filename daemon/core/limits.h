@@ -31,6 +31,8 @@ inline constexpr std::size_t kMaxApiKeyNameLen = 64;
 inline constexpr std::size_t kMaxConfigFileBytes = 1024 * 1024;
 inline constexpr std::size_t kMaxPolicyFileBytes = 1024 * 1024;
 inline constexpr std::size_t kMaxPolicyRules = 1000;
+// List entries across the whole policy (YAML aliases can repeat one list many times).
+inline constexpr std::size_t kMaxPolicyEntries = 100'000;
 
 // Engine
 inline constexpr std::size_t kMaxFactorsPerUser = 20;

@@ -1,0 +1,25 @@
+// Base32 (RFC 4648 section 6), the encoding of TOTP secrets in otpauth:// URIs and in what
+// users type into authenticator apps by hand.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "daemon/core/result.h"
+#include "daemon/core/secret.h"
+
+namespace mfa::core {
+
+// Uppercase alphabet A-Z2-7. Padding ('=') only when asked: the Key URI format says "The
+// padding specified in RFC 3548 section 2.2 is not required and should be omitted".
+std::string base32_encode(std::span<const std::uint8_t> data, bool pad = false);
+
+// Case-insensitive; ignores spaces (secrets are often shown in groups of four); accepts
+// optional trailing '=' padding. Anything else, a '=' in the middle, or a final group whose
+// length RFC 4648 cannot produce (1, 3 or 6 characters) is kInvalidArgument. The error text
+// never quotes the input (it may be a secret).
+mfa::Result<mfa::SecretBuffer> base32_decode(std::string_view text);
+
+}  // namespace mfa::core
