@@ -1,0 +1,275 @@
+// Failure mapping (DESIGN.md section 3, docs/pam-protocol.md):
+// - transport failure, non-2xx/4xx status, garbage: PAM_AUTHINFO_UNAVAIL; with failmode=open,
+//   PAM_IGNORE + LOG_WARNING, but only before the daemon produced a valid answer. Once a
+//   conversation is under way a failure is never an open door (duo_unix 1.10.4 moved its
+//   failmode decision to preauth only for the same reason).
+// - HTTP 4xx: the daemon refused (unknown conversation, not allowed): PAM_AUTH_ERR.
+// - everything unexpected: PAM_AUTH_ERR. Never PAM_IGNORE on an error path (CVE-2025-23013).
+#include "pam_module/conversation.h"
+
+#include <security/pam_ext.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <memory>
+
+#include "client/client.h"
+#include "client/json.h"
+#include "pam_module/pam_io.h"
+#include "pam_module/sanitize.h"
+
+namespace mfa::pam {
+namespace {
+
+using client::JsonDoc;
+
+constexpr int kNext = -1;  // not a PAM code: keep going
+constexpr size_t kMaxBody = 8 * 1024;
+constexpr size_t kMaxWord = 32;  // step type, result, style
+
+// Everything large lives here, on the heap, wiped before free (it held an answer).
+struct Session {
+  client::Response resp;
+  JsonDoc doc;
+  char body[kMaxBody];
+  char path[64 + kMaxIdLen];
+  char id[kMaxIdLen + 1];
+  char text[kMaxTextLen + 1];
+  char shown[kMaxPromptPrefix + kMaxTextLen + 1];
+};
+
+struct Ctx {
+  pam_handle_t* pamh;
+  int flags;
+  const Options& opt;
+  const Items& items;
+  Session* s;
+  bool daemon_answered;  // a valid 2xx JSON answer was received: failmode no longer applies
+};
+
+int unavailable(Ctx& c, const char* why) {
+  if (c.opt.failmode == FailMode::kOpen && !c.daemon_answered) {
+    pam_syslog(c.pamh, LOG_WARNING,
+               "mfad unavailable (%s) for user '%s' service '%s': failmode=open, PAM_IGNORE", why,
+               c.items.user, c.items.service);
+    return PAM_IGNORE;
+  }
+  pam_syslog(c.pamh, LOG_ERR, "mfad unavailable (%s) for user '%s' service '%s'", why,
+             c.items.user, c.items.service);
+  return PAM_AUTHINFO_UNAVAIL;
+}
+
+bool get_string(Ctx& c, int obj, const char* key, char* out, size_t cap) {
+  const int t = client::mfa_json_find(c.s->doc, obj, key);
+  return client::mfa_json_string(c.s->doc, t, out, cap, nullptr);
+}
+
+void log_refusal(Ctx& c) {
+  const client::Response& r = c.s->resp;
+  char code[kMaxWord + 1] = "?";
+  char safe[kMaxWord + 1];
+  if (client::mfa_json_parse(&c.s->doc, client::mfa_client_body(r), r.body_len)) {
+    const int err = client::mfa_json_find(c.s->doc, 0, "error");
+    if (!get_string(c, err, "code", code, sizeof code)) strcpy(code, "?");
+  }
+  sanitize_text(code, safe, sizeof safe);
+  pam_syslog(c.pamh, LOG_ERR, "mfad refused the request for user '%s': HTTP %d '%s'",
+             c.items.user, r.status, safe);
+}
+
+// Sends s->body to `path`; wipes the body; parses a 2xx answer into s->doc.
+int post(Ctx& c, const char* path, size_t body_len) {
+  const client::Config cfg = {c.opt.socket_path, c.opt.timeout_ms, c.opt.daemon_uid};
+  const client::Error e =
+      client::mfa_client_request(cfg, "POST", path, c.s->body, body_len, &c.s->resp);
+  explicit_bzero(c.s->body, sizeof c.s->body);
+  if (e != client::Error::kOk) return unavailable(c, client::mfa_client_strerror(e));
+  const int status = c.s->resp.status;
+  if (status >= 400 && status < 500) {
+    log_refusal(c);
+    return PAM_AUTH_ERR;
+  }
+  if (status < 200 || status >= 300) return unavailable(c, "unexpected HTTP status");
+  if (!client::mfa_json_parse(&c.s->doc, client::mfa_client_body(c.s->resp), c.s->resp.body_len)) {
+    return unavailable(c, "malformed JSON answer");
+  }
+  return kNext;
+}
+
+// Sanitises and shows one line; PAM_SILENT suppresses informational text (pam_authenticate(3)).
+void display(Ctx& c, int style, const char* text) {
+  if ((c.flags & PAM_SILENT) != 0 && style == PAM_TEXT_INFO) return;
+  sanitize_text(text, c.s->shown, sizeof c.s->shown);
+  if (c.s->shown[0] == '\0') return;
+  // Messages are informative only; the verdict comes from `done`, so a conversation that
+  // cannot display text does not change the outcome.
+  if (show_message(c.pamh, style, c.s->shown) != PAM_SUCCESS && c.opt.debug) {
+    pam_syslog(c.pamh, LOG_DEBUG, "could not display a message");
+  }
+}
+
+int show_messages(Ctx& c) {
+  const JsonDoc& doc = c.s->doc;
+  const int arr = client::mfa_json_find(doc, 0, "messages");
+  if (arr < 0) return kNext;
+  if (!client::mfa_json_is(doc, arr, JSMN_ARRAY) || doc.tok[arr].size > kMaxMessages) {
+    return unavailable(c, "malformed messages");
+  }
+  int i = arr + 1;
+  for (int k = 0; k < doc.tok[arr].size; ++k, i = client::mfa_json_skip(doc, i)) {
+    char style[kMaxWord + 1];
+    if (!get_string(c, i, "style", style, sizeof style) ||
+        !get_string(c, i, "text", c.s->text, sizeof c.s->text)) {
+      return unavailable(c, "malformed message");
+    }
+    display(c, strcmp(style, "error") == 0 ? PAM_ERROR_MSG : PAM_TEXT_INFO, c.s->text);
+  }
+  return kNext;
+}
+
+bool valid_id(const char* id) {
+  if (id[0] == '\0') return false;
+  for (const char* p = id; *p != '\0'; ++p) {
+    const char ch = *p;
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+int do_done(Ctx& c, int step) {
+  char result[kMaxWord + 1];
+  if (!get_string(c, step, "result", result, sizeof result)) return unavailable(c, "bad done");
+  const int rc = map_result(result);
+  if (client::mfa_json_find(c.s->doc, step, "message") >= 0) {
+    if (!get_string(c, step, "message", c.s->text, sizeof c.s->text)) {
+      return unavailable(c, "bad done message");
+    }
+    const bool good = rc == PAM_SUCCESS || rc == PAM_IGNORE;
+    display(c, good ? PAM_TEXT_INFO : PAM_ERROR_MSG, c.s->text);
+  }
+  if (c.opt.debug) {
+    char safe[kMaxWord + 1];
+    sanitize_text(result, safe, sizeof safe);
+    pam_syslog(c.pamh, LOG_DEBUG, "user '%s': result '%s' -> %s", c.items.user, safe,
+               pam_strerror(c.pamh, rc));
+  }
+  return rc;
+}
+
+int do_prompt(Ctx& c, int step) {
+  bool echo = false;
+  if (!client::mfa_json_bool(c.s->doc, client::mfa_json_find(c.s->doc, step, "echo"), &echo) ||
+      !get_string(c, step, "text", c.s->text, sizeof c.s->text) || !valid_id(c.s->id)) {
+    return unavailable(c, "bad prompt step");
+  }
+  const size_t plen = strlen(c.opt.prompt_prefix);
+  memcpy(c.s->shown, c.opt.prompt_prefix, plen);
+  sanitize_text(c.s->text, c.s->shown + plen, sizeof c.s->shown - plen);
+  char* answer = nullptr;
+  const int rc = ask(c.pamh, echo, c.s->shown, &answer);
+  if (rc != PAM_SUCCESS) {
+    pam_syslog(c.pamh, LOG_ERR, "conversation failed for user '%s': %s", c.items.user,
+               pam_strerror(c.pamh, rc));
+    return PAM_CONV_ERR;
+  }
+  client::JsonWriter w;
+  client::mfa_json_writer_init(&w, c.s->body, sizeof c.s->body);
+  client::mfa_json_put_raw(&w, "{\"answer\":");
+  client::mfa_json_put_string(&w, answer);
+  client::mfa_json_put_raw(&w, "}");
+  free_answer(answer);  // wiped right after use (docs/pam-protocol.md "Answer")
+  if (w.overflow) {
+    explicit_bzero(c.s->body, sizeof c.s->body);
+    return PAM_AUTH_ERR;
+  }
+  snprintf(c.s->path, sizeof c.s->path, "/v1/pam/conversations/%s", c.s->id);
+  return post(c, c.s->path, w.len);
+}
+
+// One 2xx answer: messages, then the step. Returns a PAM code, or kNext after a new answer.
+int handle_answer(Ctx& c) {
+  c.daemon_answered = true;
+  const int id_tok = client::mfa_json_find(c.s->doc, 0, "id");
+  if (id_tok >= 0 && c.s->id[0] == '\0' &&
+      !client::mfa_json_string(c.s->doc, id_tok, c.s->id, sizeof c.s->id, nullptr)) {
+    return unavailable(c, "bad conversation id");
+  }
+  if (int rc = show_messages(c); rc != kNext) return rc;
+  const int step = client::mfa_json_find(c.s->doc, 0, "step");
+  char type[kMaxWord + 1];
+  if (!get_string(c, step, "type", type, sizeof type)) return unavailable(c, "missing step");
+  if (strcmp(type, "done") == 0) return do_done(c, step);
+  if (strcmp(type, "prompt") == 0) return do_prompt(c, step);
+  return unavailable(c, "unknown step type");
+}
+
+size_t build_start(Session* s, const Items& it) {
+  client::JsonWriter w;
+  client::mfa_json_writer_init(&w, s->body, sizeof s->body);
+  client::mfa_json_put_raw(&w, "{\"service\":");
+  client::mfa_json_put_string(&w, it.service);
+  client::mfa_json_put_raw(&w, ",\"user\":");
+  client::mfa_json_put_string(&w, it.user);
+  client::mfa_json_put_raw(&w, ",\"rhost\":");
+  client::mfa_json_put_string(&w, it.rhost);
+  client::mfa_json_put_raw(&w, ",\"tty\":");
+  client::mfa_json_put_string(&w, it.tty);
+  client::mfa_json_put_raw(&w, ",\"ruser\":");
+  client::mfa_json_put_string(&w, it.ruser);
+  client::mfa_json_put_raw(&w, "}");
+  return w.overflow ? 0 : w.len;
+}
+
+struct SessionFree {
+  void operator()(Session* s) const {
+    explicit_bzero(s, sizeof *s);
+    free(s);
+  }
+};
+
+}  // namespace
+
+int map_result(const char* result) {
+  if (strcmp(result, "success") == 0) return PAM_SUCCESS;
+  if (strcmp(result, "ignore") == 0) return PAM_IGNORE;
+  if (strcmp(result, "maxtries") == 0) return PAM_MAXTRIES;
+  if (strcmp(result, "user_unknown") == 0) return PAM_USER_UNKNOWN;
+  return PAM_AUTH_ERR;  // "deny" and anything we do not know: fail closed
+}
+
+int run_conversation(pam_handle_t* pamh, int flags, const Options& opt, const Items& items) {
+  if (strlen(items.user) > kMaxUserLen) return PAM_USER_UNKNOWN;
+  if (strlen(items.service) > kMaxItemLen || strlen(items.rhost) > kMaxItemLen ||
+      strlen(items.tty) > kMaxItemLen || strlen(items.ruser) > kMaxItemLen) {
+    pam_syslog(pamh, LOG_ERR, "PAM item too long for user '%s'", items.user);
+    return PAM_AUTH_ERR;
+  }
+  const std::unique_ptr<Session, SessionFree> session(
+      static_cast<Session*>(calloc(1, sizeof(Session))));
+  if (!session) return PAM_BUF_ERR;  // MWG "Sufficient resources": fail, never pass
+  Session* raw = session.get();
+  Ctx c{pamh, flags, opt, items, raw, false};
+
+  if (opt.debug) {
+    pam_syslog(pamh, LOG_DEBUG, "starting MFA conversation for user '%s' service '%s' via %s",
+               items.user, items.service, opt.socket_path);
+  }
+  const size_t len = build_start(raw, items);
+  if (len == 0) return PAM_AUTH_ERR;
+  int rc = post(c, "/v1/pam/conversations", len);
+  for (int step = 0; rc == kNext && step < kMaxSteps; ++step) {
+    rc = handle_answer(c);
+  }
+  if (rc == kNext) {
+    pam_syslog(pamh, LOG_ERR, "conversation for user '%s' exceeded %d steps", items.user,
+               kMaxSteps);
+    return PAM_AUTH_ERR;
+  }
+  return rc;
+}
+
+}  // namespace mfa::pam

@@ -1,0 +1,32 @@
+// The module side of docs/pam-protocol.md: start a conversation, relay each step through PAM,
+// map the daemon's final `done` result to a PAM code. The module decides nothing itself.
+#pragma once
+
+#include <security/pam_modules.h>
+
+#include "pam_module/options.h"
+
+namespace mfa::pam {
+
+inline constexpr int kMaxSteps = 32;      // responses handled per authentication
+inline constexpr int kMaxMessages = 16;   // `messages` entries per response
+inline constexpr size_t kMaxTextLen = 16 * 1024;  // one message/prompt (QR codes are large)
+inline constexpr size_t kMaxIdLen = 128;
+inline constexpr size_t kMaxUserLen = 256;
+inline constexpr size_t kMaxItemLen = 1024;  // service, rhost, tty, ruser
+
+struct Items {
+  const char* service;
+  const char* user;
+  const char* rhost;  // "" when unset
+  const char* tty;
+  const char* ruser;
+};
+
+// Runs the whole conversation; returns the PAM code for pam_sm_authenticate.
+int run_conversation(pam_handle_t* pamh, int flags, const Options& opt, const Items& items);
+
+// docs/pam-protocol.md "Results and PAM codes"; anything unknown fails closed.
+int map_result(const char* result);
+
+}  // namespace mfa::pam

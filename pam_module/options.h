@@ -1,0 +1,30 @@
+// Module arguments from the PAM stack line (socket=, timeout=, failmode=, debug, daemon_uid=,
+// prompt_prefix=). Parsed on every call into a caller-owned struct: no static state.
+#pragma once
+
+#include <security/pam_modules.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include "client/limits.h"
+
+namespace mfa::pam {
+
+inline constexpr size_t kMaxPromptPrefix = 64;
+
+enum class FailMode { kClosed, kOpen };
+
+struct Options {
+  char socket_path[sizeof(sockaddr_un::sun_path)];
+  int timeout_ms;
+  FailMode failmode;
+  bool debug;
+  uid_t daemon_uid;  // client::kNoUid when not configured
+  char prompt_prefix[kMaxPromptPrefix + 1];
+};
+
+// PAM_SUCCESS, or PAM_SERVICE_ERR for a malformed value (logged). Unknown options are logged
+// with pam_syslog and skipped, never silently ignored. `ret` is fully initialised either way.
+int parse_options(pam_handle_t* pamh, int argc, const char** argv, Options* ret);
+
+}  // namespace mfa::pam
