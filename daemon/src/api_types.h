@@ -45,6 +45,7 @@ struct ApiRequest {
   std::string body;
   Caller caller;
   std::string request_id;  // for logs
+  std::string route_pattern;  // filled by the router: the matched pattern (metrics), or ""
 };
 
 struct ApiResponse {

@@ -44,7 +44,9 @@ bool match(const std::vector<std::string>& pattern, const std::vector<std::strin
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
-  routes_.push_back(Route{std::move(method), split_path(pattern), std::move(handler)});
+  std::vector<std::string> segments = split_path(pattern);
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments),
+                          std::move(handler)});
 }
 
 ApiResponse Router::dispatch(ApiRequest& req) const {
@@ -54,11 +56,13 @@ ApiResponse Router::dispatch(ApiRequest& req) const {
     std::map<std::string, std::string> params;
     if (!match(r.segments, segments, params)) continue;
     if (r.method != req.method) {
+      req.route_pattern = r.pattern;  // a 405 is still counted under its route
       if (!allow.empty()) allow += ", ";
       allow += r.method;
       continue;
     }
     req.path_params = std::move(params);
+    req.route_pattern = r.pattern;
     try {
       return r.handler(req);
     } catch (const std::exception&) {

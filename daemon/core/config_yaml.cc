@@ -1,0 +1,270 @@
+// The yaml-cpp adapter for mfad.yaml (the one file of the daemon config that sees yaml-cpp).
+// yaml-cpp throws; every exception is caught here and becomes a kConfigInvalid error that
+// names the file, the line and the dotted key (style.md section 5.4).
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <optional>
+#include <sstream>
+#include <string_view>
+
+#include "daemon/core/config.h"
+
+namespace mfa {
+namespace {
+
+class Reader {
+ public:
+  explicit Reader(std::string name) : name_(std::move(name)) {}
+
+  bool failed() const { return err_.has_value(); }
+  Error error() const { return *err_; }
+
+  void fail(const YAML::Mark& mark, const std::string& key, const std::string& what) {
+    if (err_) return;
+    std::string where = name_;
+    if (!mark.is_null()) where += ":" + std::to_string(mark.line + 1);
+    err_ = make_error(Errc::kConfigInvalid, where + ": " + key + ": " + what);
+  }
+
+  // Requires a mapping whose keys are all in `allowed`.
+  bool mapping(const YAML::Node& n, const std::string& prefix,
+               std::initializer_list<std::string_view> allowed) {
+    if (!n.IsMap()) {
+      fail(n.Mark(), prefix.empty() ? "(top level)" : prefix, "expected a mapping");
+      return false;
+    }
+    for (const auto& kv : n) {
+      const std::string k = kv.first.Scalar();
+      bool known = false;
+      for (auto a : allowed) known = known || a == k;
+      if (!known) {
+        fail(kv.first.Mark(), join(prefix, k), "unknown key");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void str(const YAML::Node& map, const std::string& prefix, const char* key, std::string& out) {
+    const YAML::Node n = map[key];
+    if (!n) return;
+    if (!n.IsScalar()) return fail(n.Mark(), join(prefix, key), "expected a string");
+    out = n.Scalar();
+  }
+
+  void boolean(const YAML::Node& map, const std::string& prefix, const char* key, bool& out) {
+    const YAML::Node n = map[key];
+    if (!n) return;
+    bool v = false;
+    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) {
+      return fail(n.Mark(), join(prefix, key), "expected true or false");
+    }
+    out = v;
+  }
+
+  template <class T>
+  void integer(const YAML::Node& map, const std::string& prefix, const char* key, long long lo,
+               long long hi, T& out) {
+    const YAML::Node n = map[key];
+    if (!n) return;
+    const std::string what =
+        "expected an integer " + std::to_string(lo) + "-" + std::to_string(hi);
+    if (!n.IsScalar()) return fail(n.Mark(), join(prefix, key), what);
+    const std::string& s = n.Scalar();
+    long long v = 0;
+    std::size_t used = 0;
+    try {
+      v = std::stoll(s, &used, 10);
+    } catch (const std::exception&) {
+      return fail(n.Mark(), join(prefix, key), what);
+    }
+    if (used != s.size() || v < lo || v > hi) return fail(n.Mark(), join(prefix, key), what);
+    out = static_cast<T>(v);
+  }
+
+  void mode(const YAML::Node& map, const std::string& prefix, const char* key, mode_t& out) {
+    const YAML::Node n = map[key];
+    if (!n) return;
+    const std::string what = "expected an octal file mode such as \"0660\"";
+    if (!n.IsScalar() || n.Scalar().empty() || n.Scalar().size() > 4) {
+      return fail(n.Mark(), join(prefix, key), what);
+    }
+    unsigned v = 0;
+    for (char c : n.Scalar()) {
+      if (c < '0' || c > '7') return fail(n.Mark(), join(prefix, key), what);
+      v = v * 8 + static_cast<unsigned>(c - '0');
+    }
+    out = static_cast<mode_t>(v);
+  }
+
+  static std::string join(const std::string& prefix, std::string_view key) {
+    return prefix.empty() ? std::string(key) : prefix + "." + std::string(key);
+  }
+
+ private:
+  std::string name_;
+  std::optional<Error> err_;
+};
+
+std::string resolve(const std::string& dir, const std::string& p) {
+  if (p.empty() || p.front() == '/' || dir.empty() || p == ":memory:") return p;
+  return (std::filesystem::path(dir) / p).lexically_normal().string();
+}
+
+void read_listeners(Reader& r, const YAML::Node& l, DaemonConfig& c) {
+  if (!r.mapping(l, "listeners", {"unix", "tcp"})) return;
+  if (const YAML::Node u = l["unix"]) {
+    if (!r.mapping(u, "listeners.unix", {"path", "mode", "group"})) return;
+    r.str(u, "listeners.unix", "path", c.socket_path);
+    r.mode(u, "listeners.unix", "mode", c.socket_mode);
+    r.str(u, "listeners.unix", "group", c.socket_group);
+  }
+  if (const YAML::Node t = l["tcp"]) {
+    const std::string p = "listeners.tcp";
+    if (!r.mapping(t, p, {"enabled", "address", "port", "tls", "plain_http"})) return;
+    c.tcp.enabled = true;  // a tcp section means a TCP listener unless `enabled: false`
+    r.boolean(t, p, "enabled", c.tcp.enabled);
+    r.str(t, p, "address", c.tcp.address);
+    r.integer(t, p, "port", 0, 65535, c.tcp.port);
+    r.boolean(t, p, "plain_http", c.tcp.plain_http);
+    if (const YAML::Node tls = t["tls"]) {
+      if (!r.mapping(tls, p + ".tls", {"cert", "key", "client_ca"})) return;
+      r.str(tls, p + ".tls", "cert", c.tcp.tls_cert);
+      r.str(tls, p + ".tls", "key", c.tcp.tls_key);
+      r.str(tls, p + ".tls", "client_ca", c.tcp.client_ca);
+    }
+  }
+}
+
+void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
+  if (!r.mapping(root, "", {"dev_mode", "worker_threads", "log", "listeners", "http", "store",
+                            "keys", "policy", "totp", "admin_group"})) {
+    return;
+  }
+  r.boolean(root, "", "dev_mode", c.dev_mode);
+  r.integer(root, "", "worker_threads", 1, 256, c.worker_threads);
+  r.str(root, "", "admin_group", c.admin_group);
+  if (const YAML::Node n = root["log"]; n && r.mapping(n, "log", {"target", "level"})) {
+    std::string target = "stderr";
+    r.str(n, "log", "target", target);
+    if (target == "stderr") {
+      c.log_target = LogTarget::kStderr;
+    } else if (target == "journal") {
+      c.log_target = LogTarget::kJournal;
+    } else {
+      r.fail(n["target"].Mark(), "log.target", "expected stderr or journal");
+    }
+    r.str(n, "log", "level", c.log_level);
+    if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warning" &&
+        c.log_level != "error") {
+      r.fail(n["level"].Mark(), "log.level", "expected debug, info, warning or error");
+    }
+  }
+  if (const YAML::Node n = root["listeners"]) read_listeners(r, n, c);
+  if (const YAML::Node n = root["http"];
+      n && r.mapping(n, "http", {"request_timeout_ms", "idle_timeout_ms", "max_connections",
+                                 "max_connections_per_peer"})) {
+    r.integer(n, "http", "request_timeout_ms", 100, 600'000, c.http.request_timeout_ms);
+    r.integer(n, "http", "idle_timeout_ms", 100, 3'600'000, c.http.idle_timeout_ms);
+    r.integer(n, "http", "max_connections", 1, 1'000'000, c.http.max_connections);
+    r.integer(n, "http", "max_connections_per_peer", 1, 1'000'000,
+              c.http.max_connections_per_peer);
+  }
+  if (const YAML::Node n = root["store"]; n && r.mapping(n, "store", {"sqlite"})) {
+    r.str(n, "store", "sqlite", c.db_path);
+  }
+  if (const YAML::Node n = root["keys"]; n && r.mapping(n, "keys", {"file"})) {
+    r.str(n, "keys", "file", c.key_file);
+  }
+  if (const YAML::Node n = root["policy"]; n && r.mapping(n, "policy", {"file"})) {
+    r.str(n, "policy", "file", c.policy_file);
+  }
+  if (const YAML::Node n = root["totp"]; n && r.mapping(n, "totp", {"issuer"})) {
+    r.str(n, "totp", "issuer", c.totp_issuer);
+  }
+}
+
+}  // namespace
+
+bool is_loopback_address(const std::string& a) {
+  return a == "localhost" || a == "::1" || a.rfind("127.", 0) == 0;
+}
+
+Status validate_daemon_config(const DaemonConfig& c) {
+  if (c.socket_path.empty()) return fail(Errc::kConfigInvalid, "listeners.unix.path is empty");
+  const TcpListenerConfig& t = c.tcp;
+  if (!t.enabled) return {};
+  if (t.tls_cert.empty() != t.tls_key.empty()) {
+    return fail(Errc::kConfigInvalid, "listeners.tcp.tls: cert and key must both be set");
+  }
+  if (!t.client_ca.empty() && !t.tls()) {
+    return fail(Errc::kConfigInvalid, "listeners.tcp.tls.client_ca needs cert and key");
+  }
+  if (t.tls() && t.plain_http) {
+    return fail(Errc::kConfigInvalid, "listeners.tcp: plain_http and tls are exclusive");
+  }
+  if (!t.tls()) {
+    // API keys travel in the Authorization header: never in clear text off the host.
+    if (!t.plain_http) {
+      return fail(Errc::kConfigInvalid, "listeners.tcp: TLS is required (set tls.cert and tls.key)");
+    }
+    if (!c.dev_mode || !is_loopback_address(t.address)) {
+      return fail(Errc::kConfigInvalid,
+                  "listeners.tcp: plain HTTP is allowed only in dev mode on a loopback address");
+    }
+  }
+  return {};
+}
+
+Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::string& name,
+                                         const std::string& config_dir) {
+  if (text.size() > limits::kMaxConfigFileBytes) {
+    return fail(Errc::kConfigInvalid, name + ": file larger than " +
+                                          std::to_string(limits::kMaxConfigFileBytes) + " bytes");
+  }
+  DaemonConfig c;
+  c.config_dir = config_dir;
+  Reader r(name);
+  try {
+    const YAML::Node root = YAML::Load(text);
+    if (root.IsNull()) return fail(Errc::kConfigInvalid, name + ": empty configuration");
+    read_top(r, root, c);
+  } catch (const YAML::Exception& e) {
+    std::string msg = e.msg;
+    return fail(Errc::kConfigInvalid,
+                name + ":" + std::to_string(e.mark.line + 1) + ": syntax error: " + msg);
+  } catch (const std::exception& e) {
+    return fail(Errc::kConfigInvalid, name + ": " + e.what());
+  }
+  if (r.failed()) return fail(r.error());
+  c.socket_path = resolve(config_dir, c.socket_path);
+  c.db_path = resolve(config_dir, c.db_path);
+  c.key_file = resolve(config_dir, c.key_file);
+  c.policy_file = resolve(config_dir, c.policy_file);
+  c.tcp.tls_cert = resolve(config_dir, c.tcp.tls_cert);
+  c.tcp.tls_key = resolve(config_dir, c.tcp.tls_key);
+  c.tcp.client_ca = resolve(config_dir, c.tcp.client_ca);
+  if (Status s = validate_daemon_config(c); !s) {
+    return fail(Errc::kConfigInvalid, name + ": " + s.error().context);
+  }
+  return c;
+}
+
+Result<DaemonConfig> load_daemon_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(Errc::kConfigInvalid, path + ": cannot open");
+  // Read at most one byte past the limit so that a huge file is refused without loading it.
+  std::string text(limits::kMaxConfigFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) return fail(Errc::kConfigInvalid, path + ": read error");
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::absolute(path, ec).parent_path();
+  return parse_daemon_config(text, path, dir.string());
+}
+
+}  // namespace mfa

@@ -1,0 +1,93 @@
+#include "daemon/src/api_key_auth.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+
+#include "daemon/core/clock.h"
+#include "daemon/core/random.h"
+#include "daemon/core/secret.h"
+
+namespace mfa::daemon {
+namespace {
+
+constexpr std::string_view kPrefix = "mfa_";
+constexpr std::size_t kMaxKeyLen = 256;
+
+Result<std::vector<std::uint8_t>> sha256(std::string_view s) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (EVP_Digest(s.data(), s.size(), md.data(), &len, EVP_sha256(), nullptr) != 1) {
+    return fail(Errc::kCrypto, "sha256 failed");
+  }
+  return std::vector<std::uint8_t>(md.begin(), md.begin() + len);
+}
+
+Unexpected unauthenticated() { return fail(Errc::kUnauthenticated, "invalid API key"); }
+
+}  // namespace
+
+bool split_api_key(std::string_view key, std::string& ret_id, std::string& ret_secret) {
+  if (key.size() > kMaxKeyLen || key.substr(0, kPrefix.size()) != kPrefix) return false;
+  const std::string_view rest = key.substr(kPrefix.size());
+  const std::size_t cut = rest.rfind('_');
+  if (cut == std::string_view::npos || cut == 0 || cut + 1 >= rest.size()) return false;
+  ret_id = std::string(rest.substr(0, cut));
+  ret_secret = std::string(rest.substr(cut + 1));
+  return true;
+}
+
+Result<MintedApiKey> mint_api_key(Random& random, const std::string& app,
+                                  const std::string& name, const std::vector<std::string>& scopes,
+                                  std::int64_t now_s) {
+  auto id = random.id("k_");
+  if (!id) return fail(id.error());
+  // 256 bits of secret, encoded like ids (base32, no '_'), so a key is one opaque token.
+  auto secret = random.id("");
+  auto secret2 = random.id("");
+  if (!secret || !secret2) return fail(Errc::kCrypto, "random failed");
+  std::string secret_text = *secret + *secret2;
+  auto hash = sha256(secret_text);
+  if (!hash) return fail(hash.error());
+  MintedApiKey out;
+  out.record.id = *id;
+  out.record.app = app;
+  out.record.name = name;
+  out.record.hash = std::move(*hash);
+  out.record.scopes = scopes;
+  out.record.created_at_s = now_s;
+  out.full_key = std::string(kPrefix) + *id + "_" + secret_text;
+  secure_wipe(secret_text);
+  return out;
+}
+
+Result<Caller> authenticate_bearer(Store& store, const Clock& clock,
+                                   std::string_view authorization) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.size() <= kBearer.size() ||
+      authorization.substr(0, kBearer.size()) != kBearer) {
+    return unauthenticated();
+  }
+  std::string id, secret;
+  if (!split_api_key(authorization.substr(kBearer.size()), id, secret)) return unauthenticated();
+  auto hash = sha256(secret);
+  secure_wipe(secret);
+  if (!hash) return fail(hash.error());
+  auto rec = store.get_api_key(id);
+  if (!rec) return fail(rec.error());
+  if (!*rec) return unauthenticated();
+  const ApiKeyRecord& k = **rec;
+  if (!ct_equal(std::span<const std::uint8_t>(k.hash), std::span<const std::uint8_t>(*hash)) ||
+      k.revoked_at_s.has_value()) {
+    return unauthenticated();
+  }
+  (void)store.touch_api_key(k.id, clock.now_s());
+  Caller c;
+  c.kind = Caller::Kind::kApiKey;
+  c.key_id = k.id;
+  c.app = k.app;
+  c.scopes.insert(k.scopes.begin(), k.scopes.end());
+  return c;
+}
+
+}  // namespace mfa::daemon

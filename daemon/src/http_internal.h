@@ -1,0 +1,75 @@
+// Internals shared by http_server.cc (listeners, signals, drain) and http_session.cc (one
+// connection). Includes Beast: include it from those two files only.
+#pragma once
+
+#include <utility>  // before asio: Boost 1.74's awaitable.hpp misses it
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "daemon/core/config.h"
+#include "daemon/src/api_types.h"
+
+namespace mfa::daemon {
+
+class Router;
+struct Services;
+class Metrics;
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+
+using UnixStream = beast::basic_stream<net::local::stream_protocol>;
+using TcpStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Counts connections in total and per peer (uid on the socket, address on TCP).
+class ConnectionLimiter {
+ public:
+  ConnectionLimiter(std::size_t total, std::size_t per_peer) : total_(total), per_peer_(per_peer) {}
+  bool try_acquire(const std::string& peer);
+  void release(const std::string& peer);
+
+ private:
+  std::mutex mu_;
+  std::size_t total_;
+  std::size_t per_peer_;
+  std::size_t open_ = 0;
+  std::map<std::string, std::size_t> by_peer_;
+};
+
+struct ServerContext {
+  const DaemonConfig& config;
+  const Router& router;
+  Services& services;
+  Metrics& metrics;
+  ConnectionLimiter limiter;
+  std::atomic<bool> draining{false};
+  std::atomic<int> in_flight{0};  // requests between first byte and response written
+  std::atomic<std::uint64_t> next_request_id{1};
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+// What the listener knows about a connection before the first request.
+struct ConnInfo {
+  bool tcp = false;
+  Caller unix_caller;       // kUnixPeer for the socket
+  std::string remote_addr;  // TCP peer address, "unix" on the socket
+  std::string peer_key;     // limiter key, released when the session ends
+};
+
+// Each serves one connection until close; they own the stream and release the limiter slot.
+net::awaitable<void> serve_unix(ServerContext& ctx, UnixStream stream, ConnInfo info);
+net::awaitable<void> serve_tcp(ServerContext& ctx, TcpStream stream, ConnInfo info);
+net::awaitable<void> serve_tls(ServerContext& ctx, TlsStream stream, ConnInfo info);
+
+}  // namespace mfa::daemon

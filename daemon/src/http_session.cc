@@ -1,0 +1,269 @@
+// One HTTP/1.1 connection: read a request under the deadlines, identify the caller, dispatch
+// through the Router, write the response, keep alive or close. A malformed or hostile request
+// ends its own connection (400/408/413/431), never the daemon.
+#include <boost/beast/http.hpp>
+
+#include <cctype>
+
+#include "daemon/core/clock.h"
+#include "daemon/core/limits.h"
+#include "daemon/src/api_key_auth.h"
+#include "daemon/src/http_errors.h"
+#include "daemon/src/http_internal.h"
+#include "daemon/src/log.h"
+#include "daemon/src/metrics.h"
+#include "daemon/src/router.h"
+#include "daemon/src/services.h"
+#include "daemon/src/url.h"
+
+namespace mfa::daemon {
+namespace {
+
+namespace http = beast::http;
+using HttpRequest = http::request<http::string_body>;
+using std::chrono::milliseconds;
+
+struct SlotGuard {
+  ServerContext& ctx;
+  std::string key;
+  ~SlotGuard() {
+    ctx.limiter.release(key);
+    ctx.metrics.connection_closed();
+  }
+};
+
+struct InFlightGuard {
+  explicit InFlightGuard(ServerContext& c) : ctx(c) { ctx.in_flight.fetch_add(1); }
+  ~InFlightGuard() { ctx.in_flight.fetch_sub(1); }
+  InFlightGuard(const InFlightGuard&) = delete;
+  InFlightGuard& operator=(const InFlightGuard&) = delete;
+  ServerContext& ctx;
+};
+
+// The response to a failed read, or status 0 when the connection just ends (EOF, reset).
+ApiResponse response_for_read_error(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) {
+    return error_response(408, "request_timeout", "request not received in time");
+  }
+  if (ec == http::error::header_limit) {
+    return error_response(431, "headers_too_large", "request headers too large");
+  }
+  if (ec == http::error::body_limit) {
+    return error_response(413, "body_too_large", "request body too large");
+  }
+  if (ec.category() == beast::error_code(http::error::end_of_stream).category() &&
+      ec != http::error::end_of_stream &&
+      ec != http::error::partial_message) {
+    return error_response(400, "bad_request", "malformed HTTP request");
+  }
+  ApiResponse none;
+  none.status = 0;
+  return none;
+}
+
+std::string_view sv(beast::string_view s) { return std::string_view(s.data(), s.size()); }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+ApiResponse authenticate_tcp(ServerContext& ctx, const HttpRequest& hreq, ApiRequest& areq) {
+  // Health stays open so that load balancers can probe without a key.
+  if (areq.method == "GET" && areq.path == "/v1/health") return ApiResponse{};
+  if (ctx.services.store == nullptr || ctx.services.clock == nullptr) {
+    return error_response(503, "unavailable", "store not ready");
+  }
+  const auto it = hreq.find(http::field::authorization);
+  const std::string_view value = it == hreq.end() ? std::string_view() : sv(it->value());
+  auto caller = authenticate_bearer(*ctx.services.store, *ctx.services.clock, value);
+  if (!caller) {
+    if (caller.error().code != Errc::kUnauthenticated) {
+      log_error("request " + areq.request_id + ": API key lookup failed: " +
+                caller.error().context);
+      return from_error(caller.error());
+    }
+    ApiResponse r = error_response(401, "unauthenticated", "missing or invalid API key");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  areq.caller = std::move(*caller);
+  return ApiResponse{};
+}
+
+ApiResponse handle(ServerContext& ctx, HttpRequest& hreq, const ConnInfo& info,
+                   ApiRequest& areq) {
+  areq.method = std::string(hreq.method_string());
+  if (!parse_target(sv(hreq.target()), areq.path, areq.query)) {
+    return error_response(400, "bad_request", "invalid request target");
+  }
+  for (const auto& f : hreq) areq.headers[lower(sv(f.name_string()))] = std::string(f.value());
+  areq.body = std::move(hreq.body());
+  if (info.tcp) {
+    ApiResponse denied = authenticate_tcp(ctx, hreq, areq);
+    if (!denied.body.empty()) return denied;
+    areq.caller.remote_addr = info.remote_addr;
+  } else {
+    areq.caller = info.unix_caller;
+  }
+  return ctx.router.dispatch(areq);
+}
+
+void log_request(ServerContext& ctx, const ApiRequest& areq, int status,
+                 std::chrono::steady_clock::time_point start) {
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string pattern = areq.route_pattern.empty() ? "unmatched" : areq.route_pattern;
+  ctx.metrics.record_request(pattern, areq.method.empty() ? "-" : areq.method, status, secs);
+  char ms[32];
+  std::snprintf(ms, sizeof ms, "%.1f", secs * 1000);
+  log_info("request id=" + areq.request_id + " method=" + quote(areq.method) +
+           " path=" + quote(areq.path) + " status=" + std::to_string(status) + " ms=" + ms +
+           " caller=" + quote(areq.caller.actor()));
+}
+
+template <class Stream>
+net::awaitable<bool> write_response(ServerContext& ctx, Stream& stream, ApiResponse& res,
+                                    const std::string& request_id, bool keep_alive) {
+  http::response<http::string_body> r;
+  r.version(11);
+  r.result(static_cast<unsigned>(res.status));
+  r.set(http::field::server, "mfad");
+  r.set(http::field::content_type, res.content_type);
+  r.set("X-Request-Id", request_id);
+  for (const auto& [name, value] : res.headers) r.set(name, value);
+  r.keep_alive(keep_alive);
+  r.body() = std::move(res.body);
+  r.prepare_payload();
+  beast::get_lowest_layer(stream).expires_after(milliseconds(ctx.config.http.request_timeout_ms));
+  beast::error_code ec;
+  co_await http::async_write(stream, r, net::redirect_error(net::use_awaitable, ec));
+  co_return !ec;
+}
+
+// Reads one request; fills `res` with the response to send. Returns false to close after it.
+template <class Stream>
+net::awaitable<bool> read_and_handle(ServerContext& ctx, Stream& stream, beast::flat_buffer& buf,
+                                     const ConnInfo& info, ApiRequest& areq, ApiResponse& res) {
+  beast::get_lowest_layer(stream).expires_after(milliseconds(ctx.config.http.request_timeout_ms));
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(limits::kMaxHeaderBytes));
+  parser.body_limit(limits::kMaxRequestBody);
+  beast::error_code ec;
+  co_await http::async_read_header(stream, buf, parser, net::redirect_error(net::use_awaitable, ec));
+  if (ec) {
+    res = response_for_read_error(ec);
+    co_return false;
+  }
+  std::size_t count = 0;
+  for (const auto& f : parser.get()) {
+    (void)f;
+    ++count;
+  }
+  if (count > limits::kMaxHeaderCount) {
+    res = error_response(431, "headers_too_large", "too many request headers");
+    co_return false;
+  }
+  if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+    http::response<http::empty_body> cont{http::status::continue_, 11};
+    co_await http::async_write(stream, cont, net::redirect_error(net::use_awaitable, ec));
+    if (ec) co_return false;
+  }
+  co_await http::async_read(stream, buf, parser, net::redirect_error(net::use_awaitable, ec));
+  if (ec) {
+    res = response_for_read_error(ec);
+    co_return false;
+  }
+  HttpRequest hreq = parser.release();
+  const bool keep = hreq.keep_alive();
+  try {
+    res = handle(ctx, hreq, info, areq);
+  } catch (const std::exception& e) {
+    log_error("request " + areq.request_id + ": " + quote(e.what()));
+    res = error_response(500, "internal", "internal error");
+  }
+  co_return keep;
+}
+
+template <class Stream>
+net::awaitable<bool> session_loop(ServerContext& ctx, Stream& stream, const ConnInfo& info) {
+  beast::flat_buffer buf;
+  beast::error_code ec;
+  for (std::size_t n = 0; n < limits::kMaxRequestsPerConnection && !ctx.draining; ++n) {
+    if (buf.size() == 0) {
+      // Idle keep-alive wait: the whole-request deadline starts with the first byte.
+      beast::get_lowest_layer(stream).expires_after(milliseconds(ctx.config.http.idle_timeout_ms));
+      const std::size_t got = co_await stream.async_read_some(
+          buf.prepare(4096), net::redirect_error(net::use_awaitable, ec));
+      if (ec) co_return true;
+      buf.commit(got);
+    }
+    InFlightGuard busy(ctx);
+    const auto start = std::chrono::steady_clock::now();
+    ApiRequest areq;
+    areq.request_id = "r" + std::to_string(ctx.next_request_id.fetch_add(1));
+    if (!info.tcp) areq.caller = info.unix_caller;
+    ApiResponse res;
+    bool keep = co_await read_and_handle(ctx, stream, buf, info, areq, res);
+    if (res.status == 0) co_return false;  // peer went away mid-request
+    keep = keep && !ctx.draining && n + 1 < limits::kMaxRequestsPerConnection;
+    const int status = res.status;
+    const bool written = co_await write_response(ctx, stream, res, areq.request_id, keep);
+    log_request(ctx, areq, status, start);
+    if (!written) co_return false;
+    if (!keep) co_return status < 400;
+  }
+  co_return true;
+}
+
+// Half-closes, then discards what the peer still sends for a moment, so that the kernel does
+// not answer unread data with a RST that would destroy the error response in flight.
+template <class Socket>
+net::awaitable<void> linger_close(Socket& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(net::socket_base::shutdown_send, ec);
+  stream.expires_after(milliseconds(500));
+  std::array<char, 4096> sink;
+  for (int i = 0; i < 16 && !ec; ++i) {
+    co_await stream.async_read_some(net::buffer(sink), net::redirect_error(net::use_awaitable, ec));
+  }
+  stream.socket().close(ec);
+}
+
+}  // namespace
+
+net::awaitable<void> serve_unix(ServerContext& ctx, UnixStream stream, ConnInfo info) {
+  SlotGuard slot{ctx, info.peer_key};
+  const bool clean = co_await session_loop(ctx, stream, info);
+  if (clean) {
+    beast::error_code ec;
+    stream.socket().shutdown(net::socket_base::shutdown_both, ec);
+  } else {
+    co_await linger_close(stream);
+  }
+}
+
+net::awaitable<void> serve_tcp(ServerContext& ctx, TcpStream stream, ConnInfo info) {
+  SlotGuard slot{ctx, info.peer_key};
+  const bool clean = co_await session_loop(ctx, stream, info);
+  if (clean) {
+    beast::error_code ec;
+    stream.socket().shutdown(net::socket_base::shutdown_both, ec);
+  } else {
+    co_await linger_close(stream);
+  }
+}
+
+net::awaitable<void> serve_tls(ServerContext& ctx, TlsStream stream, ConnInfo info) {
+  SlotGuard slot{ctx, info.peer_key};
+  beast::error_code ec;
+  beast::get_lowest_layer(stream).expires_after(milliseconds(ctx.config.http.request_timeout_ms));
+  co_await stream.async_handshake(net::ssl::stream_base::server,
+                                  net::redirect_error(net::use_awaitable, ec));
+  if (ec) co_return;  // plain HTTP on the TLS port, bad client certificate, timeout
+  co_await session_loop(ctx, stream, info);
+  beast::get_lowest_layer(stream).expires_after(milliseconds(1000));
+  co_await stream.async_shutdown(net::redirect_error(net::use_awaitable, ec));
+}
+
+}  // namespace mfa::daemon

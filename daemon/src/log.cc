@@ -1,0 +1,96 @@
+#include "daemon/src/log.h"
+
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace mfa::daemon {
+namespace {
+
+std::atomic<bool> g_journal{false};
+std::atomic<int> g_min_level{static_cast<int>(LogLevel::kInfo)};
+std::mutex g_stderr_mu;
+
+const char* level_name(LogLevel l) {
+  switch (l) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarning: return "warning";
+    case LogLevel::kError: return "error";
+  }
+  return "info";
+}
+
+int syslog_priority(LogLevel l) {
+  switch (l) {
+    case LogLevel::kDebug: return LOG_DEBUG;
+    case LogLevel::kInfo: return LOG_INFO;
+    case LogLevel::kWarning: return LOG_WARNING;
+    case LogLevel::kError: return LOG_ERR;
+  }
+  return LOG_INFO;
+}
+
+}  // namespace
+
+void log_init(bool journal, std::string_view level) {
+  g_journal = journal;
+  LogLevel l = LogLevel::kInfo;
+  if (level == "debug") l = LogLevel::kDebug;
+  if (level == "warning") l = LogLevel::kWarning;
+  if (level == "error") l = LogLevel::kError;
+  g_min_level = static_cast<int>(l);
+}
+
+void log(LogLevel level, std::string_view message) {
+  if (static_cast<int>(level) < g_min_level.load()) return;
+  const int len = static_cast<int>(message.size());
+  if (g_journal) {
+    sd_journal_send("MESSAGE=%.*s", len, message.data(), "PRIORITY=%d", syslog_priority(level),
+                    "SYSLOG_IDENTIFIER=mfad", nullptr);
+    return;
+  }
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char ts[32];
+  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::lock_guard<std::mutex> lock(g_stderr_mu);
+  std::fprintf(stderr, "%s.%03dZ mfad %s: %.*s\n", ts, static_cast<int>(ms), level_name(level),
+               len, message.data());
+  std::fflush(stderr);
+}
+
+std::string quote(std::string_view s) {
+  constexpr std::size_t kMax = 256;
+  std::string out = "'";
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i == kMax) {
+      out += "...";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\'' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += "'";
+  return out;
+}
+
+}  // namespace mfa::daemon
