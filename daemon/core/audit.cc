@@ -1,0 +1,25 @@
+#include "daemon/core/audit.h"
+
+#include "daemon/core/clock.h"
+#include "daemon/core/store.h"
+
+namespace mfa::core {
+
+Status Auditor::record(const std::string& app, const std::string& user, const std::string& event,
+                       const AuditContext& ctx, const std::string& detail) {
+  AuditEvent e;
+  e.at_ms = deps_.clock->now_ms();
+  e.app = app;
+  e.user = user;
+  e.event = event;
+  e.actor = ctx.actor;
+  e.remote_addr = ctx.remote_addr;
+  e.detail = detail.empty() ? "{}" : detail;
+  auto id = deps_.store->append_audit(e);
+  if (!id) return fail(id.error());
+  e.id = *id;
+  if (deps_.audit_sink != nullptr) deps_.audit_sink->emit(e);
+  return {};
+}
+
+}  // namespace mfa::core

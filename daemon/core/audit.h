@@ -1,0 +1,42 @@
+// Auditor: records security events in the store and forwards them to the sink (journal).
+// Event names are the API's contract (DESIGN.md section 6). Details never hold secrets.
+#pragma once
+
+#include <string>
+
+#include "daemon/core/engine_deps.h"
+#include "daemon/core/result.h"
+
+namespace mfa::core {
+
+namespace audit_event {
+inline constexpr const char* kFactorEnrolled = "mfa.factor_enrolled";
+inline constexpr const char* kFactorRemoved = "mfa.factor_removed";
+inline constexpr const char* kFactorAdminReset = "mfa.factor_admin_reset";
+inline constexpr const char* kMfaSucceeded = "user.mfa_succeeded";
+inline constexpr const char* kMfaFailed = "user.mfa_failed";
+inline constexpr const char* kBackupRegenerated = "mfa.backup_codes_regenerated";
+inline constexpr const char* kLockedOut = "user.locked_out";
+inline constexpr const char* kPolicyReloaded = "policy.reloaded";
+inline constexpr const char* kPolicyReloadFailed = "policy.reload_failed";
+inline constexpr const char* kChallengeDenied = "mfa.challenge_denied";
+}  // namespace audit_event
+
+struct AuditContext {
+  std::string actor = "system";  // Caller::actor()
+  std::string remote_addr;
+};
+
+class Auditor {
+ public:
+  explicit Auditor(const EngineDeps& deps) : deps_(deps) {}
+  // `detail` is a JSON object text; the store assigns the id. A failed store write is an
+  // error the caller must see: an unaudited success must not be reported as success.
+  Status record(const std::string& app, const std::string& user, const std::string& event,
+                 const AuditContext& ctx, const std::string& detail = "{}");
+
+ private:
+  const EngineDeps& deps_;
+};
+
+}  // namespace mfa::core

@@ -1,0 +1,167 @@
+#include "daemon/core/challenge_service.h"
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/core/clock.h"
+#include "daemon/core/limits.h"
+#include "daemon/core/policy_context.h"
+#include "daemon/core/random.h"
+
+namespace mfa::core {
+namespace {
+
+ChallengeEvent event(const EngineDeps& deps, std::string name, std::string detail = {}) {
+  return ChallengeEvent{deps.clock->now_ms(), std::move(name), std::move(detail)};
+}
+
+}  // namespace
+
+Result<ChallengeRecord> ChallengeService::create(const NewChallenge& spec) {
+  const std::int64_t now = deps_.clock->now_s();
+  auto pending_count = deps_.store->count_pending_challenges(spec.app, spec.user, now);
+  if (!pending_count) return fail(pending_count.error());
+  if (*pending_count >= limits::kMaxPendingChallengesPerUser) {
+    Error e = make_error(Errc::kRateLimited, "too many pending challenges for this user");
+    e.retry_after_s = spec.ttl_s;
+    return fail(std::move(e));
+  }
+  auto id = deps_.random->id("ch_");
+  if (!id) return fail(id.error());
+  ChallengeRecord c;
+  c.id = *id;
+  c.app = spec.app;
+  c.user = spec.user;
+  c.purpose = spec.purpose;
+  c.method = spec.method;
+  c.status = "pending";
+  c.max_attempts = spec.max_attempts;
+  c.created_at_s = now;
+  c.expires_at_s = now + spec.ttl_s;
+  c.remote_addr = spec.remote_addr;
+  c.service = spec.service;
+  c.data = "{}";
+  c.events.push_back(event(deps_, "created"));
+  MFA_TRY(deps_.store->insert_challenge(c));
+  return c;
+}
+
+Result<ChallengeRecord> ChallengeService::get(const std::string& app, const std::string& id) {
+  auto found = deps_.store->get_challenge(id);
+  if (!found) return fail(found.error());
+  if (!found->has_value() || (*found)->app != app) {
+    return fail(Errc::kNotFound, "no such challenge");
+  }
+  ChallengeRecord c = std::move(**found);
+  if (c.status == "pending" && deps_.clock->now_s() >= c.expires_at_s) {
+    auto moved = deps_.store->transition_challenge(c.id, "pending", "expired",
+                                                   event(deps_, "expired"));
+    if (!moved) return fail(moved.error());
+    auto again = deps_.store->get_challenge(id);
+    if (!again) return fail(again.error());
+    if (!again->has_value()) return fail(Errc::kNotFound, "no such challenge");
+    c = std::move(**again);
+  }
+  return c;
+}
+
+Result<std::vector<ChallengeRecord>> ChallengeService::list(const ChallengeFilter& filter) {
+  ChallengeFilter f = filter;
+  if (f.limit == 0 || f.limit > limits::kMaxListPage) f.limit = limits::kMaxListPage;
+  return deps_.store->list_challenges(f);
+}
+
+Result<ChallengeRecord> ChallengeService::pending(const std::string& app, const std::string& id) {
+  auto c = get(app, id);
+  if (!c) return fail(c.error());
+  if (c->status == "expired") return fail(Errc::kExpired, "challenge expired");
+  if (c->status != "pending") return fail(Errc::kConflict, "challenge is " + c->status);
+  return c;
+}
+
+Status ChallengeService::after_success(const ChallengeRecord& c) {
+  if (c.remote_addr.empty()) return {};
+  const Evaluation ev =
+      evaluate_for(deps_, make_login_context(deps_, c.app, c.user, c.service, c.remote_addr));
+  const std::int64_t now = deps_.clock->now_s();
+  if (c.purpose == "login" && ev.settings.remember_s > 0) {
+    MFA_TRY(deps_.store->remember_login(c.app, c.user, c.remote_addr, c.service,
+                                        now + ev.settings.remember_s));
+  }
+  return deps_.store->mark_rhost_seen(c.app, c.user, c.remote_addr, now);
+}
+
+Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const std::string& id,
+                                                   std::string_view code,
+                                                   const AuditContext& ctx,
+                                                   const std::string& only_factor_id) {
+  auto c = pending(app, id);
+  if (!c) return fail(c.error());
+  const Evaluation ev =
+      evaluate_for(deps_, make_login_context(deps_, c->app, c->user, c->service, c->remote_addr));
+  VerifyRequest req;
+  req.app = c->app;
+  req.user = c->user;
+  req.code = code;
+  req.allowed = ev.settings.factors;
+  if (c->method != "any") req.allowed = {c->method};
+  req.only_factor_id = only_factor_id;
+  req.rhost = c->remote_addr;
+  req.purpose = c->purpose;
+  req.lockout = ev.settings.lockout;
+  AuditContext actx = ctx;
+  if (actx.remote_addr.empty()) actx.remote_addr = c->remote_addr;
+  auto verified = verifier_.verify(req, actx);
+  if (!verified) {
+    const Error err = verified.error();
+    MFA_TRY(deps_.store->record_challenge_attempt(
+        c->id, event(deps_, "attempt_failed", std::string(to_string(err.code)))));
+    if (c->attempts + 1 >= c->max_attempts || err.code == Errc::kLockedOut) {
+      auto moved = deps_.store->transition_challenge(c->id, "pending", "failed",
+                                                     event(deps_, "failed"));
+      if (!moved) return fail(moved.error());
+    }
+    return fail(err);
+  }
+  nlohmann::json detail = {{"factor", verified->type}, {"factor_id", verified->factor_id}};
+  auto moved = deps_.store->transition_challenge(c->id, "pending", "approved",
+                                                 event(deps_, "approved", detail.dump()));
+  if (!moved) return fail(moved.error());
+  if (!*moved) return fail(Errc::kConflict, "challenge was completed concurrently");
+  MFA_TRY(after_success(*c));
+  auto fresh = get(app, id);
+  if (!fresh) return fail(fresh.error());
+  return ChallengeVerified{std::move(*fresh), std::move(*verified)};
+}
+
+Status ChallengeService::cancel(const std::string& app, const std::string& id,
+                                const AuditContext& ctx) {
+  auto c = pending(app, id);
+  if (!c) return fail(c.error());
+  auto moved = deps_.store->transition_challenge(id, "pending", "cancelled",
+                                                 event(deps_, "cancelled", ctx.actor));
+  if (!moved) return fail(moved.error());
+  if (!*moved) return fail(Errc::kConflict, "challenge is no longer pending");
+  return {};
+}
+
+Status ChallengeService::deny(const std::string& app, const std::string& id,
+                              const AuditContext& ctx) {
+  auto c = pending(app, id);
+  if (!c) return fail(c.error());
+  auto moved = deps_.store->transition_challenge(id, "pending", "denied",
+                                                 event(deps_, "denied", ctx.actor));
+  if (!moved) return fail(moved.error());
+  if (!*moved) return fail(Errc::kConflict, "challenge is no longer pending");
+  return audit_.record(c->app, c->user, audit_event::kChallengeDenied, ctx,
+                       nlohmann::json{{"challenge_id", id}}.dump());
+}
+
+Status ChallengeService::resend(const std::string& app, const std::string& id,
+                                const AuditContext& /*ctx*/) {
+  auto c = pending(app, id);
+  if (!c) return fail(c.error());
+  // Only delivered codes (SMS, email) can be resent; TOTP codes come from the user's app.
+  return fail(Errc::kConflict, "nothing to resend: this challenge has no delivered code");
+}
+
+}  // namespace mfa::core

@@ -1,0 +1,65 @@
+// ChallengeService: the life of a challenge (DESIGN.md section 6): created pending, then
+// approved, denied, expired, cancelled or failed, with a timeline of events in the store.
+// Verification goes through CodeVerifier (lockout, replay, audit) with the policy in force.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/core/audit.h"
+#include "daemon/core/code_verifier.h"
+#include "daemon/core/engine_deps.h"
+#include "daemon/core/result.h"
+#include "daemon/core/store.h"
+
+namespace mfa::core {
+
+// WebAuthn (RFC-less, W3C) recommends 5 minutes for challenges; OTP prompts use the same.
+inline constexpr std::int64_t kChallengeTtlS = 300;
+
+struct NewChallenge {
+  std::string app;
+  std::string user;
+  std::string purpose = "login";  // login | step_up | sensitive_action | enroll | ...
+  std::string method = "any";     // any | totp | backup_code
+  std::string remote_addr;
+  std::string service;
+  std::int64_t max_attempts = 5;
+  std::int64_t ttl_s = kChallengeTtlS;
+};
+
+struct ChallengeVerified {
+  ChallengeRecord challenge;
+  VerifiedFactor factor;
+};
+
+class ChallengeService {
+ public:
+  ChallengeService(const EngineDeps& deps, Auditor& audit, CodeVerifier& verifier)
+      : deps_(deps), audit_(audit), verifier_(verifier) {}
+
+  Result<ChallengeRecord> create(const NewChallenge& spec);
+  // kNotFound unless the challenge belongs to `app`. A pending challenge past its expiry is
+  // moved to `expired` on read.
+  Result<ChallengeRecord> get(const std::string& app, const std::string& id);
+  Result<std::vector<ChallengeRecord>> list(const ChallengeFilter& filter);
+  // `only_factor_id`: restrict TOTP to the factor the user picked (fewer candidate codes).
+  Result<ChallengeVerified> verify(const std::string& app, const std::string& id,
+                                   std::string_view code, const AuditContext& ctx,
+                                   const std::string& only_factor_id = {});
+  Status cancel(const std::string& app, const std::string& id, const AuditContext& ctx);
+  Status deny(const std::string& app, const std::string& id, const AuditContext& ctx);
+  Status resend(const std::string& app, const std::string& id, const AuditContext& ctx);
+
+ private:
+  Result<ChallengeRecord> pending(const std::string& app, const std::string& id);
+  Status after_success(const ChallengeRecord& c);
+
+  const EngineDeps& deps_;
+  Auditor& audit_;
+  CodeVerifier& verifier_;
+};
+
+}  // namespace mfa::core

@@ -1,0 +1,58 @@
+// CodeVerifier: checks one typed code against a user's active factors (TOTP, then backup
+// codes), with lockout, replay protection and audit. Every path that accepts a code — login
+// challenges, PAM conversations, step-up for sensitive changes — goes through here, so the
+// rules are enforced once.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/core/audit.h"
+#include "daemon/core/engine_deps.h"
+#include "daemon/core/lockout.h"
+#include "daemon/core/result.h"
+
+namespace mfa::core {
+
+struct VerifyRequest {
+  std::string app;
+  std::string user;
+  std::string_view code;
+  std::vector<std::string> allowed;   // factor types the policy allows (totp, backup_code, ...)
+  std::string exclude_factor_id;      // "another factor": the one being removed
+  std::string only_factor_id;         // the factor picked at a PAM prompt (backup codes still count)
+  std::string rhost;
+  std::string purpose = "login";      // recorded in the audit detail
+  LockoutSettings lockout;
+};
+
+struct VerifiedFactor {
+  std::string factor_id;  // empty for a backup code
+  std::string type;       // totp | backup_code
+};
+
+class CodeVerifier {
+ public:
+  CodeVerifier(const EngineDeps& deps, Auditor& audit, Lockout& lockout)
+      : deps_(deps), audit_(audit), lockout_(lockout) {}
+
+  // kLockedOut (retry_after) before or because of this attempt; kBadCode; kReplayed (a code
+  // accepted before: RFC 6238 section 5.2 "MUST NOT accept the second attempt").
+  Result<VerifiedFactor> verify(const VerifyRequest& req, const AuditContext& ctx);
+
+ private:
+  enum class Match { kNone, kAccepted, kReplayed };
+  Result<Match> try_totp(const VerifyRequest& req, std::string& factor_id);
+  Result<Match> try_backup(const VerifyRequest& req);
+  Result<VerifiedFactor> on_failure(const VerifyRequest& req, const AuditContext& ctx,
+                                    bool replayed);
+
+  const EngineDeps& deps_;
+  Auditor& audit_;
+  Lockout& lockout_;
+};
+
+bool factor_allowed(const std::vector<std::string>& allowed, std::string_view type);
+
+}  // namespace mfa::core

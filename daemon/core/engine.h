@@ -1,0 +1,42 @@
+// Engine: the MFA services wired together over one set of dependencies. Owned by main.cc
+// (and by tests); route handlers and the PAM conversation reach the services through it.
+#pragma once
+
+#include "daemon/core/audit.h"
+#include "daemon/core/challenge_service.h"
+#include "daemon/core/code_verifier.h"
+#include "daemon/core/engine_deps.h"
+#include "daemon/core/factor_service.h"
+#include "daemon/core/lockout.h"
+#include "daemon/core/login_service.h"
+
+namespace mfa::core {
+
+class Engine {
+ public:
+  explicit Engine(EngineDeps deps)
+      : deps_(std::move(deps)),
+        audit(deps_),
+        lockout(deps_),
+        verifier(deps_, audit, lockout),
+        factors(deps_, audit, verifier),
+        challenges(deps_, audit, verifier),
+        logins(deps_, lockout, challenges) {}
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  const EngineDeps& deps() const { return deps_; }
+
+ private:
+  EngineDeps deps_;  // first: the services below keep references to it
+
+ public:
+  Auditor audit;
+  Lockout lockout;
+  CodeVerifier verifier;
+  FactorService factors;
+  ChallengeService challenges;
+  LoginService logins;
+};
+
+}  // namespace mfa::core

@@ -1,0 +1,86 @@
+// FactorService: enrolment, activation, listing and removal of a user's factors, and backup
+// codes. Changing what protects an account is itself protected (DESIGN.md section 5): adding a
+// factor when one is active, removing one, or regenerating backup codes needs a fresh code
+// from an existing factor, or an admin.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/core/audit.h"
+#include "daemon/core/code_verifier.h"
+#include "daemon/core/engine_deps.h"
+#include "daemon/core/otp.h"
+#include "daemon/core/result.h"
+#include "daemon/core/store.h"
+
+namespace mfa::core {
+
+struct TotpEnrollment {
+  std::string factor_id;
+  std::string label;
+  std::string secret_b32;   // shown once, to put into the authenticator app
+  std::string otpauth_uri;  // never logged or persisted (it holds the secret)
+  TotpParams params;
+};
+
+struct Activation {
+  FactorRecord factor;                    // secret_ct cleared
+  std::vector<std::string> backup_codes;  // generated with the first factor; shown once
+};
+
+// Who is asking, for the protected operations.
+struct Requester {
+  bool admin = false;
+  std::string_view step_up_code;  // a fresh code from an existing factor (non-admins)
+  std::string rhost;
+  AuditContext audit;
+};
+
+class FactorService {
+ public:
+  FactorService(const EngineDeps& deps, Auditor& audit, CodeVerifier& verifier)
+      : deps_(deps), audit_(audit), verifier_(verifier) {}
+
+  Result<TotpEnrollment> begin_totp(const std::string& app, const std::string& user,
+                                    const std::string& label, const TotpParams& params,
+                                    const Requester& who);
+  // Activates a pending TOTP factor after a correct first code; the first active factor also
+  // generates the user's backup codes.
+  Result<Activation> activate(const std::string& app, const std::string& user,
+                              const std::string& factor_id, std::string_view code,
+                              const AuditContext& ctx);
+  // Secrets stripped. Pending factors included (status tells).
+  Result<std::vector<FactorRecord>> list(const std::string& app, const std::string& user);
+  Status remove(const std::string& app, const std::string& user, const std::string& factor_id,
+                const Requester& who);
+  // Admin reset: every factor, backup code and lockout counter of the user.
+  Result<std::size_t> reset(const std::string& app, const std::string& user,
+                            const AuditContext& ctx);
+  Result<std::vector<std::string>> regenerate_backup_codes(const std::string& app,
+                                                           const std::string& user,
+                                                           const Requester& who);
+  Result<std::size_t> backup_codes_remaining(const std::string& app, const std::string& user);
+  Result<std::size_t> active_count(const std::string& app, const std::string& user);
+
+ private:
+  Status require_step_up(const std::string& app, const std::string& user, const Requester& who,
+                         const std::string& exclude_factor_id, bool allow_backup,
+                         const char* purpose);
+  Result<std::vector<std::string>> issue_backup_codes(const std::string& app,
+                                                      const std::string& user);
+  Status ensure_user(const std::string& app, const std::string& user);
+
+  const EngineDeps& deps_;
+  Auditor& audit_;
+  CodeVerifier& verifier_;
+};
+
+// Validates an app name, user name or label against limits.h and a safe character set.
+Status validate_app_name(std::string_view app);
+Status validate_user_name(std::string_view user);
+Status validate_label(std::string_view label);
+
+}  // namespace mfa::core

@@ -1,0 +1,83 @@
+#include "daemon/core/lockout.h"
+
+#include <algorithm>
+
+#include "daemon/core/clock.h"
+#include "daemon/core/store.h"
+
+namespace mfa::core {
+
+std::string Lockout::user_key(const std::string& app, const std::string& user) {
+  return "user:" + app + "/" + user;
+}
+
+std::string Lockout::rhost_key(const std::string& app, const std::string& rhost) {
+  return "rhost:" + app + "/" + rhost;
+}
+
+Status Lockout::check(const std::string& app, const std::string& user,
+                      const std::string& rhost) {
+  const std::int64_t now = deps_.clock->now_s();
+  std::int64_t until = 0;
+  auto u = deps_.store->get_lockout(user_key(app, user));
+  if (!u) return fail(u.error());
+  until = std::max(until, u->locked_until_s);
+  if (!rhost.empty()) {
+    auto r = deps_.store->get_lockout(rhost_key(app, rhost));
+    if (!r) return fail(r.error());
+    until = std::max(until, r->locked_until_s);
+  }
+  if (until > now) {
+    Error e = make_error(Errc::kLockedOut, "too many failed attempts; try again in " +
+                                               std::to_string(until - now) + " s");
+    e.retry_after_s = until - now;
+    return fail(std::move(e));
+  }
+  return {};
+}
+
+Result<LockoutStatus> Lockout::status(const std::string& app, const std::string& user) {
+  auto u = deps_.store->get_lockout(user_key(app, user));
+  if (!u) return fail(u.error());
+  const std::int64_t now = deps_.clock->now_s();
+  LockoutStatus s;
+  s.locked = u->locked_until_s > now;
+  s.retry_after_s = s.locked ? u->locked_until_s - now : 0;
+  s.failures = u->failures;
+  return s;
+}
+
+Result<LockoutStatus> Lockout::record_failure(const std::string& app, const std::string& user,
+                                              const std::string& rhost,
+                                              const LockoutSettings& settings) {
+  const std::int64_t now = deps_.clock->now_s();
+  auto u = deps_.store->record_failure(user_key(app, user), now, settings.window_s,
+                                       settings.attempts, settings.window_s);
+  if (!u) return fail(u.error());
+  std::int64_t until = u->locked_until_s;
+  if (!rhost.empty()) {
+    auto r = deps_.store->record_failure(rhost_key(app, rhost), now, settings.window_s,
+                                         settings.attempts, settings.window_s);
+    if (!r) return fail(r.error());
+    until = std::max(until, r->locked_until_s);
+  }
+  LockoutStatus s;
+  s.locked = until > now;
+  s.retry_after_s = s.locked ? until - now : 0;
+  s.failures = u->failures;
+  return s;
+}
+
+Status Lockout::record_success(const std::string& app, const std::string& user,
+                               const std::string& rhost) {
+  // The address counter is not cleared: one attacker's own success must not wipe the
+  // failures it caused against other accounts from the same address.
+  (void)rhost;
+  return deps_.store->clear_lockout(user_key(app, user));
+}
+
+Status Lockout::clear_user(const std::string& app, const std::string& user) {
+  return deps_.store->clear_lockout(user_key(app, user));
+}
+
+}  // namespace mfa::core

@@ -1,0 +1,44 @@
+// Lockout: failures counted per user and per remote address in the store, so they survive
+// restarts and are shared by every host on a shared store (RFC 4226 section 7.3: "The delay or
+// lockout schemes MUST be across login sessions"; NIST SP 800-63B 5.2.2: at most 100).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "daemon/core/engine_deps.h"
+#include "daemon/core/policy.h"
+#include "daemon/core/result.h"
+
+namespace mfa::core {
+
+struct LockoutStatus {
+  bool locked = false;
+  std::int64_t retry_after_s = 0;
+  std::int64_t failures = 0;  // failures of the user in the current window
+};
+
+class Lockout {
+ public:
+  explicit Lockout(const EngineDeps& deps) : deps_(deps) {}
+
+  static std::string user_key(const std::string& app, const std::string& user);
+  static std::string rhost_key(const std::string& app, const std::string& rhost);
+
+  // kLockedOut (with retry_after_s) when the user or the remote address is locked.
+  Status check(const std::string& app, const std::string& user, const std::string& rhost);
+  Result<LockoutStatus> status(const std::string& app, const std::string& user);
+  // Records one failure for the user and the address; returns the resulting status (locked
+  // when this failure reached the limit).
+  Result<LockoutStatus> record_failure(const std::string& app, const std::string& user,
+                                       const std::string& rhost, const LockoutSettings& settings);
+  // NIST SP 800-63B 5.2.2: after a success, disregard the user's previous failures.
+  Status record_success(const std::string& app, const std::string& user,
+                        const std::string& rhost);
+  Status clear_user(const std::string& app, const std::string& user);
+
+ private:
+  const EngineDeps& deps_;
+};
+
+}  // namespace mfa::core

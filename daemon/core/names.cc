@@ -1,0 +1,58 @@
+// Validation of the names that callers choose (apps, users, labels): bounded (limits.h) and
+// restricted to characters that are safe in URLs, logs and terminals.
+#include <string_view>
+
+#include "daemon/core/factor_service.h"
+#include "daemon/core/limits.h"
+
+namespace mfa::core {
+namespace {
+
+bool all_of(std::string_view s, bool (*ok)(char)) {
+  for (char c : s) {
+    if (!ok(c)) return false;
+  }
+  return true;
+}
+
+bool app_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+// Unix names plus what app users need (emails as ids): no '/', no spaces, no controls.
+bool user_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '-' || c == '_' || c == '.' || c == '@' || c == '+' || c == '$';
+}
+
+bool label_char(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 0x20 && u != 0x7f;
+}
+
+}  // namespace
+
+Status validate_app_name(std::string_view app) {
+  if (app.empty() || app.size() > limits::kMaxAppNameLen || !all_of(app, app_char)) {
+    return fail(Errc::kInvalidArgument, "app names are 1-64 characters of a-z, 0-9, '-', '_'");
+  }
+  return {};
+}
+
+Status validate_user_name(std::string_view user) {
+  if (user.empty() || user.size() > limits::kMaxUserNameLen || !all_of(user, user_char) ||
+      user.front() == '-') {
+    return fail(Errc::kInvalidArgument,
+                "user names are 1-256 characters of letters, digits and . _ - @ + $");
+  }
+  return {};
+}
+
+Status validate_label(std::string_view label) {
+  if (label.size() > limits::kMaxLabelLen || !all_of(label, label_char)) {
+    return fail(Errc::kInvalidArgument, "labels are at most 64 printable characters");
+  }
+  return {};
+}
+
+}  // namespace mfa::core

@@ -1,0 +1,24 @@
+#include "daemon/core/policy_context.h"
+
+#include "daemon/core/policy_holder.h"
+
+namespace mfa::core {
+
+LoginContext make_login_context(const EngineDeps& deps, const std::string& app,
+                                const std::string& user, const std::string& service,
+                                const std::string& rhost, const std::string& tty) {
+  LoginContext ctx;
+  ctx.app = app;
+  ctx.user = user;
+  ctx.service = service;
+  ctx.rhost = rhost;
+  ctx.tty = tty;
+  if (app == "system" && deps.directory != nullptr) ctx.groups = deps.directory->groups_of(user);
+  return ctx;
+}
+
+Evaluation evaluate_for(const EngineDeps& deps, const LoginContext& ctx) {
+  return evaluate(*deps.policy->current(), ctx);
+}
+
+}  // namespace mfa::core

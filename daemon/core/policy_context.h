@@ -1,0 +1,17 @@
+// Builds the LoginContext for a user (groups from the Directory for app `system`) and
+// evaluates the current policy for it.
+#pragma once
+
+#include <string>
+
+#include "daemon/core/engine_deps.h"
+#include "daemon/core/policy.h"
+
+namespace mfa::core {
+
+LoginContext make_login_context(const EngineDeps& deps, const std::string& app,
+                                const std::string& user, const std::string& service,
+                                const std::string& rhost, const std::string& tty = {});
+Evaluation evaluate_for(const EngineDeps& deps, const LoginContext& ctx);
+
+}  // namespace mfa::core

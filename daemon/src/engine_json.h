@@ -1,0 +1,18 @@
+// JSON views of engine records for the API. Secrets never appear: factor secrets are not
+// serialized at all, and emails/phones are obfuscated for non-admin callers (DESIGN.md 6).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/core/login_service.h"
+#include "daemon/core/store.h"
+
+namespace mfa::daemon {
+
+nlohmann::json factor_json(const FactorRecord& f);
+nlohmann::json challenge_json(const ChallengeRecord& c, bool with_events);
+nlohmann::json audit_json(const AuditEvent& e);
+nlohmann::json login_json(const core::LoginResult& r);
+std::string iso8601(std::int64_t unix_s);
+
+}  // namespace mfa::daemon

@@ -1,0 +1,69 @@
+#include "daemon/src/json_fields.h"
+
+#include <charconv>
+
+#include "daemon/src/http_errors.h"
+
+namespace mfa::daemon {
+
+std::optional<std::string> string_field(const nlohmann::json& body, const char* name,
+                                        std::size_t max_len, bool required, ApiResponse& err) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) {
+    if (!required) return std::string();
+    err = error_response(400, "invalid_argument", std::string("missing field '") + name + "'");
+    return std::nullopt;
+  }
+  if (!it->is_string()) {
+    err = error_response(400, "invalid_argument", std::string("field '") + name + "' must be a string");
+    return std::nullopt;
+  }
+  const auto& s = it->get_ref<const std::string&>();
+  if (s.size() > max_len) {
+    err = error_response(400, "invalid_argument",
+                         std::string("field '") + name + "' is longer than " + std::to_string(max_len));
+    return std::nullopt;
+  }
+  if (required && s.empty()) {
+    err = error_response(400, "invalid_argument", std::string("field '") + name + "' is empty");
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<long long> int_field(const nlohmann::json& body, const char* name, long long def,
+                                   long long min, long long max, ApiResponse& err) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return def;
+  if (!it->is_number_integer() || it->get<long long>() < min || it->get<long long>() > max) {
+    err = error_response(400, "invalid_argument",
+                         std::string("field '") + name + "' must be an integer from " +
+                             std::to_string(min) + " to " + std::to_string(max));
+    return std::nullopt;
+  }
+  return it->get<long long>();
+}
+
+std::optional<long long> int_query(const ApiRequest& req, const char* name, long long def,
+                                   long long min, long long max, ApiResponse& err) {
+  auto it = req.query.find(name);
+  if (it == req.query.end() || it->second.empty()) return def;
+  long long v = 0;
+  const char* first = it->second.data();
+  const char* last = first + it->second.size();
+  auto [p, ec] = std::from_chars(first, last, v);
+  if (ec != std::errc() || p != last || v < min || v > max) {
+    err = error_response(400, "invalid_argument",
+                         std::string("query parameter '") + name + "' must be an integer from " +
+                             std::to_string(min) + " to " + std::to_string(max));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string query_or(const ApiRequest& req, const char* name, const std::string& def) {
+  auto it = req.query.find(name);
+  return it == req.query.end() ? def : it->second;
+}
+
+}  // namespace mfa::daemon

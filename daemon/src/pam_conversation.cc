@@ -1,0 +1,306 @@
+#include "daemon/src/pam_conversation.h"
+
+#include "daemon/core/backup_codes.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/engine.h"
+#include "daemon/core/limits.h"
+#include "daemon/core/random.h"
+#include "daemon/core/secret.h"
+#include "daemon/core/store.h"
+#include "daemon/src/qr_render.h"
+
+namespace mfa::daemon {
+namespace {
+
+// Retries inside one conversation; the persistent lockout counts across conversations.
+constexpr int kPamTries = 3;
+
+core::AuditContext pam_ctx(const PamStart& r) {
+  core::AuditContext ctx;
+  ctx.actor = "pam:" + r.service;
+  ctx.remote_addr = r.rhost;
+  return ctx;
+}
+
+std::string group4(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i > 0 && i % 4 == 0) out += ' ';
+    out += s[i];
+  }
+  return out;
+}
+
+std::string days_from_now(std::int64_t seconds) {
+  const std::int64_t days = (seconds + 86399) / 86400;
+  if (seconds < 86400) return "in " + std::to_string((seconds + 3599) / 3600) + " hours";
+  return "in " + std::to_string(days) + (days == 1 ? " day" : " days");
+}
+
+PamStep locked_step(const Error& e) {
+  return pam_done("deny", "Too many failed attempts. Try again in " +
+                              std::to_string(e.retry_after_s) + " seconds.");
+}
+
+}  // namespace
+
+PamStep pam_done(std::string result, std::string message) {
+  PamStep s;
+  s.done = true;
+  s.result = std::move(result);
+  s.message = std::move(message);
+  return s;
+}
+
+void PamConversations::purge_expired(std::int64_t now) {
+  for (auto it = convs_.begin(); it != convs_.end();) {
+    it = it->second.expires_at_s <= now ? convs_.erase(it) : std::next(it);
+  }
+}
+
+Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& req,
+                                                               const Caller& caller) {
+  if (req.user.empty() || req.user.size() > limits::kMaxUserNameLen ||
+      req.service.size() > limits::kMaxServiceNameLen || req.rhost.size() > limits::kMaxRhostLen ||
+      req.tty.size() > limits::kMaxRhostLen || req.ruser.size() > limits::kMaxUserNameLen) {
+    return fail(Errc::kInvalidArgument, "user, service, rhost, tty or ruser missing or too long");
+  }
+  // A screen locker runs PAM as the user: it may verify that user, never another one.
+  if (!caller.admin && caller.user != req.user) {
+    return fail(Errc::kPermissionDenied, "a non-admin caller may only authenticate itself");
+  }
+  const std::int64_t now = s_.clock->now_s();
+  {
+    std::lock_guard lock(mu_);
+    purge_expired(now);
+    if (convs_.size() >= limits::kMaxPamConversations) {
+      return fail(Errc::kRateLimited, "too many PAM conversations in progress");
+    }
+  }
+  Conv c;
+  c.owner = caller.uid;
+  c.req = req;
+  c.expires_at_s = now + limits::kPamConversationTtlS;
+  PamStep first = decide(c);
+  auto id = s_.random->id("pc_");
+  if (!id) return fail(id.error());
+  if (!first.done) {
+    std::lock_guard lock(mu_);
+    convs_.emplace(*id, std::move(c));
+  }
+  return std::make_pair(*id, std::move(first));
+}
+
+PamStep PamConversations::decide(Conv& c) {
+  core::Engine& e = *s_.engine;
+  if (e.deps().directory != nullptr && !e.deps().directory->user_exists(c.req.user)) {
+    return pam_done("user_unknown");
+  }
+  core::LoginRequest lr;
+  lr.app = "system";
+  lr.user = c.req.user;
+  lr.first_factor = "pam";
+  lr.remote_addr = c.req.rhost;
+  lr.service = c.req.service;
+  lr.tty = c.req.tty;
+  lr.max_attempts = kPamTries;
+  auto r = e.logins.login(lr);
+  if (!r) {
+    if (r.error().code == Errc::kLockedOut) return locked_step(r.error());
+    return pam_done("deny", "Multi-factor authentication is unavailable: " + r.error().context);
+  }
+  switch (r->decision) {
+    case core::LoginDecision::kAllow: return pam_done("ignore");
+    case core::LoginDecision::kDeny: return pam_done("deny", "This account is disabled.");
+    case core::LoginDecision::kEnrollRequired: {
+      const std::int64_t left = r->grace_deadline_s.value_or(0) - s_.clock->now_s();
+      if (r->can_defer) {
+        return pam_done("ignore", "MFA will be required for this account " + days_from_now(left) +
+                                      " — run `mfactl enroll totp` to set it up.");
+      }
+      const auto& st = r->evaluation.settings;
+      if (st.enroll_at_login && core::factor_allowed(st.factors, "totp")) {
+        return begin_enrollment(c);
+      }
+      return pam_done("deny",
+                      "MFA is required for this account and no factor is enrolled. Ask an "
+                      "administrator, or run `mfactl enroll totp` from a session that allows it.");
+    }
+    case core::LoginDecision::kMfaRequired: break;
+  }
+  c.challenge_id = r->challenge_id;
+  c.retries_left = kPamTries;
+  for (const auto& f : r->factors) {
+    c.options.push_back(Option{f.id, "Authenticator app '" + f.label + "'"});
+  }
+  if (c.options.size() > 1) {
+    c.state = State::kPick;
+    PamStep p;
+    p.echo = true;
+    p.text = "Choose a factor:\n";
+    for (std::size_t i = 0; i < c.options.size(); ++i) {
+      p.text += "  " + std::to_string(i + 1) + ") " + c.options[i].label + "\n";
+    }
+    // Most recently used first (LoginService sorts): it is the default.
+    p.text += "A backup code is also accepted. Number or code [1]: ";
+    return p;
+  }
+  c.picked_factor = c.options.empty() ? std::string() : c.options.front().factor_id;
+  c.state = State::kCode;
+  return code_prompt(c);
+}
+
+PamStep PamConversations::code_prompt(const Conv& /*c*/) const {
+  PamStep p;
+  p.echo = false;
+  p.text = "Verification code (or a backup code): ";
+  return p;
+}
+
+PamStep PamConversations::on_pick(Conv& c, const std::string& answer) {
+  if (answer.empty()) {
+    c.picked_factor = c.options.front().factor_id;
+  } else if (answer.size() <= 2 && answer.find_first_not_of("0123456789") == std::string::npos) {
+    const std::size_t n = std::stoul(answer);
+    if (n < 1 || n > c.options.size()) {
+      PamStep p = code_prompt(c);
+      p.messages.emplace_back("error", "No factor number " + answer + ".");
+      p.echo = true;
+      p.text = "Number [1]: ";
+      return p;
+    }
+    c.picked_factor = c.options[n - 1].factor_id;
+  } else {
+    // Anything else is taken as a code typed straight away (backup code or TOTP).
+    c.picked_factor.clear();
+    return on_code(c, answer);
+  }
+  c.state = State::kCode;
+  return code_prompt(c);
+}
+
+PamStep PamConversations::on_code(Conv& c, const std::string& answer) {
+  if (answer.empty()) {
+    if (--c.retries_left <= 0) {
+      (void)s_.engine->challenges.cancel("system", c.challenge_id, pam_ctx(c.req));
+      return pam_done("maxtries", "No code entered.");
+    }
+    PamStep p = code_prompt(c);
+    p.messages.emplace_back("error", "No code entered.");
+    return p;
+  }
+  auto v = s_.engine->challenges.verify("system", c.challenge_id, answer, pam_ctx(c.req),
+                                        c.picked_factor);
+  if (v) return pam_done("success");
+  const Error& err = v.error();
+  if (err.code == Errc::kLockedOut) return locked_step(err);
+  if (err.code == Errc::kBadCode || err.code == Errc::kReplayed) {
+    if (--c.retries_left <= 0) return pam_done("maxtries", "Too many wrong codes.");
+    PamStep p = code_prompt(c);
+    p.messages.emplace_back("error", err.code == Errc::kReplayed
+                                         ? "That code was already used; wait for the next one."
+                                         : "Wrong code, try again.");
+    return p;
+  }
+  if (err.code == Errc::kExpired || err.code == Errc::kConflict) {
+    return pam_done("deny", "This login took too long; start again.");
+  }
+  return pam_done("deny", "The code could not be checked: " + err.context);
+}
+
+PamStep PamConversations::begin_enrollment(Conv& c) {
+  core::Requester who;
+  who.audit = pam_ctx(c.req);
+  who.rhost = c.req.rhost;
+  auto e = s_.engine->factors.begin_totp("system", c.req.user, "Authenticator app",
+                                         core::TotpParams{}, who);
+  if (!e) return pam_done("deny", "Could not start enrolment: " + e.error().context);
+  c.enroll_factor_id = e->factor_id;
+  c.state = State::kEnrollCode;
+  c.retries_left = kPamTries;
+  // OpenSSH's keyboard-interactive may swallow info messages, so everything the user needs
+  // to read is in the prompt text itself (OpenSSH bug 2876).
+  std::string text = "Multi-factor authentication is required for this account.\n"
+                     "Scan this QR code with an authenticator app:\n\n";
+  if (auto qr = qr_utf8(e->otpauth_uri)) text += *qr + "\n";
+  text += "Or enter this key by hand: " + group4(e->secret_b32) + "\n\n";
+  c.enroll_prompt = text;
+  PamStep p;
+  p.echo = true;
+  p.text = text + "Then type the 6-digit code the app shows: ";
+  secure_wipe(text);
+  return p;
+}
+
+PamStep PamConversations::on_enroll_code(Conv& c, const std::string& answer) {
+  core::AuditContext ctx = pam_ctx(c.req);
+  auto a = s_.engine->factors.activate("system", c.req.user, c.enroll_factor_id, answer, ctx);
+  if (!a) {
+    if (--c.retries_left <= 0) {
+      core::Requester who;
+      who.admin = true;  // dropping our own pending factor
+      who.audit = ctx;
+      (void)s_.engine->factors.remove("system", c.req.user, c.enroll_factor_id, who);
+      return pam_done("deny", "Enrolment failed: too many wrong codes.");
+    }
+    PamStep p;
+    p.echo = true;
+    p.messages.emplace_back("error", "Wrong code; check the time on your device.");
+    p.text = c.enroll_prompt + "Type the 6-digit code the app shows: ";
+    return p;
+  }
+  (void)s_.engine->audit.record("system", c.req.user, core::audit_event::kMfaSucceeded, ctx,
+                                "{\"factor\":\"totp\",\"purpose\":\"enroll_at_login\"}");
+  secure_wipe(c.enroll_prompt);
+  if (a->backup_codes.empty()) return pam_done("success");
+  c.backup_codes = std::move(a->backup_codes);
+  c.state = State::kShowBackupCodes;
+  return backup_codes_prompt(c);
+}
+
+PamStep PamConversations::backup_codes_prompt(const Conv& c) const {
+  PamStep p;
+  p.echo = true;
+  p.text = "Your authenticator app is set up. Your backup codes — each works once; keep them "
+           "somewhere safe, they are shown only now:\n\n";
+  for (std::size_t i = 0; i < c.backup_codes.size(); ++i) {
+    p.text += "  " + core::format_backup_code(c.backup_codes[i]) + (i % 2 == 1 ? "\n" : "");
+  }
+  p.text += "\nPress Enter to continue: ";
+  return p;
+}
+
+Result<PamStep> PamConversations::answer(const std::string& id, std::string answer,
+                                         const Caller& caller) {
+  Conv c;
+  {
+    std::lock_guard lock(mu_);
+    purge_expired(s_.clock->now_s());
+    auto it = convs_.find(id);
+    // Taken out while it is worked on: a concurrent answer to the same id gets not-found.
+    if (it == convs_.end() || (!caller.admin && it->second.owner != caller.uid)) {
+      return fail(Errc::kNotFound, "no such conversation");
+    }
+    c = std::move(it->second);
+    convs_.erase(it);
+  }
+  if (answer.size() > limits::kMaxCodeLen) answer.resize(limits::kMaxCodeLen + 1);
+  PamStep step;
+  switch (c.state) {
+    case State::kPick: step = on_pick(c, answer); break;
+    case State::kCode: step = on_code(c, answer); break;
+    case State::kEnrollCode: step = on_enroll_code(c, answer); break;
+    case State::kShowBackupCodes:
+      for (auto& code : c.backup_codes) secure_wipe(code);
+      step = pam_done("success");
+      break;
+  }
+  secure_wipe(answer);
+  if (!step.done) {
+    std::lock_guard lock(mu_);
+    convs_.emplace(id, std::move(c));
+  }
+  return step;
+}
+
+}  // namespace mfa::daemon

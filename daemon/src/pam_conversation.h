@@ -1,0 +1,82 @@
+// The daemon-driven PAM conversation (docs/pam-protocol.md). pam_mfa.so relays one step at a
+// time; every decision is made here, on top of the engine: policy, factor picker, code
+// prompts with retries, in-band enrolment (QR code, first code, backup codes), lockout.
+// State lives in memory for at most limits::kPamConversationTtlS; nothing secret is kept in
+// it beyond the backup codes waiting to be shown once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "daemon/core/result.h"
+#include "daemon/src/api_types.h"
+#include "daemon/src/services.h"
+
+namespace mfa::daemon {
+
+struct PamStart {
+  std::string service, user, rhost, tty, ruser;
+};
+
+struct PamStep {
+  std::vector<std::pair<std::string, std::string>> messages;  // (style info|error, text)
+  bool done = false;
+  // prompt
+  bool echo = false;
+  std::string text;
+  // done
+  std::string result;  // success | ignore | deny | maxtries | user_unknown
+  std::string message;
+};
+
+class PamConversations {
+ public:
+  explicit PamConversations(Services& s) : s_(s) {}
+
+  // Returns the conversation id and its first step. kPermissionDenied when a non-admin asks
+  // for another user; kLimitExceeded when too many conversations are open.
+  Result<std::pair<std::string, PamStep>> start(const PamStart& req, const Caller& caller);
+  Result<PamStep> answer(const std::string& id, std::string answer, const Caller& caller);
+
+ private:
+  enum class State { kPick, kCode, kEnrollCode, kShowBackupCodes };
+  struct Option {
+    std::string factor_id;  // empty = any factor
+    std::string label;
+  };
+  struct Conv {
+    uid_t owner = 0;
+    PamStart req;
+    State state = State::kCode;
+    std::string challenge_id;
+    std::vector<Option> options;
+    std::string picked_factor;
+    std::string enroll_factor_id;
+    std::string enroll_prompt;
+    std::vector<std::string> backup_codes;
+    int retries_left = 3;
+    std::int64_t expires_at_s = 0;
+  };
+
+  PamStep decide(Conv& c);
+  PamStep code_prompt(const Conv& c) const;
+  PamStep on_code(Conv& c, const std::string& answer);
+  PamStep on_pick(Conv& c, const std::string& answer);
+  PamStep begin_enrollment(Conv& c);
+  PamStep on_enroll_code(Conv& c, const std::string& answer);
+  PamStep backup_codes_prompt(const Conv& c) const;
+  void purge_expired(std::int64_t now);
+
+  Services& s_;
+  std::mutex mu_;  // guards convs_ only; engine calls run without it
+  std::map<std::string, Conv> convs_;
+};
+
+PamStep pam_done(std::string result, std::string message = {});
+
+}  // namespace mfa::daemon

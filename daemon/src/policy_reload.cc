@@ -1,0 +1,26 @@
+#include "daemon/src/policy_reload.h"
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/core/engine.h"
+#include "daemon/core/policy_holder.h"
+
+namespace mfa::daemon {
+
+Result<std::string> reload_policy(Services& s, const core::AuditContext& ctx) {
+  auto r = s.policy->reload();
+  if (!r) {
+    nlohmann::json detail = {{"path", s.policy->path()}, {"error", r.error().context}};
+    // The failed reload is already an error for the caller; an audit write failure on top of
+    // it must not hide the original error.
+    (void)s.engine->audit.record("system", "", core::audit_event::kPolicyReloadFailed, ctx,
+                                 detail.dump());
+    return fail(r.error());
+  }
+  nlohmann::json detail = {{"path", s.policy->path()}, {"summary", *r}};
+  MFA_TRY(s.engine->audit.record("system", "", core::audit_event::kPolicyReloaded, ctx,
+                                 detail.dump()));
+  return r;
+}
+
+}  // namespace mfa::daemon

@@ -1,0 +1,15 @@
+// Policy reload, shared by SIGHUP and POST /v1/policy/reload: a bad file keeps the policy in
+// force and says why; both outcomes are audited.
+#pragma once
+
+#include <string>
+
+#include "daemon/core/audit.h"
+#include "daemon/core/result.h"
+#include "daemon/src/services.h"
+
+namespace mfa::daemon {
+
+Result<std::string> reload_policy(Services& s, const core::AuditContext& ctx);
+
+}  // namespace mfa::daemon

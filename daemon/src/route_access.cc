@@ -1,0 +1,65 @@
+#include "daemon/src/route_access.h"
+
+#include "daemon/core/factor_service.h"
+#include "daemon/src/http_errors.h"
+
+namespace mfa::daemon {
+
+bool caller_is_admin_of(const Caller& caller, const std::string& app) {
+  switch (caller.kind) {
+    case Caller::Kind::kUnixPeer: return caller.admin;
+    case Caller::Kind::kApiKey: return caller.app == app && caller.scopes.count("admin") != 0;
+    case Caller::Kind::kAnonymous: return false;
+  }
+  return false;
+}
+
+std::optional<ApiResponse> check_app_scope(const ApiRequest& req, const std::string& app,
+                                           const char* scope) {
+  if (auto bad = core::validate_app_name(app); !bad) {
+    return error_response(400, "invalid_argument", bad.error().context);
+  }
+  const Caller& c = req.caller;
+  if (c.kind == Caller::Kind::kUnixPeer && c.admin) return std::nullopt;
+  if (c.kind == Caller::Kind::kApiKey && c.app == app && c.has_scope(scope)) return std::nullopt;
+  return error_response(403, "permission_denied",
+                        std::string("this caller may not do this in app '") + app + "'");
+}
+
+std::optional<ApiResponse> check_app_admin(const ApiRequest& req, const std::string& app) {
+  if (auto bad = core::validate_app_name(app); !bad) {
+    return error_response(400, "invalid_argument", bad.error().context);
+  }
+  if (caller_is_admin_of(req.caller, app)) return std::nullopt;
+  return error_response(403, "permission_denied", "admin rights needed");
+}
+
+std::optional<ApiResponse> check_user_access(const ApiRequest& req, const std::string& app,
+                                             const std::string& user, const char* scope) {
+  if (auto bad = core::validate_app_name(app); !bad) {
+    return error_response(400, "invalid_argument", bad.error().context);
+  }
+  if (auto bad = core::validate_user_name(user); !bad) {
+    return error_response(400, "invalid_argument", bad.error().context);
+  }
+  const Caller& c = req.caller;
+  if (c.kind == Caller::Kind::kUnixPeer) {
+    if (c.admin) return std::nullopt;
+    if (app == "system" && !c.user.empty() && c.user == user) return std::nullopt;
+    return error_response(403, "permission_denied",
+                          "you may only manage your own account");
+  }
+  if (c.kind == Caller::Kind::kApiKey && c.app == app && c.has_scope(scope)) return std::nullopt;
+  return error_response(403, "permission_denied",
+                        std::string("this API key lacks scope '") + scope + "' for app '" + app +
+                            "'");
+}
+
+core::AuditContext audit_context(const ApiRequest& req) {
+  core::AuditContext ctx;
+  ctx.actor = req.caller.actor();
+  ctx.remote_addr = req.caller.remote_addr == "unix" ? "" : req.caller.remote_addr;
+  return ctx;
+}
+
+}  // namespace mfa::daemon

@@ -1,0 +1,59 @@
+// Audit queries: GET /v1/apps/{app}/audit and GET /v1/audit (every app; Unix admins).
+// Filters: user, event, after_id (for `mfactl audit --follow`), since_ms, limit.
+#include <nlohmann/json.hpp>
+
+#include "daemon/core/limits.h"
+#include "daemon/core/store.h"
+#include "daemon/src/engine_json.h"
+#include "daemon/src/http_errors.h"
+#include "daemon/src/json_fields.h"
+#include "daemon/src/route_access.h"
+#include "daemon/src/routes_engine.h"
+
+namespace mfa::daemon {
+namespace {
+
+using nlohmann::json;
+
+ApiResponse query(Services& s, ApiRequest& req, const std::string& app) {
+  AuditFilter f;
+  f.app = app;
+  f.user = query_or(req, "user");
+  f.event = query_or(req, "event");
+  ApiResponse err;
+  auto after = int_query(req, "after_id", 0, 0, INT64_MAX, err);
+  auto since = after ? int_query(req, "since_ms", 0, 0, INT64_MAX, err) : std::nullopt;
+  auto limit = since ? int_query(req, "limit", 100, 1, static_cast<long long>(limits::kMaxAuditPage), err)
+                     : std::nullopt;
+  if (!limit) return err;
+  f.after_id = *after;
+  f.since_ms = *since;
+  f.limit = static_cast<std::size_t>(*limit);
+  const Caller& c = req.caller;
+  if (c.kind == Caller::Kind::kUnixPeer && !c.admin) {
+    // Self-service: a user reads the events of their own account only.
+    if (app != "system") return error_response(403, "permission_denied", "not your app");
+    f.user = c.user;
+  } else if (app.empty()) {
+    if (!(c.kind == Caller::Kind::kUnixPeer && c.admin)) {
+      return error_response(403, "permission_denied", "admin rights needed");
+    }
+  } else if (auto denied = check_app_admin(req, app)) {
+    return *denied;
+  }
+  auto events = s.store->query_audit(f);
+  if (!events) return from_error(events.error());
+  json arr = json::array();
+  for (const auto& e : *events) arr.push_back(audit_json(e));
+  return json_response(200, {{"events", arr}});
+}
+
+}  // namespace
+
+void register_audit_routes(Router& router, Services& s) {
+  router.add("GET", "/v1/apps/{app}/audit",
+             [&s](ApiRequest& r) { return query(s, r, r.path_params["app"]); });
+  router.add("GET", "/v1/audit", [&s](ApiRequest& r) { return query(s, r, ""); });
+}
+
+}  // namespace mfa::daemon

@@ -1,0 +1,26 @@
+// Registration of the MFA engine's routes (factors, logins, challenges, status, audit, policy,
+// PAM conversations). main.cc calls register_engine_routes once.
+#pragma once
+
+#include "daemon/src/router.h"
+#include "daemon/src/services.h"
+
+namespace mfa::daemon {
+
+void register_factor_routes(Router& router, Services& s);
+void register_login_routes(Router& router, Services& s);
+void register_status_routes(Router& router, Services& s);
+void register_audit_routes(Router& router, Services& s);
+void register_policy_routes(Router& router, Services& s);
+void register_pam_routes(Router& router, Services& s);
+
+inline void register_engine_routes(Router& router, Services& s) {
+  register_factor_routes(router, s);
+  register_login_routes(router, s);
+  register_status_routes(router, s);
+  register_audit_routes(router, s);
+  register_policy_routes(router, s);
+  register_pam_routes(router, s);
+}
+
+}  // namespace mfa::daemon

@@ -1,0 +1,164 @@
+// Factor routes: enrolment (TOTP), activation, listing, removal, backup codes, MFA status and
+// admin reset, under /v1/apps/{app}/users/{user}/...
+#include <nlohmann/json.hpp>
+
+#include "daemon/core/engine.h"
+#include "daemon/core/limits.h"
+#include "daemon/core/policy_context.h"
+#include "daemon/src/engine_json.h"
+#include "daemon/src/http_errors.h"
+#include "daemon/src/json_fields.h"
+#include "daemon/src/qr_render.h"
+#include "daemon/src/route_access.h"
+#include "daemon/src/routes_engine.h"
+#include "daemon/src/services.h"
+
+namespace mfa::daemon {
+namespace {
+
+using nlohmann::json;
+
+core::Requester requester(const ApiRequest& req, const std::string& app,
+                          const std::string& step_up_code) {
+  core::Requester who;
+  who.admin = caller_is_admin_of(req.caller, app);
+  who.step_up_code = step_up_code;
+  who.rhost = req.caller.remote_addr == "unix" ? "" : req.caller.remote_addr;
+  who.audit = audit_context(req);
+  return who;
+}
+
+ApiResponse enroll(Services& s, ApiRequest& req) {
+  const std::string& app = req.path_params["app"];
+  const std::string& user = req.path_params["user"];
+  if (auto denied = check_user_access(req, app, user, "enroll")) return *denied;
+  json body;
+  ApiResponse err;
+  if (!parse_json_body(req, body, err)) return err;
+  auto type = string_field(body, "type", 16, true, err);
+  auto label = type ? string_field(body, "label", limits::kMaxLabelLen, false, err) : std::nullopt;
+  auto step_up = label ? string_field(body, "step_up_code", limits::kMaxCodeLen, false, err)
+                       : std::nullopt;
+  auto digits = step_up ? int_field(body, "digits", 6, 6, 8, err) : std::nullopt;
+  auto period = digits ? int_field(body, "period", 30, 15, 120, err) : std::nullopt;
+  auto algorithm = period ? string_field(body, "algorithm", 8, false, err) : std::nullopt;
+  if (!algorithm) return err;
+  if (*type != "totp") {
+    return error_response(400, "unsupported_factor",
+                          "only 'totp' can be enrolled here for now");
+  }
+  const auto ev =
+      core::evaluate_for(s.engine->deps(), core::make_login_context(s.engine->deps(), app, user, "", ""));
+  if (!core::factor_allowed(ev.settings.factors, "totp")) {
+    return error_response(403, "factor_not_allowed", "the policy does not allow TOTP here");
+  }
+  core::TotpParams params;
+  params.digits = static_cast<int>(*digits);
+  params.period = static_cast<int>(*period);
+  if (!algorithm->empty()) {
+    auto alg = core::parse_otp_algorithm(*algorithm);
+    if (!alg) return from_error(alg.error());
+    params.algorithm = *alg;
+  }
+  auto e = s.engine->factors.begin_totp(app, user, *label, params, requester(req, app, *step_up));
+  if (!e) return from_error(e.error());
+  json out = {{"factor_id", e->factor_id}, {"type", "totp"},        {"label", e->label},
+              {"status", "pending"},       {"secret", e->secret_b32}, {"otpauth_uri", e->otpauth_uri},
+              {"params", json::parse(core::totp_params_to_json(params))}};
+  if (auto svg = qr_svg(e->otpauth_uri)) out["qr_svg"] = *svg;
+  if (auto text = qr_utf8(e->otpauth_uri)) out["qr_text"] = *text;
+  return json_response(201, out);
+}
+
+ApiResponse activate(Services& s, ApiRequest& req) {
+  const std::string& app = req.path_params["app"];
+  const std::string& user = req.path_params["user"];
+  if (auto denied = check_user_access(req, app, user, "enroll")) return *denied;
+  json body;
+  ApiResponse err;
+  if (!parse_json_body(req, body, err)) return err;
+  auto code = string_field(body, "code", limits::kMaxCodeLen, true, err);
+  if (!code) return err;
+  auto a = s.engine->factors.activate(app, user, req.path_params["id"], *code, audit_context(req));
+  if (!a) return from_error(a.error());
+  json out = {{"factor", factor_json(a->factor)}};
+  if (!a->backup_codes.empty()) out["backup_codes"] = a->backup_codes;
+  return json_response(200, out);
+}
+
+ApiResponse list(Services& s, ApiRequest& req) {
+  const std::string& app = req.path_params["app"];
+  const std::string& user = req.path_params["user"];
+  if (auto denied = check_user_access(req, app, user, "verify")) return *denied;
+  auto factors = s.engine->factors.list(app, user);
+  if (!factors) return from_error(factors.error());
+  json arr = json::array();
+  for (const auto& f : *factors) arr.push_back(factor_json(f));
+  return json_response(200, {{"factors", arr}});
+}
+
+ApiResponse remove(Services& s, ApiRequest& req) {
+  const std::string& app = req.path_params["app"];
+  const std::string& user = req.path_params["user"];
+  if (auto denied = check_user_access(req, app, user, "enroll")) return *denied;
+  std::string step_up;
+  if (!req.body.empty()) {
+    json body;
+    ApiResponse err;
+    if (!parse_json_body(req, body, err)) return err;
+    auto code = string_field(body, "step_up_code", limits::kMaxCodeLen, false, err);
+    if (!code) return err;
+    step_up = *code;
+  }
+  auto st = s.engine->factors.remove(app, user, req.path_params["id"], requester(req, app, step_up));
+  if (!st) return from_error(st.error());
+  return json_response(200, {{"removed", req.path_params["id"]}});
+}
+
+ApiResponse regenerate(Services& s, ApiRequest& req) {
+  const std::string& app = req.path_params["app"];
+  const std::string& user = req.path_params["user"];
+  if (auto denied = check_user_access(req, app, user, "enroll")) return *denied;
+  json body = json::object();
+  ApiResponse err;
+  if (!req.body.empty() && !parse_json_body(req, body, err)) return err;
+  auto step_up = string_field(body, "step_up_code", limits::kMaxCodeLen, false, err);
+  if (!step_up) return err;
+  auto codes = s.engine->factors.regenerate_backup_codes(app, user, requester(req, app, *step_up));
+  if (!codes) return from_error(codes.error());
+  return json_response(200, {{"backup_codes", *codes}, {"remaining", codes->size()}});
+}
+
+ApiResponse remaining(Services& s, ApiRequest& req) {
+  const std::string& app = req.path_params["app"];
+  const std::string& user = req.path_params["user"];
+  if (auto denied = check_user_access(req, app, user, "verify")) return *denied;
+  auto n = s.engine->factors.backup_codes_remaining(app, user);
+  if (!n) return from_error(n.error());
+  return json_response(200, {{"remaining", *n}});
+}
+
+ApiResponse reset(Services& s, ApiRequest& req) {
+  const std::string& app = req.path_params["app"];
+  if (auto denied = check_app_admin(req, app)) return *denied;
+  const std::string& user = req.path_params["user"];
+  if (auto bad = core::validate_user_name(user); !bad) return from_error(bad.error());
+  auto n = s.engine->factors.reset(app, user, audit_context(req));
+  if (!n) return from_error(n.error());
+  return json_response(200, {{"user", user}, {"factors_removed", *n}});
+}
+
+}  // namespace
+
+void register_factor_routes(Router& router, Services& s) {
+  const std::string base = "/v1/apps/{app}/users/{user}";
+  router.add("POST", base + "/factors", [&s](ApiRequest& r) { return enroll(s, r); });
+  router.add("GET", base + "/factors", [&s](ApiRequest& r) { return list(s, r); });
+  router.add("POST", base + "/factors/{id}/activate", [&s](ApiRequest& r) { return activate(s, r); });
+  router.add("DELETE", base + "/factors/{id}", [&s](ApiRequest& r) { return remove(s, r); });
+  router.add("POST", base + "/backup-codes", [&s](ApiRequest& r) { return regenerate(s, r); });
+  router.add("GET", base + "/backup-codes", [&s](ApiRequest& r) { return remaining(s, r); });
+  router.add("POST", base + "/reset", [&s](ApiRequest& r) { return reset(s, r); });
+}
+
+}  // namespace mfa::daemon

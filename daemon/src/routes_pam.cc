@@ -1,0 +1,85 @@
+// POST /v1/pam/conversations and POST /v1/pam/conversations/{id} (docs/pam-protocol.md).
+// Only Unix-socket callers: a PAM stack runs on this host.
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+#include "daemon/core/limits.h"
+#include "daemon/src/http_errors.h"
+#include "daemon/src/json_fields.h"
+#include "daemon/src/pam_conversation.h"
+#include "daemon/src/routes_engine.h"
+
+namespace mfa::daemon {
+namespace {
+
+using nlohmann::json;
+
+ApiResponse step_response(const std::string& id, const PamStep& step) {
+  json messages = json::array();
+  for (const auto& [style, text] : step.messages) {
+    messages.push_back({{"style", style}, {"text", text}});
+  }
+  json s;
+  if (step.done) {
+    s = {{"type", "done"}, {"result", step.result}};
+    if (!step.message.empty()) s["message"] = step.message;
+  } else {
+    s = {{"type", "prompt"}, {"echo", step.echo}, {"text", step.text}};
+  }
+  return json_response(200, {{"id", id}, {"messages", messages}, {"step", s}});
+}
+
+std::optional<ApiResponse> local_only(const ApiRequest& req) {
+  if (req.caller.kind != Caller::Kind::kUnixPeer) {
+    return error_response(403, "permission_denied", "PAM conversations are local only");
+  }
+  return std::nullopt;
+}
+
+ApiResponse start(PamConversations& convs, ApiRequest& req) {
+  if (auto denied = local_only(req)) return *denied;
+  json body;
+  ApiResponse err;
+  if (!parse_json_body(req, body, err)) return err;
+  PamStart p;
+  auto user = string_field(body, "user", limits::kMaxUserNameLen, true, err);
+  auto service = user ? string_field(body, "service", limits::kMaxServiceNameLen, false, err) : std::nullopt;
+  auto rhost = service ? string_field(body, "rhost", limits::kMaxRhostLen, false, err) : std::nullopt;
+  auto tty = rhost ? string_field(body, "tty", limits::kMaxRhostLen, false, err) : std::nullopt;
+  auto ruser = tty ? string_field(body, "ruser", limits::kMaxUserNameLen, false, err) : std::nullopt;
+  if (!ruser) return err;
+  p.user = *user;
+  p.service = *service;
+  p.rhost = *rhost;
+  p.tty = *tty;
+  p.ruser = *ruser;
+  auto r = convs.start(p, req.caller);
+  if (!r) return from_error(r.error());
+  return step_response(r->first, r->second);
+}
+
+ApiResponse answer(PamConversations& convs, ApiRequest& req) {
+  if (auto denied = local_only(req)) return *denied;
+  json body;
+  ApiResponse err;
+  if (!parse_json_body(req, body, err)) return err;
+  auto a = string_field(body, "answer", limits::kMaxCodeLen * 4, false, err);
+  if (!a) return err;
+  const std::string id = req.path_params["id"];
+  auto r = convs.answer(id, std::move(*a), req.caller);
+  if (!r) return from_error(r.error());
+  return step_response(id, *r);
+}
+
+}  // namespace
+
+void register_pam_routes(Router& router, Services& s) {
+  // Shared by both handlers; lives as long as the router's handlers.
+  auto convs = std::make_shared<PamConversations>(s);
+  router.add("POST", "/v1/pam/conversations", [convs](ApiRequest& r) { return start(*convs, r); });
+  router.add("POST", "/v1/pam/conversations/{id}",
+             [convs](ApiRequest& r) { return answer(*convs, r); });
+}
+
+}  // namespace mfa::daemon
