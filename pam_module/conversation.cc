@@ -47,6 +47,7 @@ struct Ctx {
   const Items& items;
   Session* s;
   bool daemon_answered;  // a valid 2xx JSON answer was received: failmode no longer applies
+  int requests;          // requests sent so far, bounded by kMaxSteps
 };
 
 int unavailable(Ctx& c, const char* why) {
@@ -82,6 +83,7 @@ void log_refusal(Ctx& c) {
 // Sends s->body to `path`; wipes the body; parses a 2xx answer into s->doc.
 int post(Ctx& c, const char* path, size_t body_len) {
   const client::Config cfg = {c.opt.socket_path, c.opt.timeout_ms, c.opt.daemon_uid};
+  ++c.requests;
   const client::Error e =
       client::mfa_client_request(cfg, "POST", path, c.s->body, body_len, &c.s->resp);
   explicit_bzero(c.s->body, sizeof c.s->body);
@@ -165,6 +167,11 @@ int do_prompt(Ctx& c, int step) {
   if (!client::mfa_json_bool(c.s->doc, client::mfa_json_find(c.s->doc, step, "echo"), &echo) ||
       !get_string(c, step, "text", c.s->text, sizeof c.s->text) || !valid_id(c.s->id)) {
     return unavailable(c, "bad prompt step");
+  }
+  if (c.requests >= kMaxSteps) {  // a daemon that never finishes must not loop us forever
+    pam_syslog(c.pamh, LOG_ERR, "conversation for user '%s' exceeded %d steps", c.items.user,
+               kMaxSteps);
+    return PAM_AUTH_ERR;
   }
   const size_t plen = strlen(c.opt.prompt_prefix);
   memcpy(c.s->shown, c.opt.prompt_prefix, plen);
@@ -252,7 +259,7 @@ int run_conversation(pam_handle_t* pamh, int flags, const Options& opt, const It
       static_cast<Session*>(calloc(1, sizeof(Session))));
   if (!session) return PAM_BUF_ERR;  // MWG "Sufficient resources": fail, never pass
   Session* raw = session.get();
-  Ctx c{pamh, flags, opt, items, raw, false};
+  Ctx c{pamh, flags, opt, items, raw, false, 0};
 
   if (opt.debug) {
     pam_syslog(pamh, LOG_DEBUG, "starting MFA conversation for user '%s' service '%s' via %s",
@@ -261,14 +268,7 @@ int run_conversation(pam_handle_t* pamh, int flags, const Options& opt, const It
   const size_t len = build_start(raw, items);
   if (len == 0) return PAM_AUTH_ERR;
   int rc = post(c, "/v1/pam/conversations", len);
-  for (int step = 0; rc == kNext && step < kMaxSteps; ++step) {
-    rc = handle_answer(c);
-  }
-  if (rc == kNext) {
-    pam_syslog(pamh, LOG_ERR, "conversation for user '%s' exceeded %d steps", items.user,
-               kMaxSteps);
-    return PAM_AUTH_ERR;
-  }
+  while (rc == kNext) rc = handle_answer(c);  // terminates: do_prompt bounds the requests
   return rc;
 }
 

@@ -1,0 +1,172 @@
+// PAM test driver: runs one PAM operation through libpamtest (under pam_wrapper) with a
+// scripted conversation, and checks the return code and the captured messages.
+//
+//   pam_driver --service S --user U [--op auth|setcred|acct] [--answer TEXT]...
+//              [--expect PAM_CODE] [--expect-text TEXT]... [--forbid-text TEXT]...
+//
+// Answers are consumed in order by PROMPT_ECHO_ON/OFF messages; "@CONV_ERR" makes the
+// conversation fail, "@NULL" returns no response. The transcript (one line per message:
+// "prompt-off: ...", "prompt-on: ...", "info: ...", "error: ...") and "rc=PAM_..." are printed on
+// stdout. Exit 0 when the code and texts match, 1 otherwise, 2 on usage errors.
+#include <security/pam_appl.h>
+extern "C" {  // libpamtest.h has no C++ guards
+#include <libpamtest.h>
+}
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Script {
+  std::vector<std::string> answers;
+  size_t next = 0;
+  std::string transcript;
+};
+
+struct CodeName {
+  int code;
+  const char* name;
+};
+constexpr CodeName kCodes[] = {
+    {PAM_SUCCESS, "PAM_SUCCESS"},
+    {PAM_AUTH_ERR, "PAM_AUTH_ERR"},
+    {PAM_IGNORE, "PAM_IGNORE"},
+    {PAM_MAXTRIES, "PAM_MAXTRIES"},
+    {PAM_USER_UNKNOWN, "PAM_USER_UNKNOWN"},
+    {PAM_AUTHINFO_UNAVAIL, "PAM_AUTHINFO_UNAVAIL"},
+    {PAM_SERVICE_ERR, "PAM_SERVICE_ERR"},
+    {PAM_CONV_ERR, "PAM_CONV_ERR"},
+    {PAM_PERM_DENIED, "PAM_PERM_DENIED"},
+    {PAM_SYSTEM_ERR, "PAM_SYSTEM_ERR"},
+    {PAM_BUF_ERR, "PAM_BUF_ERR"},
+    {PAM_CRED_ERR, "PAM_CRED_ERR"},
+    {PAM_CRED_UNAVAIL, "PAM_CRED_UNAVAIL"},
+    {PAM_ABORT, "PAM_ABORT"},
+};
+
+const char* code_name(int code) {
+  for (const auto& c : kCodes) {
+    if (c.code == code) return c.name;
+  }
+  return "PAM_(unknown)";
+}
+
+bool parse_code(const char* s, int* ret) {
+  for (const auto& c : kCodes) {
+    if (strcmp(c.name, s) == 0) {
+      *ret = c.code;
+      return true;
+    }
+  }
+  return false;
+}
+
+int conv(int num_msg, const struct pam_message** msg, struct pam_response** resp, void* data) {
+  auto* script = static_cast<Script*>(data);
+  auto* out = static_cast<struct pam_response*>(calloc(static_cast<size_t>(num_msg), sizeof **resp));
+  if (out == nullptr) return PAM_BUF_ERR;
+  for (int i = 0; i < num_msg; ++i) {
+    const int style = msg[i]->msg_style;
+    const char* text = msg[i]->msg;
+    if (style == PAM_TEXT_INFO || style == PAM_ERROR_MSG) {
+      script->transcript += style == PAM_TEXT_INFO ? "info: " : "error: ";
+      script->transcript += text;
+      script->transcript += '\n';
+      continue;
+    }
+    script->transcript += style == PAM_PROMPT_ECHO_ON ? "prompt-on: " : "prompt-off: ";
+    script->transcript += text;
+    script->transcript += '\n';
+    if (script->next >= script->answers.size() || script->answers[script->next] == "@CONV_ERR") {
+      free(out);
+      return PAM_CONV_ERR;
+    }
+    const std::string& a = script->answers[script->next++];
+    if (a == "@NULL") {
+      free(out);
+      *resp = nullptr;
+      return PAM_SUCCESS;
+    }
+    out[i].resp = strdup(a.c_str());
+  }
+  *resp = out;
+  return PAM_SUCCESS;
+}
+
+int usage() {
+  fprintf(stderr,
+          "usage: pam_driver --service S --user U [--op auth|setcred|acct] [--answer A]... "
+          "[--expect PAM_CODE] [--expect-text T]... [--forbid-text T]...\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* service = nullptr;
+  const char* user = nullptr;
+  pamtest_ops op = PAMTEST_AUTHENTICATE;
+  int expect = PAM_SUCCESS;
+  Script script;
+  std::vector<std::string> want, forbid;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i + 1 >= argc) return usage();
+    const char* v = argv[++i];
+    if (a == "--service") {
+      service = v;
+    } else if (a == "--user") {
+      user = v;
+    } else if (a == "--answer") {
+      script.answers.emplace_back(v);
+    } else if (a == "--expect") {
+      if (!parse_code(v, &expect)) return usage();
+    } else if (a == "--expect-text") {
+      want.emplace_back(v);
+    } else if (a == "--forbid-text") {
+      forbid.emplace_back(v);
+    } else if (a == "--op") {
+      const std::string o = v;
+      if (o == "auth") {
+        op = PAMTEST_AUTHENTICATE;
+      } else if (o == "setcred") {
+        op = PAMTEST_SETCRED;
+      } else if (o == "acct") {
+        op = PAMTEST_ACCOUNT;
+      } else {
+        return usage();
+      }
+    } else {
+      return usage();
+    }
+  }
+  if (service == nullptr || user == nullptr) return usage();
+
+  struct pam_testcase tests[] = {pam_test(op, expect)};
+  const enum pamtest_err perr = _pamtest_conv(service, user, conv, &script, tests, 1, nullptr);
+  fputs(script.transcript.c_str(), stdout);
+  printf("rc=%s\n", code_name(tests[0].op_rv));
+  bool ok = true;
+  if (perr != PAMTEST_ERR_OK) {
+    if (perr != PAMTEST_ERR_CASE) printf("pamtest error: %s\n", pamtest_strerror(perr));
+    printf("MISMATCH: expected %s\n", code_name(expect));
+    ok = false;
+  }
+  for (const auto& t : want) {
+    if (script.transcript.find(t) == std::string::npos) {
+      printf("MISSING TEXT: %s\n", t.c_str());
+      ok = false;
+    }
+  }
+  for (const auto& t : forbid) {
+    if (script.transcript.find(t) != std::string::npos) {
+      printf("FORBIDDEN TEXT: %s\n", t.c_str());
+      ok = false;
+    }
+  }
+  return ok ? 0 : 1;
+}
