@@ -1,0 +1,575 @@
+// SQLite Store backend on a real file in a temp dir: migrations, every Store method, the
+// compare-and-set replay guards (including two connections racing), cascades, audit filters
+// and lockout windows.
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/core/sqlite_store.h"
+
+// cmocka last: it defines a `fail` macro that would clash with mfa::fail.
+// clang-format off
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+extern "C" {
+#include <cmocka.h>
+}
+// clang-format on
+
+using namespace mfa;
+
+namespace {
+
+struct Fixture {
+  std::string dir;
+  std::string path;
+  std::unique_ptr<Store> store;
+};
+
+std::unique_ptr<Store> open_or_die(const std::string& path) {
+  auto r = open_sqlite_store(path);
+  if (!r) fail_msg("open_sqlite_store: %s", r.error().context.c_str());
+  return std::move(*r);
+}
+
+int setup(void** state) {
+  auto* f = new Fixture;
+  char tmpl[] = "/tmp/mfa-store-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return -1;
+  f->dir = tmpl;
+  f->path = f->dir + "/mfa.db";
+  f->store = open_or_die(f->path);
+  *state = f;
+  return 0;
+}
+
+int teardown(void** state) {
+  auto* f = static_cast<Fixture*>(*state);
+  f->store.reset();
+  std::filesystem::remove_all(f->dir);
+  delete f;
+  return 0;
+}
+
+Store& S(void** state) {
+  return *static_cast<Fixture*>(*state)->store;
+}
+Fixture& F(void** state) {
+  return *static_cast<Fixture*>(*state);
+}
+
+// Counts rows with an independent connection (not through the Store under test).
+long long raw_count(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  long long n = -1;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      n = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close_v2(db);
+  return n;
+}
+
+FactorRecord factor(const std::string& id, const std::string& user = "alice") {
+  FactorRecord f;
+  f.id = id;
+  f.app = "system";
+  f.user = user;
+  f.type = "totp";
+  f.label = "phone";
+  f.status = "pending";
+  f.secret_ct = {0x01, 0x00, 0xff, 0x10};
+  f.params = R"({"digits":6})";
+  f.created_at_s = 1000;
+  return f;
+}
+
+ChallengeRecord challenge(const std::string& id, const std::string& user = "alice") {
+  ChallengeRecord c;
+  c.id = id;
+  c.app = "system";
+  c.user = user;
+  c.purpose = "login";
+  c.method = "totp";
+  c.status = "pending";
+  c.max_attempts = 5;
+  c.created_at_s = 100;
+  c.expires_at_s = 400;
+  c.remote_addr = "10.0.0.1";
+  c.service = "sshd";
+  return c;
+}
+
+void test_open_migrate_reopen(void** state) {
+  auto& f = F(state);
+  auto v = f.store->schema_version();
+  assert_true(v.has_value());
+  assert_int_equal(*v, 1);
+  assert_true(f.store->ensure_app("web", 5).has_value());
+  f.store.reset();
+  // Reopen: migrations are idempotent and the data survives.
+  f.store = open_or_die(f.path);
+  assert_int_equal(*f.store->schema_version(), 1);
+  auto apps = f.store->list_apps();
+  assert_int_equal(apps->size(), 1);
+  assert_string_equal((*apps)[0].c_str(), "web");
+  // The file is private and in WAL mode.
+  struct stat sb {};
+  assert_int_equal(stat(f.path.c_str(), &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0600);
+  assert_int_equal(
+      raw_count(f.path, "SELECT COUNT(*) FROM pragma_journal_mode WHERE journal_mode='wal'"), 1);
+}
+
+void test_newer_schema_refused(void** state) {
+  auto& f = F(state);
+  f.store.reset();
+  sqlite3* db = nullptr;
+  assert_int_equal(sqlite3_open(f.path.c_str(), &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  auto r = open_sqlite_store(f.path);
+  assert_false(r.has_value());
+  assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kStorage));
+  assert_non_null(strstr(r.error().context.c_str(), "newer"));
+  f.store = open_or_die(":memory:");  // teardown needs something
+}
+
+void test_not_a_database(void** state) {
+  auto& f = F(state);
+  const std::string junk = f.dir + "/junk.db";
+  std::ofstream(junk) << std::string(4096, 'x');
+  auto r = open_sqlite_store(junk);
+  assert_false(r.has_value());
+  assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kStorage));
+}
+
+void test_users(void** state) {
+  Store& s = S(state);
+  assert_true(s.ensure_app("system", 1).has_value());
+  assert_true(s.ensure_app("system", 2).has_value());  // idempotent
+  UserRecord u;
+  u.app = "system";
+  u.user = "alice";
+  u.email = "a@example.org";
+  u.created_at_s = 10;
+  assert_true(s.upsert_user(u).has_value());
+  assert_false(s.get_user("system", "nobody")->has_value());
+
+  auto dl = s.set_grace_deadline_once("system", "alice", 500, 20);
+  assert_int_equal(*dl, 500);
+  dl = s.set_grace_deadline_once("system", "alice", 900, 30);
+  assert_int_equal(*dl, 500);  // first one wins
+
+  u.email = "new@example.org";
+  u.created_at_s = 99;
+  u.status = "disabled";
+  assert_true(s.upsert_user(u).has_value());
+  auto got = s.get_user("system", "alice");
+  assert_true(got->has_value());
+  assert_string_equal((*got)->email.c_str(), "new@example.org");
+  assert_string_equal((*got)->status.c_str(), "disabled");
+  assert_int_equal((*got)->created_at_s, 10);        // kept from first insert
+  assert_int_equal(*(*got)->grace_deadline_s, 500);  // not cleared by upsert
+
+  // set_grace_deadline_once creates a missing user.
+  assert_int_equal(*s.set_grace_deadline_once("system", "bob", 700, 40), 700);
+  for (const char* n : {"carol", "dave"}) {
+    UserRecord x;
+    x.app = "system";
+    x.user = n;
+    assert_true(s.upsert_user(x).has_value());
+  }
+  auto page = s.list_users("system", 2, 1);
+  assert_int_equal(page->size(), 2);
+  assert_string_equal((*page)[0].user.c_str(), "bob");
+  assert_string_equal((*page)[1].user.c_str(), "carol");
+
+  assert_true(s.delete_user("system", "dave").has_value());
+  auto again = s.delete_user("system", "dave");
+  assert_int_equal(static_cast<int>(again.error().code), static_cast<int>(Errc::kNotFound));
+}
+
+void test_factors(void** state) {
+  Store& s = S(state);
+  // insert_factor creates the app and user rows.
+  assert_true(s.insert_factor(factor("f_1")).has_value());
+  assert_true(s.get_user("system", "alice")->has_value());
+  auto dup = s.insert_factor(factor("f_1"));
+  assert_int_equal(static_cast<int>(dup.error().code), static_cast<int>(Errc::kAlreadyExists));
+
+  auto got = s.get_factor("f_1");
+  assert_true(got->has_value());
+  const FactorRecord& g = **got;
+  assert_int_equal(g.secret_ct.size(), 4);
+  assert_int_equal(g.secret_ct[2], 0xff);
+  assert_string_equal(g.params.c_str(), R"({"digits":6})");
+  assert_int_equal(g.last_step, -1);
+  assert_false(s.get_factor("f_nope")->has_value());
+
+  assert_true(s.activate_factor("f_1", 50, 2000).has_value());
+  got = s.get_factor("f_1");
+  assert_string_equal((*got)->status.c_str(), "active");
+  assert_int_equal((*got)->last_step, 50);
+  assert_int_equal((*got)->last_used_at_s, 2000);
+
+  // Replay guard (RFC 6238 5.2): equal and smaller steps are refused, larger accepted.
+  assert_false(*s.advance_totp_step("f_1", 50, 2001));
+  assert_false(*s.advance_totp_step("f_1", 49, 2001));
+  assert_true(*s.advance_totp_step("f_1", 51, 2002));
+  assert_false(*s.advance_totp_step("f_1", 51, 2003));
+  assert_int_equal((*s.get_factor("f_1"))->last_step, 51);
+  auto missing = s.advance_totp_step("f_nope", 99, 1);
+  assert_int_equal(static_cast<int>(missing.error().code), static_cast<int>(Errc::kNotFound));
+
+  assert_true(s.update_factor_params("f_1", R"({"digits":8})").has_value());
+  assert_true(s.update_sign_count("f_1", 7, 3000).has_value());
+  assert_true(s.touch_factor("f_1", 3100).has_value());
+  got = s.get_factor("f_1");
+  assert_string_equal((*got)->params.c_str(), R"({"digits":8})");
+  assert_int_equal((*got)->sign_count, 7);
+  assert_int_equal((*got)->last_used_at_s, 3100);
+  assert_int_equal(static_cast<int>(s.touch_factor("f_nope", 1).error().code),
+                   static_cast<int>(Errc::kNotFound));
+
+  assert_true(s.insert_factor(factor("f_2")).has_value());
+  assert_true(s.insert_factor(factor("f_3")).has_value());
+  assert_true(s.insert_factor(factor("f_b", "bob")).has_value());
+  assert_int_equal(s.list_factors("system", "alice")->size(), 3);
+  assert_true(s.delete_factor("f_2").has_value());
+  assert_int_equal(static_cast<int>(s.delete_factor("f_2").error().code),
+                   static_cast<int>(Errc::kNotFound));
+  assert_int_equal(*s.delete_all_factors("system", "alice"), 2);
+  assert_int_equal(s.list_factors("system", "alice")->size(), 0);
+  assert_int_equal(s.list_factors("system", "bob")->size(), 1);
+}
+
+void test_backup_codes(void** state) {
+  Store& s = S(state);
+  std::vector<BackupCodeRecord> codes(3);
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    codes[i].salt = {static_cast<std::uint8_t>(i), 1, 2, 3};
+    codes[i].hash = std::vector<std::uint8_t>(32, static_cast<std::uint8_t>(i));
+  }
+  assert_true(s.replace_backup_codes("system", "alice", codes).has_value());
+  auto unused = s.unused_backup_codes("system", "alice");
+  assert_int_equal(unused->size(), 3);
+  assert_int_equal((*unused)[1].hash[0], 1);
+  const std::int64_t id = (*unused)[0].id;
+  assert_true(*s.consume_backup_code(id, 100));
+  assert_false(*s.consume_backup_code(id, 101));  // single use
+  assert_int_equal(s.unused_backup_codes("system", "alice")->size(), 2);
+  // Regeneration replaces all codes, used or not.
+  codes.resize(2);
+  assert_true(s.replace_backup_codes("system", "alice", codes).has_value());
+  assert_int_equal(s.unused_backup_codes("system", "alice")->size(), 2);
+  assert_int_equal(raw_count(F(state).path, "SELECT COUNT(*) FROM backup_codes"), 2);
+  assert_false(*s.consume_backup_code(id, 102));  // old id is gone
+}
+
+void test_challenges(void** state) {
+  Store& s = S(state);
+  auto c = challenge("ch_1");
+  c.code_hash = {9, 9, 9};
+  c.events.push_back({5000, "created", ""});
+  assert_true(s.insert_challenge(c).has_value());
+  assert_int_equal(static_cast<int>(s.insert_challenge(c).error().code),
+                   static_cast<int>(Errc::kAlreadyExists));
+  assert_true(s.insert_challenge(challenge("ch_2")).has_value());
+  auto other = challenge("ch_3", "bob");
+  other.purpose = "enroll";
+  assert_true(s.insert_challenge(other).has_value());
+
+  // An event with an earlier timestamp, recorded later, still sorts first.
+  assert_true(s.record_challenge_attempt("ch_1", {6000, "attempt_failed", "bad code"}).has_value());
+  assert_true(s.record_challenge_attempt("ch_1", {4000, "attempt_failed", ""}).has_value());
+  assert_true(s.update_challenge_code("ch_1", {7, 7}, 999, {7000, "resent", ""}).has_value());
+
+  auto got = s.get_challenge("ch_1");
+  assert_true(got->has_value());
+  const ChallengeRecord& g = **got;
+  assert_int_equal(g.attempts, 2);
+  assert_int_equal(g.expires_at_s, 999);
+  assert_int_equal(g.code_hash.size(), 2);
+  assert_int_equal(g.events.size(), 4);
+  assert_int_equal(g.events[0].at_ms, 4000);
+  assert_string_equal(g.events[1].event.c_str(), "created");
+  assert_string_equal(g.events[3].event.c_str(), "resent");
+  assert_false(s.get_challenge("ch_nope")->has_value());
+  assert_int_equal(
+      static_cast<int>(s.record_challenge_attempt("ch_nope", {1, "x", ""}).error().code),
+      static_cast<int>(Errc::kNotFound));
+
+  // CAS transition: wrong expected status changes nothing and records no event.
+  assert_false(*s.transition_challenge("ch_1", "approved", "denied", {8000, "denied", ""}));
+  assert_true(*s.transition_challenge("ch_1", "pending", "approved", {8001, "approved", ""}));
+  assert_false(*s.transition_challenge("ch_1", "pending", "approved", {8002, "approved", ""}));
+  got = s.get_challenge("ch_1");
+  assert_string_equal((*got)->status.c_str(), "approved");
+  assert_int_equal((*got)->events.size(), 5);
+
+  ChallengeFilter flt;
+  flt.app = "system";
+  assert_int_equal(s.list_challenges(flt)->size(), 3);
+  flt.user = "alice";
+  assert_int_equal(s.list_challenges(flt)->size(), 2);
+  flt.status = "pending";
+  auto pend = s.list_challenges(flt);
+  assert_int_equal(pend->size(), 1);
+  assert_string_equal((*pend)[0].id.c_str(), "ch_2");
+  flt = ChallengeFilter{};
+  flt.app = "system";
+  flt.purpose = "enroll";
+  assert_int_equal(s.list_challenges(flt)->size(), 1);
+  flt.purpose.clear();
+  flt.limit = 1;
+  flt.offset = 2;
+  assert_int_equal(s.list_challenges(flt)->size(), 1);
+
+  // ch_2 pending, expires at 400.
+  assert_int_equal(*s.count_pending_challenges("system", "alice", 399), 1);
+  assert_int_equal(*s.count_pending_challenges("system", "alice", 400), 0);
+}
+
+void test_cascade_delete(void** state) {
+  Store& s = S(state);
+  const std::string& path = F(state).path;
+  assert_true(s.insert_factor(factor("f_1")).has_value());
+  std::vector<BackupCodeRecord> codes(2);
+  for (auto& c : codes) c.salt = c.hash = {1, 2, 3, 4};
+  assert_true(s.replace_backup_codes("system", "alice", codes).has_value());
+  auto c = challenge("ch_1");
+  c.events.push_back({1, "created", ""});
+  assert_true(s.insert_challenge(c).has_value());
+  assert_true(s.remember_login("system", "alice", "10.0.0.1", "sshd", 900).has_value());
+  assert_true(s.mark_rhost_seen("system", "alice", "10.0.0.1", 5).has_value());
+  assert_true(s.insert_factor(factor("f_b", "bob")).has_value());
+  AuditEvent e;
+  e.app = "system";
+  e.user = "alice";
+  e.event = "mfa.factor_enrolled";
+  assert_true(s.append_audit(e).has_value());
+
+  assert_true(s.delete_user("system", "alice").has_value());
+  assert_false(s.get_factor("f_1")->has_value());
+  assert_false(s.get_challenge("ch_1")->has_value());
+  assert_int_equal(s.unused_backup_codes("system", "alice")->size(), 0);
+  assert_int_equal(*s.remembered_until("system", "alice", "10.0.0.1", "sshd"), 0);
+  assert_false(*s.rhost_seen("system", "alice", "10.0.0.1"));
+  assert_int_equal(raw_count(path, "SELECT COUNT(*) FROM challenge_events"), 0);
+  assert_int_equal(raw_count(path, "SELECT COUNT(*) FROM backup_codes"), 0);
+  // Other users and the audit trail are untouched.
+  assert_true(s.get_factor("f_b")->has_value());
+  assert_int_equal(raw_count(path, "SELECT COUNT(*) FROM audit_events"), 1);
+}
+
+void test_audit(void** state) {
+  Store& s = S(state);
+  std::int64_t last = 0;
+  for (int i = 0; i < 10; ++i) {
+    AuditEvent e;
+    e.at_ms = 1000 + i;
+    e.app = i % 2 ? "web" : "system";
+    e.user = i < 5 ? "alice" : "bob";
+    e.event = i % 3 ? "user.mfa_failed" : "user.mfa_succeeded";
+    e.actor = "system";
+    e.detail = R"({"i":)" + std::to_string(i) + "}";
+    auto id = s.append_audit(e);
+    assert_true(id.has_value());
+    assert_true(*id > last);
+    last = *id;
+  }
+  AuditFilter f;
+  assert_int_equal(s.query_audit(f)->size(), 10);
+  f.app = "web";
+  assert_int_equal(s.query_audit(f)->size(), 5);
+  f.user = "bob";
+  assert_int_equal(s.query_audit(f)->size(), 3);  // i = 5, 7, 9
+  f = AuditFilter{};
+  f.event = "user.mfa_succeeded";
+  assert_int_equal(s.query_audit(f)->size(), 4);  // i = 0, 3, 6, 9
+  f = AuditFilter{};
+  auto all = s.query_audit(f);
+  f.after_id = (*all)[6].id;
+  auto tail = s.query_audit(f);
+  assert_int_equal(tail->size(), 3);
+  assert_int_equal((*tail)[0].id, (*all)[7].id);
+  assert_string_equal((*tail)[0].detail.c_str(), R"({"i":7})");
+  f = AuditFilter{};
+  f.since_ms = 1008;
+  assert_int_equal(s.query_audit(f)->size(), 2);
+  f = AuditFilter{};
+  f.limit = 4;
+  f.newest_first = true;
+  auto newest = s.query_audit(f);
+  assert_int_equal(newest->size(), 4);
+  assert_int_equal((*newest)[0].id, last);
+}
+
+void test_lockout(void** state) {
+  Store& s = S(state);
+  const std::string k = "user:system/alice";
+  auto st = s.get_lockout(k);
+  assert_int_equal(st->failures, 0);
+  assert_int_equal(st->locked_until_s, 0);
+  // window 60 s, lock after 3 failures for 300 s
+  assert_int_equal(s.record_failure(k, 1000, 60, 3, 300)->failures, 1);
+  assert_int_equal(s.record_failure(k, 1030, 60, 3, 300)->failures, 2);
+  // The window started at 1000; at 1060 it has expired: count restarts.
+  auto r = s.record_failure(k, 1060, 60, 3, 300);
+  assert_int_equal(r->failures, 1);
+  assert_int_equal(r->window_start_s, 1060);
+  assert_int_equal(r->locked_until_s, 0);
+  assert_int_equal(s.record_failure(k, 1061, 60, 3, 300)->failures, 2);
+  r = s.record_failure(k, 1062, 60, 3, 300);
+  assert_int_equal(r->failures, 3);
+  assert_int_equal(r->locked_until_s, 1362);
+  // Survives a reopen (counters live in the store, not in memory).
+  F(state).store.reset();
+  F(state).store = open_or_die(F(state).path);
+  r = F(state).store->get_lockout(k);
+  assert_int_equal(r->failures, 3);
+  assert_int_equal(r->locked_until_s, 1362);
+  assert_int_equal(F(state).store->get_lockout("rhost:system/10.0.0.1")->failures, 0);
+  assert_true(F(state).store->clear_lockout(k).has_value());
+  assert_int_equal(F(state).store->get_lockout(k)->failures, 0);
+}
+
+void test_remember_and_rhosts(void** state) {
+  Store& s = S(state);
+  assert_int_equal(*s.remembered_until("system", "alice", "h", "sshd"), 0);
+  assert_true(s.remember_login("system", "alice", "h", "sshd", 500).has_value());
+  assert_true(s.remember_login("system", "alice", "h", "sshd", 800).has_value());
+  assert_int_equal(*s.remembered_until("system", "alice", "h", "sshd"), 800);
+  assert_int_equal(*s.remembered_until("system", "alice", "h", "sudo"), 0);
+  assert_false(*s.rhost_seen("system", "alice", "h"));
+  assert_true(s.mark_rhost_seen("system", "alice", "h", 10).has_value());
+  assert_true(s.mark_rhost_seen("system", "alice", "h", 20).has_value());
+  assert_true(*s.rhost_seen("system", "alice", "h"));
+  assert_false(*s.rhost_seen("system", "bob", "h"));
+}
+
+void test_api_keys(void** state) {
+  Store& s = S(state);
+  ApiKeyRecord k;
+  k.id = "k_1";
+  k.app = "web";
+  k.name = "frontend";
+  k.hash = std::vector<std::uint8_t>(32, 0xab);
+  k.scopes = {"verify", "enroll"};
+  k.created_at_s = 10;
+  assert_true(s.insert_api_key(k).has_value());
+  assert_int_equal(static_cast<int>(s.insert_api_key(k).error().code),
+                   static_cast<int>(Errc::kAlreadyExists));
+  k.id = "k_2";
+  k.scopes = {"admin"};
+  assert_true(s.insert_api_key(k).has_value());
+  k.scopes = {"bad scope"};
+  k.id = "k_3";
+  assert_int_equal(static_cast<int>(s.insert_api_key(k).error().code),
+                   static_cast<int>(Errc::kInvalidArgument));
+
+  auto got = s.get_api_key("k_1");
+  assert_true(got->has_value());
+  assert_int_equal((*got)->scopes.size(), 2);
+  assert_string_equal((*got)->scopes[1].c_str(), "enroll");
+  assert_false((*got)->revoked_at_s.has_value());
+  assert_int_equal(s.list_api_keys("web")->size(), 2);
+  assert_int_equal(s.list_api_keys("other")->size(), 0);
+  assert_true(*s.revoke_api_key("k_1", 50));
+  assert_false(*s.revoke_api_key("k_1", 60));  // CAS: first revocation time kept
+  assert_int_equal(*(*s.get_api_key("k_1"))->revoked_at_s, 50);
+  assert_true(s.touch_api_key("k_2", 70).has_value());
+  assert_int_equal((*s.get_api_key("k_2"))->last_used_at_s, 70);
+  assert_false(*s.revoke_api_key("k_nope", 1));
+}
+
+// Two connections (as two mfad processes sharing the file would have) race to consume the
+// same backup codes and advance the same TOTP steps: each code and each step is won once.
+void test_concurrent_single_use(void** state) {
+  auto& f = F(state);
+  constexpr int kCodes = 40;
+  std::vector<BackupCodeRecord> codes(kCodes);
+  for (auto& c : codes) c.salt = c.hash = {1, 2, 3, 4};
+  assert_true(f.store->replace_backup_codes("system", "alice", codes).has_value());
+  assert_true(f.store->insert_factor(factor("f_1")).has_value());
+  auto ids = f.store->unused_backup_codes("system", "alice");
+  assert_int_equal(ids->size(), kCodes);
+
+  auto second = open_or_die(f.path);
+  std::atomic<int> wins{0};
+  std::atomic<int> step_wins{0};
+  std::atomic<int> errors{0};
+  auto worker = [&](Store* st) {
+    for (const auto& c : *ids) {
+      auto r = st->consume_backup_code(c.id, 1);
+      if (!r)
+        ++errors;
+      else if (*r)
+        ++wins;
+      auto t = st->advance_totp_step("f_1", c.id, 1);
+      if (!t)
+        ++errors;
+      else if (*t)
+        ++step_wins;
+    }
+  };
+  // Two threads per connection as well: the per-connection mutex is exercised too.
+  std::thread a(worker, f.store.get()), b(worker, second.get()), c(worker, f.store.get()),
+      d(worker, second.get());
+  a.join();
+  b.join();
+  c.join();
+  d.join();
+  assert_int_equal(errors.load(), 0);
+  assert_int_equal(wins.load(), kCodes);
+  assert_true(step_wins.load() <= kCodes);
+  assert_true(step_wins.load() >= 1);
+  assert_int_equal(f.store->unused_backup_codes("system", "alice")->size(), 0);
+  assert_int_equal((*f.store->get_factor("f_1"))->last_step, (*ids)[kCodes - 1].id);
+}
+
+void test_memory_store(void**) {
+  auto r = open_sqlite_store("");
+  assert_true(r.has_value());
+  assert_true((*r)->insert_factor(factor("f_1")).has_value());
+  assert_true((*(*r)->get_factor("f_1")).has_value());
+}
+
+}  // namespace
+
+int main() {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_open_migrate_reopen, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_users, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_factors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_backup_codes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_challenges, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cascade_delete, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_remember_and_rhosts, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_api_keys, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_concurrent_single_use, setup, teardown),
+      cmocka_unit_test(test_memory_store),
+  };
+  return cmocka_run_group_tests_name("sqlite_store", tests, nullptr, nullptr);
+}
