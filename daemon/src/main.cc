@@ -1,0 +1,121 @@
+// mfad entry point: glue only. Parses arguments, loads the config, opens the key file, the
+// store and the policy, wires Services and routes, and runs the HTTP server until SIGTERM.
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "daemon/core/aead.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/config.h"
+#include "daemon/core/key_file.h"
+#include "daemon/core/policy_holder.h"
+#include "daemon/core/random.h"
+#include "daemon/core/sqlite_store.h"
+#include "daemon/src/dev_config.h"
+#include "daemon/src/http_server.h"
+#include "daemon/src/log.h"
+#include "daemon/src/metrics.h"
+#include "daemon/src/router.h"
+#include "daemon/src/routes.h"
+#include "daemon/src/services.h"
+#include "daemon/src/version.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: mfad --config FILE     run with a configuration file (e.g. /etc/mfad/mfad.yaml)\n"
+    "       mfad --dev DIR         run a dev instance under DIR (created if missing)\n"
+    "       mfad --help | --version\n";
+
+int die(const std::string& what) {
+  std::fprintf(stderr, "mfad: %s\n", what.c_str());
+  return 1;
+}
+
+// Each connection is a descriptor: raise the soft limit to the hard one.
+void raise_nofile_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace mfa;
+  using namespace mfa::daemon;
+  std::string config_path, dev_dir;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (a == "--version") {
+      std::printf("mfad %s\n", kVersion);
+      return 0;
+    }
+    if ((a == "--config" || a == "--dev") && i + 1 < argc) {
+      (a == "--config" ? config_path : dev_dir) = argv[++i];
+      continue;
+    }
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  if (config_path.empty() == dev_dir.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  if (!dev_dir.empty()) {
+    auto p = prepare_dev_dir(dev_dir);
+    if (!p) return die(p.error().context);
+    config_path = *p;
+  }
+  auto config = load_daemon_config(config_path);
+  if (!config) return die(config.error().context);
+  if (!dev_dir.empty() && !config->dev_mode) return die(config_path + ": --dev needs dev_mode: true");
+  log_init(config->log_target == LogTarget::kJournal, config->log_level);
+  raise_nofile_limit();
+
+  OsRandom random;
+  SystemClock clock;
+  auto key = load_or_create_key_file(config->key_file, random);
+  if (!key) return die(key.error().context);
+  Aead aead(std::move(*key), 1, random);
+  auto store = open_sqlite_store(config->db_path);
+  if (!store) return die(config->db_path + ": " + store.error().context);
+  core::PolicyHolder policy(config->policy_file);
+  if (Status s = policy.load(); !s) return die(s.error().context);
+  Metrics metrics;
+
+  Services services;
+  services.store = store->get();
+  services.clock = &clock;
+  services.random = &random;
+  services.aead = &aead;
+  services.config = &*config;
+  services.policy = &policy;
+  services.metrics = &metrics;
+
+  Router router;
+  register_health_routes(router, services);
+  register_apikey_routes(router, services);
+  // Engine routes (logins, challenges, factors, users, audit, policy, pam) register here.
+
+  ServerHooks hooks;
+  hooks.reload = [&policy] {
+    auto r = policy.reload();
+    return r ? "policy reloaded: " + *r : "policy reload failed, previous policy kept: " +
+                                              r.error().context;
+  };
+  HttpServer server(*config, router, services, std::move(hooks));
+  if (Status s = server.start(); !s) return die(s.error().context);
+  log_info(std::string("mfad ") + kVersion + " started" + (config->dev_mode ? " (dev mode)" : ""));
+  server.run();
+  return 0;
+}

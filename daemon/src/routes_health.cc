@@ -1,0 +1,44 @@
+// GET /v1/health (liveness + versions, open to every caller) and GET /metrics (Prometheus).
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+#include "daemon/core/store.h"
+#include "daemon/src/http_errors.h"
+#include "daemon/src/metrics.h"
+#include "daemon/src/router.h"
+#include "daemon/src/routes.h"
+#include "daemon/src/services.h"
+#include "daemon/src/version.h"
+
+namespace mfa::daemon {
+
+void register_health_routes(Router& router, Services& services) {
+  const auto started = std::chrono::steady_clock::now();
+  router.add("GET", "/v1/health", [&services, started](ApiRequest&) {
+    nlohmann::json j;
+    j["status"] = "ok";
+    j["version"] = kVersion;
+    j["uptime_s"] =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+            .count();
+    if (services.store != nullptr) {
+      auto v = services.store->schema_version();
+      if (!v) {
+        j["status"] = "degraded";
+        j["store"] = "unavailable";
+        return json_response(503, j);
+      }
+      j["schema_version"] = *v;
+    }
+    return json_response(200, j);
+  });
+  router.add("GET", "/metrics", [&services](ApiRequest&) {
+    ApiResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = services.metrics != nullptr ? services.metrics->render() : std::string();
+    return r;
+  });
+}
+
+}  // namespace mfa::daemon
