@@ -37,7 +37,7 @@ struct Session {
   char path[64 + kMaxIdLen];
   char id[kMaxIdLen + 1];
   char text[kMaxTextLen + 1];
-  char shown[kMaxPromptPrefix + kMaxTextLen + 1];
+  char shown[kMaxPromptPrefix + 1 + kMaxTextLen + 1];
 };
 
 struct Ctx {
@@ -173,8 +173,10 @@ int do_prompt(Ctx& c, int step) {
                kMaxSteps);
     return PAM_AUTH_ERR;
   }
-  const size_t plen = strlen(c.opt.prompt_prefix);
+  // PAM arguments cannot end in a space, so the separator after the prefix is ours to add.
+  size_t plen = strlen(c.opt.prompt_prefix);
   memcpy(c.s->shown, c.opt.prompt_prefix, plen);
+  if (plen > 0 && c.opt.prompt_prefix[plen - 1] != ' ') c.s->shown[plen++] = ' ';
   sanitize_text(c.s->text, c.s->shown + plen, sizeof c.s->shown - plen);
   char* answer = nullptr;
   const int rc = ask(c.pamh, echo, c.s->shown, &answer);

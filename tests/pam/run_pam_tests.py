@@ -66,6 +66,33 @@ PROBE_STACK = ["auth [success=done ignore=ignore default=die] {mod}",
 IGNORED_MARK = "PAM_CRED_UNAVAIL"
 
 
+PAM_MATRIX = "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so"
+PASSWORD = "s3cret-pw"
+
+
+def conf_stack(name, passdb):
+    """The auth lines of a shipped example stack (conf/pam.d/NAME), made runnable here:
+    pam_mfa.so -> the build's module with the fake socket (the stack's own options kept),
+    pam_unix.so -> pam_matrix.so with a test password database. Host-dependent modules are
+    dropped: pam_faildelay (slow), pam_nologin (host state), pam_rootok (the tests run as root,
+    so `sufficient pam_rootok` would skip everything)."""
+    lines = []
+    with open(os.path.join(ROOT, "conf/pam.d", name)) as f:
+        for raw in f:
+            fields = raw.split("#", 1)[0].split()
+            if len(fields) < 3 or fields[0] != "auth":
+                continue
+            module = fields[2]
+            if module in ("pam_faildelay.so", "pam_nologin.so", "pam_rootok.so"):
+                continue
+            if module == "pam_unix.so":
+                fields[2:] = [PAM_MATRIX, f"passdb={passdb}"]
+            elif module == "pam_mfa.so":
+                fields[2] = "{mod}"
+            lines.append(" ".join(fields))
+    return lines
+
+
 def case(name, exchanges, expect, **kw):
     c = {"name": name, "exchanges": exchanges, "expect": expect}
     c.update(kw)
@@ -128,7 +155,7 @@ def cases():
         forbid=["\x1b", "\x07", "\r", "\u009b", "\x7f"]))
     t.append(case("prompt_prefix prepended", [start(prompt("Code: ")), answer("7", done("success"))],
                   "PAM_SUCCESS", answers=["7"], options="prompt_prefix=[MFA]",
-                  texts=["prompt-off: [MFA]Code: "]))
+                  texts=["prompt-off: [MFA] Code: "]))
     t.append(case("conversation error -> PAM_CONV_ERR, nothing posted", [
         start(prompt("Code: "))], "PAM_CONV_ERR", answers=["@CONV_ERR"]))
     t.append(case("NULL conversation response -> PAM_CONV_ERR", [
@@ -229,6 +256,28 @@ def cases():
                   "PAM_PERM_DENIED", options="failmode=open", stack=["auth required {mod}"]))
     t.append(case("stack: deny + optional pam_permit -> PAM_AUTH_ERR", [start(done("deny"))],
                   "PAM_AUTH_ERR", stack=["auth required {mod}", "auth optional pam_permit.so"]))
+    # --- the shipped example stacks (conf/pam.d), first factor via pam_matrix
+    sshd = "mfa-sshd"
+    t.append(case("mfa-sshd: success", [start(done("success"), service=sshd)], "PAM_SUCCESS",
+                  conf=sshd))
+    t.append(case("mfa-sshd: ignore passes (publickey was the factor)", [start(done("ignore"))],
+                  "PAM_SUCCESS", conf=sshd))
+    t.append(case("mfa-sshd: deny", [start(done("deny"))], "PAM_AUTH_ERR", conf=sshd))
+    t.append(case("mfa-sshd: daemon down", None, "PAM_AUTHINFO_UNAVAIL", conf=sshd))
+    t.append(case("mfa-sshd: setcred succeeds", [], "PAM_SUCCESS", conf=sshd, op="setcred"))
+    for conf in ("mfa-sudo", "mfa-login", "mfa-su"):
+        code = [start(prompt("Code: "), service=conf)]
+        t.append(case(f"{conf}: password + code", code + [answer("123456", done("success"))],
+                      "PAM_SUCCESS", conf=conf, answers=[PASSWORD, "123456"]))
+        t.append(case(f"{conf}: password + wrong code", code + [answer("1", done("deny"))],
+                      "PAM_AUTH_ERR", conf=conf, answers=[PASSWORD, "1"]))
+        t.append(case(f"{conf}: wrong password still gets the MFA prompt (required, not "
+                      "requisite)", code + [answer("123456", done("success"))], "PAM_AUTH_ERR",
+                      conf=conf, answers=["wrong", "123456"], texts=["Code: "]))
+        t.append(case(f"{conf}: password + ignore", [start(done("ignore"))], "PAM_SUCCESS",
+                      conf=conf, answers=[PASSWORD]))
+        t.append(case(f"{conf}: password + daemon down", None, "PAM_AUTHINFO_UNAVAIL",
+                      conf=conf, answers=[PASSWORD]))
     return t
 
 
@@ -289,10 +338,16 @@ def run_case(build, c, base):
     opts = f"socket={sock} " + c.get("options", "")
     stack = c.get("stack", PROBE_STACK)
     expect = c["expect"]
-    if "stack" not in c and expect == "PAM_IGNORE":
+    if "stack" not in c and "conf" not in c and expect == "PAM_IGNORE":
         expect = IGNORED_MARK
-    lines = [s.replace("{mod}", f"{mod} {opts}".strip()) for s in stack]
     service = "mfa-test"
+    if "conf" in c:
+        service = c["conf"]
+        passdb = os.path.join(work, "passdb")
+        with open(passdb, "w") as f:
+            f.write(f"alice:{PASSWORD}:{service}\n")
+        stack = conf_stack(service, passdb)
+    lines = [s.replace("{mod}", f"{mod} {opts}".strip()) for s in stack]
     write_service(svc_dir, service, lines)
     # SVC placeholder: the fake checks the service name we configured.
     exchanges = json.loads(json.dumps(c["exchanges"] or []).replace('"SVC"', f'"{service}"'))
