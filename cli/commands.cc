@@ -1,0 +1,50 @@
+#include "cli/commands.h"
+
+#include <cstdio>
+
+namespace mfa::cli {
+
+const std::vector<CommandEntry>& command_table() {
+  static const std::vector<CommandEntry> table = {
+      {"status", cmd_status, "daemon health: version, schema, uptime"},
+      {"apikey", cmd_apikey,
+       "apikey create --app APP --name NAME --scope verify,enroll,admin | list --app APP | "
+       "revoke --app APP ID"},
+  };
+  return table;
+}
+
+bool take_option(std::vector<std::string>& args, const std::string& opt, std::string& out) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == opt) {
+      if (i + 1 >= args.size()) return false;
+      out = args[i + 1];
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i),
+                 args.begin() + static_cast<std::ptrdiff_t>(i + 2));
+      return true;
+    }
+    if (args[i].rfind(opt + "=", 0) == 0) {
+      out = args[i].substr(opt.size() + 1);
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
+      return true;
+    }
+  }
+  return true;
+}
+
+std::string url_segment(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+}  // namespace mfa::cli

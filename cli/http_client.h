@@ -1,0 +1,21 @@
+// mfactl's HTTP/1.1 client over the daemon's Unix socket (synchronous Boost.Beast). One
+// request per connection; the daemon identifies mfactl's user by SO_PEERCRED.
+#pragma once
+
+#include <string>
+
+#include "daemon/core/result.h"
+
+namespace mfa::cli {
+
+struct HttpResult {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+// kUnavailable when the socket cannot be reached; the HTTP status is in the result otherwise.
+Result<HttpResult> request(const std::string& socket, const std::string& method,
+                           const std::string& target, const std::string& json_body);
+
+}  // namespace mfa::cli
