@@ -1,0 +1,88 @@
+// Base32: RFC 4648 section 10 test vectors, case-insensitivity, spaces, padding, bad input.
+#include <string>
+
+#include "daemon/core/base32.h"
+#include "daemon/core/random.h"
+
+// cmocka last: it defines a fail() macro that clashes with mfa::fail.
+// clang-format off
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+extern "C" {
+#include <cmocka.h>
+}
+// clang-format on
+
+using namespace mfa::core;
+
+namespace {
+
+std::span<const std::uint8_t> bytes(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+void test_rfc4648_vectors(void**) {
+  const char* in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+  const char* padded[] = {"", "MY======", "MZXQ====", "MZXW6===", "MZXW6YQ=", "MZXW6YTB",
+                          "MZXW6YTBOI======"};
+  const char* unpadded[] = {"", "MY", "MZXQ", "MZXW6", "MZXW6YQ", "MZXW6YTB", "MZXW6YTBOI"};
+  for (int i = 0; i < 7; ++i) {
+    assert_string_equal(base32_encode(bytes(in[i]), true).c_str(), padded[i]);
+    assert_string_equal(base32_encode(bytes(in[i])).c_str(), unpadded[i]);
+    for (const char* enc : {padded[i], unpadded[i]}) {
+      auto d = base32_decode(enc);
+      assert_true(d.has_value());
+      assert_true(d->view() == in[i]);
+    }
+  }
+  // The Key URI fixture: base32 of ASCII "12345678901234567890".
+  assert_string_equal(base32_encode(bytes("12345678901234567890")).c_str(),
+                      "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+}
+
+void test_lenient_forms(void**) {
+  for (const char* enc : {"mzxw6ytboi", "MZXW 6YTB OI", "mzxw6YTBoi======", " MZXW6YTBOI "}) {
+    auto d = base32_decode(enc);
+    assert_true(d.has_value());
+    assert_true(d->view() == "foobar");
+  }
+}
+
+void test_rejects_bad_input(void**) {
+  for (const char* bad : {"MZXW6YT1", "MZXW6YT8", "MZXW-6YTB", "MZ=XW6YTB", "M", "MZX",
+                          "MZXW6Y", "MZXW6YTB\n", "MZXW6YTB!", "\xC3\xA9"}) {
+    auto d = base32_decode(bad);
+    assert_false(d.has_value());
+    assert_int_equal(static_cast<int>(d.error().code),
+                     static_cast<int>(mfa::Errc::kInvalidArgument));
+  }
+}
+
+void test_random_round_trips(void**) {
+  mfa::OsRandom rng;
+  for (std::size_t n = 0; n < 70; ++n) {
+    auto s = rng.secret(n);
+    assert_true(s.has_value());
+    for (bool pad : {false, true}) {
+      const std::string enc = base32_encode(s->span(), pad);
+      if (pad) assert_int_equal(enc.size() % 8, 0);
+      auto d = base32_decode(enc);
+      assert_true(d.has_value());
+      assert_true(mfa::ct_equal(*d, *s));
+    }
+  }
+}
+
+}  // namespace
+
+int main() {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rfc4648_vectors),
+      cmocka_unit_test(test_lenient_forms),
+      cmocka_unit_test(test_rejects_bad_input),
+      cmocka_unit_test(test_random_round_trips),
+  };
+  return cmocka_run_group_tests_name("base32", tests, nullptr, nullptr);
+}
