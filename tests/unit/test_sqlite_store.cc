@@ -545,6 +545,26 @@ void test_concurrent_single_use(void** state) {
   assert_int_equal((*f.store->get_factor("f_1"))->last_step, (*ids)[kCodes - 1].id);
 }
 
+// Another process holding the write lock past busy_timeout: kBusy, not kStorage, and the store
+// works again once the lock is released. (Waits limits::kSqliteBusyTimeoutMs.)
+void test_busy_maps_to_kbusy(void** state) {
+  auto& f = F(state);
+  sqlite3* other = nullptr;
+  assert_int_equal(sqlite3_open(f.path.c_str(), &other), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  AuditEvent e;
+  e.app = "system";
+  e.event = "x";
+  auto r = f.store->append_audit(e);
+  assert_false(r.has_value());
+  assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kBusy));
+  // Reads are not blocked by a writer in WAL mode.
+  assert_true(f.store->list_apps().has_value());
+  assert_int_equal(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  assert_true(f.store->append_audit(e).has_value());
+}
+
 void test_memory_store(void**) {
   auto r = open_sqlite_store("");
   assert_true(r.has_value());
@@ -569,6 +589,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_remember_and_rhosts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_api_keys, setup, teardown),
       cmocka_unit_test_setup_teardown(test_concurrent_single_use, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_busy_maps_to_kbusy, setup, teardown),
       cmocka_unit_test(test_memory_store),
   };
   return cmocka_run_group_tests_name("sqlite_store", tests, nullptr, nullptr);
