@@ -1,0 +1,382 @@
+// Engine services end to end on a real SQLite store, with an injected clock and codes made by
+// liboath (an independent TOTP implementation): enrolment, activation, login challenges,
+// replay, the ±1 window, backup codes, lockout, step-up for sensitive changes, grace period,
+// remember window.
+#include <liboath/oath.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+
+#include "daemon/core/aead.h"
+#include "daemon/core/base32.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/engine.h"
+#include "daemon/core/policy_holder.h"
+#include "daemon/core/random.h"
+#include "daemon/core/sqlite_store.h"
+#include "daemon/core/store.h"
+
+// cmocka last: it defines a fail() macro that would clash with mfa::fail.
+// clang-format off
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+extern "C" {
+#include <cmocka.h>
+}
+// clang-format on
+
+namespace {
+
+using namespace mfa;
+using namespace mfa::core;
+
+constexpr std::int64_t kT0 = 1'800'000'000;  // an arbitrary instant, mid-step irrelevant
+
+class FakeDirectory final : public Directory {
+ public:
+  bool user_exists(const std::string& user) override { return user != "ghost"; }
+  std::vector<std::string> groups_of(const std::string& user) override {
+    return user == "alice" ? std::vector<std::string>{"wheel"} : std::vector<std::string>{};
+  }
+};
+
+struct Fixture {
+  ManualClock clock{kT0 * 1000};
+  OsRandom rng;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Aead> aead;
+  PolicyHolder policy{"test-policy.yaml"};
+  FakeDirectory dir;
+  std::unique_ptr<Engine> engine;
+
+  explicit Fixture(const char* policy_yaml) {
+    auto s = open_sqlite_store(":memory:");
+    assert_true(s.has_value());
+    store = std::move(*s);
+    auto key = rng.secret(32);
+    assert_true(key.has_value());
+    aead = std::make_unique<Aead>(std::move(*key), 1, rng);
+    auto p = parse_policy(policy_yaml, "test-policy.yaml");
+    if (!p) fail_msg("policy: %s", p.error().context.c_str());
+    policy.set(std::move(*p));
+    EngineDeps deps;
+    deps.store = store.get();
+    deps.clock = &clock;
+    deps.random = &rng;
+    deps.aead = aead.get();
+    deps.policy = &policy;
+    deps.directory = &dir;
+    engine = std::make_unique<Engine>(deps);
+  }
+};
+
+constexpr const char* kRequired = R"(
+defaults:
+  mode: required
+  factors: [totp, backup_code]
+  grace_period: 2d
+  lockout: {attempts: 3, window: 10m}
+)";
+
+// A TOTP code from liboath for `secret_b32` at time t.
+std::string oath_code(const std::string& secret_b32, std::int64_t t) {
+  auto key = base32_decode(secret_b32);
+  assert_true(key.has_value());
+  char out[16] = {0};
+  int rc = oath_totp_generate2(reinterpret_cast<const char*>(key->data()), key->size(),
+                               static_cast<time_t>(t), 30, 0, 6, 0, out);
+  assert_int_equal(rc, OATH_OK);
+  return out;
+}
+
+struct Enrolled {
+  std::string factor_id;
+  std::string secret;
+  std::vector<std::string> backup_codes;
+};
+
+Enrolled enroll(Fixture& f, const std::string& user) {
+  Requester who;
+  auto e = f.engine->factors.begin_totp("system", user, "phone", TotpParams{}, who);
+  if (!e) fail_msg("begin_totp: %s", e.error().context.c_str());
+  auto a = f.engine->factors.activate("system", user, e->factor_id,
+                                      oath_code(e->secret_b32, f.clock.now_s()), AuditContext{});
+  if (!a) fail_msg("activate: %s", a.error().context.c_str());
+  f.clock.advance_s(30);  // the activation code's step is used up
+  return Enrolled{e->factor_id, e->secret_b32, a->backup_codes};
+}
+
+std::string start_login(Fixture& f, const std::string& user, const std::string& rhost = "") {
+  LoginRequest lr;
+  lr.user = user;
+  lr.service = "sshd";
+  lr.remote_addr = rhost;
+  auto r = f.engine->logins.login(lr);
+  if (!r) fail_msg("login: %s", r.error().context.c_str());
+  assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kMfaRequired));
+  return r->challenge_id;
+}
+
+void test_enroll_activate_and_login(void**) {
+  Fixture f(kRequired);
+  Requester who;
+  auto e = f.engine->factors.begin_totp("system", "bob", "phone", TotpParams{}, who);
+  assert_true(e.has_value());
+  assert_true(e->otpauth_uri.rfind("otpauth://totp/mfad:bob?", 0) == 0);
+  // Pending factors do not count: a login asks to enrol.
+  LoginRequest lr;
+  lr.user = "bob";
+  lr.service = "sshd";
+  auto r = f.engine->logins.login(lr);
+  assert_true(r.has_value());
+  assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kEnrollRequired));
+  assert_true(r->can_defer);
+  // A wrong first code does not activate.
+  auto bad = f.engine->factors.activate("system", "bob", e->factor_id, "000000", AuditContext{});
+  if (oath_code(e->secret_b32, kT0) != "000000") assert_false(bad.has_value());
+  auto a = f.engine->factors.activate("system", "bob", e->factor_id,
+                                      oath_code(e->secret_b32, kT0), AuditContext{});
+  assert_true(a.has_value());
+  assert_int_equal(a->backup_codes.size(), 10);
+  f.clock.advance_s(30);
+  const std::string ch = start_login(f, "bob");
+  auto v = f.engine->challenges.verify("system", ch, oath_code(e->secret_b32, f.clock.now_s()),
+                                       AuditContext{});
+  assert_true(v.has_value());
+  assert_string_equal(v->challenge.status.c_str(), "approved");
+  // A verified challenge cannot be verified again.
+  auto again = f.engine->challenges.verify("system", ch, "123456", AuditContext{});
+  assert_false(again.has_value());
+  assert_int_equal(static_cast<int>(again.error().code), static_cast<int>(Errc::kConflict));
+}
+
+void test_replay_and_window(void**) {
+  Fixture f(kRequired);
+  Enrolled e = enroll(f, "bob");
+  const std::int64_t now = f.clock.now_s();
+  const std::string code = oath_code(e.secret, now);
+  auto v1 = f.engine->challenges.verify("system", start_login(f, "bob"), code, AuditContext{});
+  assert_true(v1.has_value());
+  // RFC 6238 5.2: the same code a second time is refused, as replayed.
+  auto v2 = f.engine->challenges.verify("system", start_login(f, "bob"), code, AuditContext{});
+  assert_false(v2.has_value());
+  assert_int_equal(static_cast<int>(v2.error().code), static_cast<int>(Errc::kReplayed));
+  // One step ahead is inside the window; two steps back is not.
+  f.clock.advance_s(60);
+  auto old = f.engine->challenges.verify("system", start_login(f, "bob"),
+                                         oath_code(e.secret, f.clock.now_s() - 60), AuditContext{});
+  assert_false(old.has_value());
+  auto ahead = f.engine->challenges.verify("system", start_login(f, "bob"),
+                                           oath_code(e.secret, f.clock.now_s() + 30), AuditContext{});
+  assert_true(ahead.has_value());
+  // An older step than the last accepted one is refused even inside the window.
+  auto older = f.engine->challenges.verify("system", start_login(f, "bob"),
+                                           oath_code(e.secret, f.clock.now_s()), AuditContext{});
+  assert_false(older.has_value());
+}
+
+void test_backup_code_once(void**) {
+  Fixture f(kRequired);
+  Enrolled e = enroll(f, "bob");
+  assert_int_equal(e.backup_codes.size(), 10);
+  auto v = f.engine->challenges.verify("system", start_login(f, "bob"), e.backup_codes[3],
+                                       AuditContext{});
+  assert_true(v.has_value());
+  assert_string_equal(v->factor.type.c_str(), "backup_code");
+  auto again = f.engine->challenges.verify("system", start_login(f, "bob"), e.backup_codes[3],
+                                           AuditContext{});
+  assert_false(again.has_value());
+  auto left = f.engine->factors.backup_codes_remaining("system", "bob");
+  assert_true(left.has_value());
+  assert_int_equal(*left, 9);
+}
+
+void test_lockout_persists_and_expires(void**) {
+  Fixture f(kRequired);
+  Enrolled e = enroll(f, "bob");
+  std::string last_error;
+  for (int i = 0; i < 3; ++i) {
+    auto v = f.engine->challenges.verify("system", start_login(f, "bob", "192.0.2.1"), "99999999x",
+                                         AuditContext{});
+    assert_false(v.has_value());
+    last_error = std::string(to_string(v.error().code));
+  }
+  assert_string_equal(last_error.c_str(), "locked_out");
+  // Locked: even the right code is refused, and a new login says how long to wait.
+  LoginRequest lr;
+  lr.user = "bob";
+  lr.service = "sshd";
+  auto r = f.engine->logins.login(lr);
+  assert_false(r.has_value());
+  assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kLockedOut));
+  assert_true(r.error().retry_after_s > 0 && r.error().retry_after_s <= 600);
+  f.clock.advance_s(601);
+  auto v = f.engine->challenges.verify("system", start_login(f, "bob"),
+                                       oath_code(e.secret, f.clock.now_s()), AuditContext{});
+  assert_true(v.has_value());
+}
+
+void test_step_up_for_sensitive_changes(void**) {
+  Fixture f(kRequired);
+  Enrolled e = enroll(f, "bob");
+  Requester self;  // not admin, no code
+  auto add = f.engine->factors.begin_totp("system", "bob", "tablet", TotpParams{}, self);
+  assert_false(add.has_value());
+  assert_int_equal(static_cast<int>(add.error().code), static_cast<int>(Errc::kPermissionDenied));
+  auto rm = f.engine->factors.remove("system", "bob", e.factor_id, self);
+  assert_false(rm.has_value());
+  // Regeneration refuses a backup code as the step-up ("another factor").
+  Requester with_backup;
+  with_backup.step_up_code = e.backup_codes[0];
+  auto regen = f.engine->factors.regenerate_backup_codes("system", "bob", with_backup);
+  assert_false(regen.has_value());
+  const std::string code = oath_code(e.secret, f.clock.now_s());
+  Requester with_totp;
+  with_totp.step_up_code = code;
+  auto regen2 = f.engine->factors.regenerate_backup_codes("system", "bob", with_totp);
+  assert_true(regen2.has_value());
+  assert_int_equal(regen2->size(), 10);
+  // Removal with a backup code works; afterwards the factor no longer verifies.
+  Requester rm_who;
+  rm_who.step_up_code = regen2->at(0);
+  assert_true(f.engine->factors.remove("system", "bob", e.factor_id, rm_who).has_value());
+  f.clock.advance_s(30);
+  LoginRequest lr;
+  lr.user = "bob";
+  lr.service = "sshd";
+  auto r = f.engine->logins.login(lr);
+  assert_true(r.has_value());
+  assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kEnrollRequired));
+}
+
+void test_grace_period_is_stored_once(void**) {
+  Fixture f(kRequired);
+  LoginRequest lr;
+  lr.user = "carol";
+  lr.service = "sshd";
+  auto r1 = f.engine->logins.login(lr);
+  assert_true(r1.has_value() && r1->can_defer);
+  const std::int64_t deadline = *r1->grace_deadline_s;
+  assert_int_equal(deadline, kT0 + 2 * 86400);
+  f.clock.advance_s(86400);
+  auto r2 = f.engine->logins.login(lr);
+  assert_true(r2.has_value());
+  assert_int_equal(*r2->grace_deadline_s, deadline);
+  f.clock.advance_s(86401);
+  auto r3 = f.engine->logins.login(lr);
+  assert_true(r3.has_value());
+  assert_false(r3->can_defer);
+  assert_string_equal(r3->reason.c_str(), "enrollment_required");
+}
+
+void test_modes_and_remember(void**) {
+  Fixture f(R"(
+defaults:
+  mode: optional
+  factors: [totp, backup_code]
+  remember: 1h
+rules:
+  - match: {service: cron}
+    mode: "off"
+)");
+  LoginRequest lr;
+  lr.user = "dave";
+  lr.service = "sshd";
+  auto none = f.engine->logins.login(lr);
+  assert_true(none.has_value());
+  assert_string_equal(none->reason.c_str(), "optional_no_factor");
+  Enrolled e = enroll(f, "dave");
+  lr.remote_addr = "198.51.100.7";
+  auto r = f.engine->logins.login(lr);
+  assert_true(r.has_value());
+  assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kMfaRequired));
+  assert_true(r->new_rhost);
+  assert_true(f.engine->challenges
+                  .verify("system", r->challenge_id, oath_code(e.secret, f.clock.now_s()),
+                          AuditContext{})
+                  .has_value());
+  auto again = f.engine->logins.login(lr);
+  assert_true(again.has_value());
+  assert_string_equal(again->reason.c_str(), "remembered");
+  lr.remote_addr = "198.51.100.8";  // another address is not remembered
+  auto other = f.engine->logins.login(lr);
+  assert_true(other.has_value());
+  assert_int_equal(static_cast<int>(other->decision), static_cast<int>(LoginDecision::kMfaRequired));
+  lr.service = "cron";
+  auto off = f.engine->logins.login(lr);
+  assert_true(off.has_value());
+  assert_string_equal(off->reason.c_str(), "mode_off");
+}
+
+void test_challenge_fails_after_max_attempts(void**) {
+  Fixture f(R"(
+defaults:
+  mode: required
+  lockout: {attempts: 100, window: 10m}
+)");
+  enroll(f, "erin");
+  const std::string ch = start_login(f, "erin");
+  for (int i = 0; i < 5; ++i) {
+    auto v = f.engine->challenges.verify("system", ch, "1234567", AuditContext{});
+    assert_false(v.has_value());
+  }
+  auto c = f.engine->challenges.get("system", ch);
+  assert_true(c.has_value());
+  assert_string_equal(c->status.c_str(), "failed");
+  assert_int_equal(c->attempts, 5);
+  // The timeline tells the story.
+  assert_true(c->events.size() >= 6);
+  assert_string_equal(c->events.front().event.c_str(), "created");
+}
+
+void test_challenge_expires(void**) {
+  Fixture f(kRequired);
+  Enrolled e = enroll(f, "bob");
+  const std::string ch = start_login(f, "bob");
+  f.clock.advance_s(kChallengeTtlS + 1);
+  auto v = f.engine->challenges.verify("system", ch, oath_code(e.secret, f.clock.now_s()),
+                                       AuditContext{});
+  assert_false(v.has_value());
+  assert_int_equal(static_cast<int>(v.error().code), static_cast<int>(Errc::kExpired));
+}
+
+void test_admin_reset(void**) {
+  Fixture f(kRequired);
+  enroll(f, "bob");
+  auto n = f.engine->factors.reset("system", "bob", AuditContext{"uid:0", ""});
+  assert_true(n.has_value());
+  assert_int_equal(*n, 1);
+  auto left = f.engine->factors.backup_codes_remaining("system", "bob");
+  assert_int_equal(*left, 0);
+  AuditFilter af;
+  af.event = audit_event::kFactorAdminReset;
+  auto events = f.store->query_audit(af);
+  assert_true(events.has_value());
+  assert_int_equal(events->size(), 1);
+}
+
+}  // namespace
+
+int main() {
+  oath_init();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_enroll_activate_and_login),
+      cmocka_unit_test(test_replay_and_window),
+      cmocka_unit_test(test_backup_code_once),
+      cmocka_unit_test(test_lockout_persists_and_expires),
+      cmocka_unit_test(test_step_up_for_sensitive_changes),
+      cmocka_unit_test(test_grace_period_is_stored_once),
+      cmocka_unit_test(test_modes_and_remember),
+      cmocka_unit_test(test_challenge_fails_after_max_attempts),
+      cmocka_unit_test(test_challenge_expires),
+      cmocka_unit_test(test_admin_reset),
+  };
+  const int rc = cmocka_run_group_tests_name("engine", tests, nullptr, nullptr);
+  oath_done();
+  return rc;
+}
