@@ -40,6 +40,15 @@ struct InFlightGuard {
   ServerContext& ctx;
 };
 
+// The request deadline's shared state. The timer handler and the session run on the same
+// strand, so `armed` needs no lock; the shared_ptr keeps it alive for a late handler.
+template <class Socket>
+struct BasicDeadline {
+  Socket* socket = nullptr;
+  bool armed = true;
+  bool fired = false;
+};
+
 // The response to a failed read, or status 0 when the connection just ends (EOF, reset).
 ApiResponse response_for_read_error(const beast::error_code& ec) {
   if (ec == beast::error::timeout) {
@@ -91,6 +100,17 @@ ApiResponse authenticate_tcp(ServerContext& ctx, const HttpRequest& hreq, ApiReq
   areq.caller = std::move(*caller);
   return ApiResponse{};
 }
+
+template <class D>
+struct BasicDisarmGuard {
+  D& d;
+  net::steady_timer& timer;
+  void now() {
+    d.armed = false;
+    timer.cancel();
+  }
+  ~BasicDisarmGuard() { now(); }
+};
 
 ApiResponse handle(ServerContext& ctx, HttpRequest& hreq, const ConnInfo& info,
                    ApiRequest& areq) {
@@ -145,14 +165,30 @@ net::awaitable<bool> write_response(ServerContext& ctx, Stream& stream, ApiRespo
 template <class Stream>
 net::awaitable<bool> read_and_handle(ServerContext& ctx, Stream& stream, beast::flat_buffer& buf,
                                      const ConnInfo& info, ApiRequest& areq, ApiResponse& res) {
-  beast::get_lowest_layer(stream).expires_after(milliseconds(ctx.config.http.request_timeout_ms));
+  using Socket = std::remove_reference_t<decltype(beast::get_lowest_layer(stream).socket())>;
+  using Deadline = BasicDeadline<Socket>;
+  using DisarmGuard = BasicDisarmGuard<Deadline>;
+  // Whole-request deadline (slowloris): our own timer cancels the read so that a 408 can still
+  // be written; basic_stream's own timeout (which closes the socket) is only a backstop.
+  const auto timeout = milliseconds(ctx.config.http.request_timeout_ms);
+  beast::get_lowest_layer(stream).expires_after(timeout + milliseconds(1000));
+  auto deadline = std::make_shared<Deadline>();
+  deadline->socket = &beast::get_lowest_layer(stream).socket();
+  net::steady_timer timer(co_await net::this_coro::executor, timeout);
+  timer.async_wait([deadline](const beast::error_code& tec) {
+    if (tec || !deadline->armed) return;
+    deadline->fired = true;
+    beast::error_code ignored;
+    deadline->socket->cancel(ignored);
+  });
+  DisarmGuard disarm{*deadline, timer};
   http::request_parser<http::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(limits::kMaxHeaderBytes));
   parser.body_limit(limits::kMaxRequestBody);
   beast::error_code ec;
   co_await http::async_read_header(stream, buf, parser, net::redirect_error(net::use_awaitable, ec));
   if (ec) {
-    res = response_for_read_error(ec);
+    res = response_for_read_error(deadline->fired ? beast::error::timeout : ec);
     co_return false;
   }
   std::size_t count = 0;
@@ -171,9 +207,10 @@ net::awaitable<bool> read_and_handle(ServerContext& ctx, Stream& stream, beast::
   }
   co_await http::async_read(stream, buf, parser, net::redirect_error(net::use_awaitable, ec));
   if (ec) {
-    res = response_for_read_error(ec);
+    res = response_for_read_error(deadline->fired ? beast::error::timeout : ec);
     co_return false;
   }
+  disarm.now();
   HttpRequest hreq = parser.release();
   const bool keep = hreq.keep_alive();
   try {
