@@ -10,17 +10,22 @@
 #include "daemon/core/aead.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/config.h"
+#include "daemon/core/engine.h"
 #include "daemon/core/key_file.h"
 #include "daemon/core/policy_holder.h"
 #include "daemon/core/random.h"
 #include "daemon/core/sqlite_store.h"
+#include "daemon/src/audit_log.h"
 #include "daemon/src/dev_config.h"
 #include "daemon/src/http_server.h"
 #include "daemon/src/log.h"
 #include "daemon/src/metrics.h"
+#include "daemon/src/policy_reload.h"
 #include "daemon/src/router.h"
 #include "daemon/src/routes.h"
+#include "daemon/src/routes_engine.h"
 #include "daemon/src/services.h"
+#include "daemon/src/unix_directory.h"
 #include "daemon/src/version.h"
 
 namespace {
@@ -78,7 +83,8 @@ int main(int argc, char** argv) {
   }
   auto config = load_daemon_config(config_path);
   if (!config) return die(config.error().context);
-  if (!dev_dir.empty() && !config->dev_mode) return die(config_path + ": --dev needs dev_mode: true");
+  if (!dev_dir.empty() && !config->dev_mode)
+    return die(config_path + ": --dev needs dev_mode: true");
   log_init(config->log_target == LogTarget::kJournal, config->log_level);
   raise_nofile_limit();
 
@@ -92,6 +98,18 @@ int main(int argc, char** argv) {
   core::PolicyHolder policy(config->policy_file);
   if (Status s = policy.load(); !s) return die(s.error().context);
   Metrics metrics;
+  UnixDirectory directory;
+  AuditLog audit_log;
+  core::EngineDeps deps;
+  deps.store = store->get();
+  deps.clock = &clock;
+  deps.random = &random;
+  deps.aead = &aead;
+  deps.policy = &policy;
+  deps.directory = &directory;
+  deps.audit_sink = &audit_log;
+  deps.issuer = config->totp_issuer;
+  core::Engine engine(deps);
 
   Services services;
   services.store = store->get();
@@ -101,17 +119,20 @@ int main(int argc, char** argv) {
   services.config = &*config;
   services.policy = &policy;
   services.metrics = &metrics;
+  services.engine = &engine;
 
   Router router;
   register_health_routes(router, services);
   register_apikey_routes(router, services);
-  // Engine routes (logins, challenges, factors, users, audit, policy, pam) register here.
+  register_engine_routes(router, services);
 
   ServerHooks hooks;
-  hooks.reload = [&policy] {
-    auto r = policy.reload();
-    return r ? "policy reloaded: " + *r : "policy reload failed, previous policy kept: " +
-                                              r.error().context;
+  hooks.reload = [&services] {
+    core::AuditContext ctx;
+    ctx.actor = "signal:SIGHUP";
+    auto r = reload_policy(services, ctx);
+    return r ? "policy reloaded: " + *r
+             : "policy reload failed, previous policy kept: " + r.error().context;
   };
   HttpServer server(*config, router, services, std::move(hooks));
   if (Status s = server.start(); !s) return die(s.error().context);

@@ -222,7 +222,8 @@ PamStep PamConversations::begin_enrollment(Conv& c) {
   // to read is in the prompt text itself (OpenSSH bug 2876).
   std::string text = "Multi-factor authentication is required for this account.\n"
                      "Scan this QR code with an authenticator app:\n\n";
-  if (auto qr = qr_utf8(e->otpauth_uri)) text += *qr + "\n";
+  // No ANSI: the module strips control characters from what it relays (terminal injection).
+  if (auto qr = qr_utf8(e->otpauth_uri, false)) text += *qr + "\n";
   text += "Or enter this key by hand: " + group4(e->secret_b32) + "\n\n";
   c.enroll_prompt = text;
   PamStep p;

@@ -1,0 +1,15 @@
+#include "daemon/src/audit_log.h"
+
+#include "daemon/core/store.h"
+#include "daemon/src/log.h"
+
+namespace mfa::daemon {
+
+void AuditLog::emit(const AuditEvent& e) {
+  log(LogLevel::kInfo, "audit " + e.event + " app=" + quote(e.app) + " user=" + quote(e.user) +
+                           " actor=" + quote(e.actor) +
+                           (e.remote_addr.empty() ? "" : " rhost=" + quote(e.remote_addr)) +
+                           " detail=" + e.detail);
+}
+
+}  // namespace mfa::daemon
