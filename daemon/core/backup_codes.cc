@@ -23,8 +23,8 @@ std::vector<std::uint8_t> hash_backup_code(std::string_view code,
 }
 
 mfa::Result<GeneratedBackupCodes> generate_backup_codes(mfa::Random& rng, const std::string& app,
-                                                        const std::string& user,
-                                                        std::size_t count, std::size_t digits) {
+                                                        const std::string& user, std::size_t count,
+                                                        std::size_t digits) {
   if (count < 1 || count > kMaxBackupCodes) {
     return mfa::fail(mfa::Errc::kInvalidArgument, "backup code count out of range");
   }

@@ -16,11 +16,11 @@
 
 namespace mfa::core {
 
-inline constexpr int kBackupCodeIterations = 20000;  // NIST 800-63B 5.1.1.2: >= 10,000
+inline constexpr int kBackupCodeIterations = 20000;      // NIST 800-63B 5.1.1.2: >= 10,000
 inline constexpr std::size_t kBackupCodeSaltBytes = 16;  // >= 32 bits required
 inline constexpr std::size_t kBackupCodeHashBytes = 32;
 inline constexpr std::size_t kMaxBackupCodes = 100;
-inline constexpr std::size_t kMinBackupCodeDigits = 6;   // log2(10^6) ~ 20 bits (5.1.2.1)
+inline constexpr std::size_t kMinBackupCodeDigits = 6;  // log2(10^6) ~ 20 bits (5.1.2.1)
 inline constexpr std::size_t kMaxBackupCodeDigits = 16;
 
 struct GeneratedBackupCodes {

@@ -29,9 +29,9 @@ std::optional<IpAddress> parse_ip(std::string_view text) {
 
 mfa::Result<Cidr> parse_cidr(std::string_view text) {
   auto bad = [&](std::string_view why) {
-    return mfa::fail(mfa::Errc::kInvalidArgument,
-                     "bad address or CIDR '" + std::string(text.substr(0, 64)) + "': " +
-                         std::string(why));
+    return mfa::fail(
+        mfa::Errc::kInvalidArgument,
+        "bad address or CIDR '" + std::string(text.substr(0, 64)) + "': " + std::string(why));
   };
   const std::size_t slash = text.find('/');
   const auto addr = parse_ip(text.substr(0, slash));
@@ -45,8 +45,8 @@ mfa::Result<Cidr> parse_cidr(std::string_view text) {
     const std::string_view p = text.substr(slash + 1);
     int n = -1;
     auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
-    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || n < 0 ||
-        n > max_prefix || (p.size() > 1 && p[0] == '0')) {
+    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || n < 0 || n > max_prefix ||
+        (p.size() > 1 && p[0] == '0')) {
       return bad(text_v6 ? "prefix must be 0..128" : "prefix must be 0..32");
     }
     c.prefix = n;

@@ -1,5 +1,6 @@
 #include "daemon/core/duration.h"
 
+#include <algorithm>
 #include <array>
 
 namespace mfa::core {
@@ -22,10 +23,10 @@ std::string_view trim(std::string_view s) {
 
 mfa::Result<std::int64_t> parse_duration(std::string_view text) {
   const std::string_view s = trim(text);
-  auto bad = [&](std::string_view why) {
-    return mfa::fail(mfa::Errc::kInvalidArgument,
-                     "bad duration '" + std::string(s.substr(0, 32)) + "': " + std::string(why) +
-                         " (examples: 30s, 15m, 12h, 7d, 1h30m)");
+  auto bad = [&](const std::string& why) {
+    return mfa::fail(mfa::Errc::kInvalidArgument, "bad duration '" + std::string(s.substr(0, 32)) +
+                                                      "': " + why +
+                                                      " (examples: 30s, 15m, 12h, 7d, 1h30m)");
   };
   if (s.empty()) return bad("empty");
   if (s == "0") return std::int64_t{0};
@@ -41,6 +42,12 @@ mfa::Result<std::int64_t> parse_duration(std::string_view text) {
       ++i;
     }
     if (i == s.size()) return bad("missing unit (s, m, h, d or w)");
+    std::size_t end = i;
+    while (end < s.size() && (s[end] < '0' || s[end] > '9')) ++end;
+    if (end - i != 1) {
+      return bad("unknown unit '" + std::string(s.substr(i, std::min<std::size_t>(end - i, 16))) +
+                 "'");
+    }
     const char u = s[i++];
     std::size_t k = next_unit;
     while (k < kUnits.size() && kUnits[k].suffix != u) ++k;

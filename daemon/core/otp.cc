@@ -108,8 +108,7 @@ std::int64_t totp_step(std::int64_t unix_s, int period) {
 }
 
 std::string totp_at(const mfa::SecretBuffer& key, std::int64_t unix_s, const TotpParams& p) {
-  return hotp(key, static_cast<std::uint64_t>(totp_step(unix_s, p.period)), p.digits,
-              p.algorithm);
+  return hotp(key, static_cast<std::uint64_t>(totp_step(unix_s, p.period)), p.digits, p.algorithm);
 }
 
 std::optional<std::int64_t> totp_match(const mfa::SecretBuffer& key, std::string_view code,

@@ -25,7 +25,7 @@ struct TotpParams {
   int period = 30;
 };
 
-inline constexpr int kMinOtpDigits = 6;   // RFC 4226 section 5.3, NIST 800-63B 5.1.4.1
+inline constexpr int kMinOtpDigits = 6;  // RFC 4226 section 5.3, NIST 800-63B 5.1.4.1
 inline constexpr int kMaxOtpDigits = 8;
 inline constexpr int kMinTotpPeriod = 15;
 inline constexpr int kMaxTotpPeriod = 120;  // NIST 800-63B 5.1.4.1: nonce changes every <= 2 min
@@ -36,8 +36,7 @@ mfa::Status validate_totp_params(const TotpParams& params);
 
 // RFC 4226 section 5.3: HMAC over the 8-byte big-endian counter, dynamic truncation to 31
 // bits, modulo 10^digits, zero-padded. `digits` outside 1..10 yields "".
-std::string hotp(const mfa::SecretBuffer& key, std::uint64_t counter, int digits,
-                 OtpAlgorithm alg);
+std::string hotp(const mfa::SecretBuffer& key, std::uint64_t counter, int digits, OtpAlgorithm alg);
 
 // RFC 6238 section 4.2: T = floor((t - T0) / X) with T0 = 0, in 64 bits (Y2038-safe; also
 // floors correctly for negative t). period <= 0 yields 0.

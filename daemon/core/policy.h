@@ -23,8 +23,8 @@ inline constexpr const char* kFactorNames[] = {"webauthn", "totp", "sms", "email
 bool is_known_factor(std::string_view name);
 
 struct LockoutSettings {
-  std::int64_t attempts = 5;   // NIST 800-63B 5.2.2: at most 100; parser enforces 1..100
-  std::int64_t window_s = 900; // failures counted in this window; a lock lasts this long
+  std::int64_t attempts = 5;    // NIST 800-63B 5.2.2: at most 100; parser enforces 1..100
+  std::int64_t window_s = 900;  // failures counted in this window; a lock lasts this long
 };
 
 // The effective knobs for one login; defaults, then apps.<name>, then the first matching rule

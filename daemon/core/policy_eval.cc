@@ -92,7 +92,8 @@ std::string describe_overrides(const SettingsOverride& o) {
   if (o.factors) add("factors " + join(*o.factors));
   if (o.grace_period_s) add("grace_period " + format_duration(*o.grace_period_s));
   if (o.remember_s) add("remember " + format_duration(*o.remember_s));
-  if (o.enroll_at_login) add(std::string("enroll_at_login ") + (*o.enroll_at_login ? "true" : "false"));
+  if (o.enroll_at_login)
+    add(std::string("enroll_at_login ") + (*o.enroll_at_login ? "true" : "false"));
   if (o.webauthn_skips_mfa) {
     add(std::string("webauthn_skips_mfa ") + (*o.webauthn_skips_mfa ? "true" : "false"));
   }
@@ -135,7 +136,8 @@ bool is_known_factor(std::string_view name) {
 bool rule_matches(const RuleMatch& m, const LoginContext& ctx, std::string* why) {
   auto fail_with = [&](const char* what, const std::vector<std::string>& entries,
                        const std::string& value) {
-    if (why != nullptr) *why = std::string(what) + " '" + value + "' does not match " + join(entries);
+    if (why != nullptr)
+      *why = std::string(what) + " '" + value + "' does not match " + join(entries);
     return false;
   };
   const std::vector<std::string> app{ctx.app};

@@ -12,7 +12,8 @@ std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
 }
 
 nlohmann::json lockout_json(const LockoutSettings& l) {
-  return {{"attempts", l.attempts}, {"window", format_duration(l.window_s)}, {"window_s", l.window_s}};
+  return {
+      {"attempts", l.attempts}, {"window", format_duration(l.window_s)}, {"window_s", l.window_s}};
 }
 
 void overrides_json(nlohmann::json& j, const SettingsOverride& o) {
@@ -103,8 +104,9 @@ std::vector<std::string> explain_flow(const Evaluation& ev, const LoginContext& 
                    std::string(pam ? " and service" : "") + " within the last " +
                    format_duration(s.remember_s) + ", no second factor is asked.");
   }
-  flow.push_back("If " + who + " has an active factor among " + factors +
-                 ", one is asked for (a picker when several; backup codes always work if allowed).");
+  flow.push_back(
+      "If " + who + " has an active factor among " + factors +
+      ", one is asked for (a picker when several; backup codes always work if allowed).");
   if (s.mode == Mode::kOptional) {
     flow.push_back("Otherwise the login continues without MFA" +
                    std::string(pam ? " (PAM_IGNORE)." : " (allow)."));
@@ -122,7 +124,8 @@ std::vector<std::string> explain_flow(const Evaluation& ev, const LoginContext& 
                      "codes shown once), then the login continues.");
     } else {
       flow.push_back("After the grace period, the login is denied until " + who +
-                     " enrols a factor" + std::string(pam ? " (PAM_AUTH_ERR)." : " (enroll_required)."));
+                     " enrols a factor" +
+                     std::string(pam ? " (PAM_AUTH_ERR)." : " (enroll_required)."));
     }
   }
   flow.push_back("A wrong code counts as a failure: after " + std::to_string(s.lockout.attempts) +

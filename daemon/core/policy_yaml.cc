@@ -3,11 +3,11 @@
 // failure, leaves as kPolicyInvalid naming "file:line: key.path: what".
 #include <yaml-cpp/yaml.h>
 
+#include <sys/stat.h>
 #include <charconv>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "daemon/core/cidr.h"
 #include "daemon/core/duration.h"
@@ -42,8 +42,7 @@ struct Parser {
     const std::string& tag = n.Tag();
     if (!tag.empty() && tag != "?" && tag != "!" && tag != "tag:yaml.org,2002:str") {
       if (tag[0] == '!' && tag.rfind("!!", 0) != 0) {
-        error(line, path,
-              "'" + tag + "' is a YAML tag; quote negations, e.g. \"" + tag + "\"");
+        error(line, path, "'" + tag + "' is a YAML tag; quote negations, e.g. \"" + tag + "\"");
       }
       error(line, path, "unexpected YAML tag '" + tag + "'");
     }
@@ -107,7 +106,8 @@ struct Parser {
   template <class F>
   static void each_key(const YAML::Node& n, int line, const std::string& path, F&& f) {
     if (n.IsNull()) return;
-    if (!n.IsMap()) error(line, path.empty() ? "(top level)" : path, "expected a mapping (key: value)");
+    if (!n.IsMap())
+      error(line, path.empty() ? "(top level)" : path, "expected a mapping (key: value)");
     std::set<std::string> seen;
     for (const auto& kv : n) {
       const int kline = line_of(kv.first, line);
@@ -193,13 +193,20 @@ struct Parser {
     each_key(n, line, path,
              [&](const std::string& key, const YAML::Node& v, int l, const std::string& p, int) {
                std::vector<std::string>* field = nullptr;
-               if (key == "service" || key == "services") field = &m.services;
-               else if (key == "user" || key == "users") field = &m.users;
-               else if (key == "group" || key == "groups") field = &m.groups;
-               else if (key == "rhost" || key == "rhosts") field = &m.rhosts;
-               else if (key == "tty" || key == "ttys") field = &m.ttys;
-               else if (key == "app" || key == "apps") field = &m.apps;
-               else unknown(l, p, "service, user, group, rhost, tty, app");
+               if (key == "service" || key == "services")
+                 field = &m.services;
+               else if (key == "user" || key == "users")
+                 field = &m.users;
+               else if (key == "group" || key == "groups")
+                 field = &m.groups;
+               else if (key == "rhost" || key == "rhosts")
+                 field = &m.rhosts;
+               else if (key == "tty" || key == "ttys")
+                 field = &m.ttys;
+               else if (key == "app" || key == "apps")
+                 field = &m.apps;
+               else
+                 unknown(l, p, "service, user, group, rhost, tty, app");
                if (!field->empty()) error(l, p, "given twice (singular and plural)");
                *field = list(v, l, p);
                for (std::size_t i = 0; i < field->size(); ++i) {

@@ -82,11 +82,10 @@ mfa::Result<std::string> qr_svg(std::string_view text) {
   if (!m) return mfa::fail(m.error());
   const int size = m->width + 2 * kQrSvgQuietZone;
   const std::string sz = std::to_string(size);
-  std::string out =
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + sz + " " + sz + "\" width=\"" +
-      std::to_string(size * 4) + "\" height=\"" + std::to_string(size * 4) +
-      "\" shape-rendering=\"crispEdges\"><rect width=\"" + sz + "\" height=\"" + sz +
-      "\" fill=\"#fff\"/><path fill=\"#000\" d=\"";
+  std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + sz + " " + sz +
+                    "\" width=\"" + std::to_string(size * 4) + "\" height=\"" +
+                    std::to_string(size * 4) + "\" shape-rendering=\"crispEdges\"><rect width=\"" +
+                    sz + "\" height=\"" + sz + "\" fill=\"#fff\"/><path fill=\"#000\" d=\"";
   for (int y = 0; y < m->width; ++y) {
     for (int x = 0; x < m->width;) {
       if (!m->at(x, y)) {

@@ -53,10 +53,10 @@ void test_generate(void**) {
     salts.insert(r.salt);
     // The hash is PBKDF2-HMAC-SHA256(code, salt, 20000), recomputed independently here.
     std::vector<std::uint8_t> expect(32);
-    assert_int_equal(PKCS5_PBKDF2_HMAC(c.data(), static_cast<int>(c.size()), r.salt.data(),
-                                       static_cast<int>(r.salt.size()), 20000, EVP_sha256(), 32,
-                                       expect.data()),
-                     1);
+    assert_int_equal(
+        PKCS5_PBKDF2_HMAC(c.data(), static_cast<int>(c.size()), r.salt.data(),
+                          static_cast<int>(r.salt.size()), 20000, EVP_sha256(), 32, expect.data()),
+        1);
     assert_true(expect == r.hash);
   }
   assert_int_equal(salts.size(), 10);  // per-code salt
@@ -66,7 +66,8 @@ void test_match(void**) {
   mfa::OsRandom rng;
   auto g = generate_backup_codes(rng, "system", "bob", 5, 8);
   assert_true(g.has_value());
-  for (std::size_t i = 0; i < g->records.size(); ++i) g->records[i].id = 100 + static_cast<std::int64_t>(i);
+  for (std::size_t i = 0; i < g->records.size(); ++i)
+    g->records[i].id = 100 + static_cast<std::int64_t>(i);
   for (std::size_t i = 0; i < g->codes.size(); ++i) {
     auto m = match_backup_code(g->codes[i], g->records);
     assert_true(m.has_value());
@@ -75,8 +76,8 @@ void test_match(void**) {
     auto m2 = match_backup_code(format_backup_code(g->codes[i]), g->records);
     assert_true(m2.has_value());
     assert_int_equal(*m2, *m);
-    auto m3 = match_backup_code(" " + g->codes[i].substr(0, 4) + " " + g->codes[i].substr(4),
-                                g->records);
+    auto m3 =
+        match_backup_code(" " + g->codes[i].substr(0, 4) + " " + g->codes[i].substr(4), g->records);
     assert_true(m3.has_value());
   }
   // A wrong code (each digit of a real code bumped) matches nothing.

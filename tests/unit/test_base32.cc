@@ -25,8 +25,8 @@ std::span<const std::uint8_t> bytes(std::string_view s) {
 
 void test_rfc4648_vectors(void**) {
   const char* in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-  const char* padded[] = {"", "MY======", "MZXQ====", "MZXW6===", "MZXW6YQ=", "MZXW6YTB",
-                          "MZXW6YTBOI======"};
+  const char* padded[] = {
+      "", "MY======", "MZXQ====", "MZXW6===", "MZXW6YQ=", "MZXW6YTB", "MZXW6YTBOI======"};
   const char* unpadded[] = {"", "MY", "MZXQ", "MZXW6", "MZXW6YQ", "MZXW6YTB", "MZXW6YTBOI"};
   for (int i = 0; i < 7; ++i) {
     assert_string_equal(base32_encode(bytes(in[i]), true).c_str(), padded[i]);
@@ -51,8 +51,8 @@ void test_lenient_forms(void**) {
 }
 
 void test_rejects_bad_input(void**) {
-  for (const char* bad : {"MZXW6YT1", "MZXW6YT8", "MZXW-6YTB", "MZ=XW6YTB", "M", "MZX",
-                          "MZXW6Y", "MZXW6YTB\n", "MZXW6YTB!", "\xC3\xA9"}) {
+  for (const char* bad : {"MZXW6YT1", "MZXW6YT8", "MZXW-6YTB", "MZ=XW6YTB", "M", "MZX", "MZXW6Y",
+                          "MZXW6YTB\n", "MZXW6YTB!", "\xC3\xA9"}) {
     auto d = base32_decode(bad);
     assert_false(d.has_value());
     assert_int_equal(static_cast<int>(d.error().code),

@@ -35,7 +35,7 @@ void test_ipv4(void**) {
   assert_true(contains("172.16.0.0/12", "172.31.255.1"));
   assert_false(contains("172.16.0.0/12", "172.32.0.1"));
   assert_true(contains("0.0.0.0/0", "8.8.8.8"));
-  assert_true(contains("203.0.113.7", "203.0.113.7"));     // bare address = /32
+  assert_true(contains("203.0.113.7", "203.0.113.7"));  // bare address = /32
   assert_false(contains("203.0.113.7", "203.0.113.8"));
   assert_true(contains("10.1.2.3/32", "10.1.2.3"));
   // IPv4-mapped IPv6 (sshd on a dual-stack socket) counts as IPv4.
@@ -63,10 +63,10 @@ void test_ipv6(void**) {
 }
 
 void test_invalid(void**) {
-  for (const char* bad : {"", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/", "10.0.0/8", "10.0.0.1/8",
-                          "2001:db8::/129", "2001:db8::1/32", "10.0.0.0/8/8", "010.0.0.0/8",
-                          "10.0.0.0/08", "300.0.0.0/8", "example.com", "10.0.0.0/ 8",
-                          "::ffff:10.0.0.0/64"}) {
+  for (const char* bad :
+       {"", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/", "10.0.0/8", "10.0.0.1/8", "2001:db8::/129",
+        "2001:db8::1/32", "10.0.0.0/8/8", "010.0.0.0/8", "10.0.0.0/08", "300.0.0.0/8",
+        "example.com", "10.0.0.0/ 8", "::ffff:10.0.0.0/64"}) {
     auto c = parse_cidr(bad);
     assert_false(c.has_value());
     assert_int_equal(static_cast<int>(c.error().code),

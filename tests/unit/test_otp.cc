@@ -34,8 +34,8 @@ const SecretBuffer& seed32() {
   return k;
 }
 const SecretBuffer& seed64() {
-  static const SecretBuffer k = SecretBuffer::from_string(
-      "1234567890123456789012345678901234567890123456789012345678901234");
+  static const SecretBuffer k =
+      SecretBuffer::from_string("1234567890123456789012345678901234567890123456789012345678901234");
   return k;
 }
 
@@ -166,8 +166,8 @@ void test_window_edges(void**) {
   const std::int64_t now = 1234567890;
   const std::int64_t s = totp_step(now, 30);
   for (int d = -2; d <= 2; ++d) {
-    const std::string code = hotp(seed20(), static_cast<std::uint64_t>(s + d), 6,
-                                  OtpAlgorithm::kSha1);
+    const std::string code =
+        hotp(seed20(), static_cast<std::uint64_t>(s + d), 6, OtpAlgorithm::kSha1);
     auto m = totp_match(seed20(), code, now, p);
     if (d == -2 || d == 2) {
       // Guard against an accidental collision with a neighbouring step.
@@ -178,11 +178,11 @@ void test_window_edges(void**) {
     }
   }
   // window = 0 accepts only the current step; window = 2 accepts +-2.
-  const std::string next = hotp(seed20(), static_cast<std::uint64_t>(s + 1), 6,
-                                OtpAlgorithm::kSha1);
+  const std::string next =
+      hotp(seed20(), static_cast<std::uint64_t>(s + 1), 6, OtpAlgorithm::kSha1);
   assert_false(totp_match(seed20(), next, now, p, 0).has_value());
-  const std::string plus2 = hotp(seed20(), static_cast<std::uint64_t>(s + 2), 6,
-                                 OtpAlgorithm::kSha1);
+  const std::string plus2 =
+      hotp(seed20(), static_cast<std::uint64_t>(s + 2), 6, OtpAlgorithm::kSha1);
   assert_int_equal(*totp_match(seed20(), plus2, now, p, 2), s + 2);
 }
 
@@ -193,8 +193,8 @@ void test_largest_step_wins(void**) {
   const std::int64_t now = 2000000000;
   const std::int64_t s = totp_step(now, 30);
   for (int d = -1; d <= 1; ++d) {
-    const std::string code = hotp(seed20(), static_cast<std::uint64_t>(s + d), 8,
-                                  OtpAlgorithm::kSha1);
+    const std::string code =
+        hotp(seed20(), static_cast<std::uint64_t>(s + d), 8, OtpAlgorithm::kSha1);
     assert_int_equal(*totp_match(seed20(), code, now, p), s + d);
   }
 }

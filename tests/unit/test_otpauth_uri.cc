@@ -23,7 +23,8 @@ constexpr const char* kSecret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";  // "1234567
 
 void test_freeotp_example(void**) {
   auto u = parse_otpauth_uri(
-      "otpauth://totp/Example:eve@redhat.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example");
+      "otpauth://totp/"
+      "Example:eve@redhat.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example");
   assert_true(u.has_value());
   assert_string_equal(u->type.c_str(), "totp");
   assert_string_equal(u->issuer.c_str(), "Example");
@@ -37,13 +38,14 @@ void test_freeotp_example(void**) {
 void test_make_exact(void**) {
   auto uri = make_otpauth_uri("Example", "eve@redhat.com", kSecret, TotpParams{});
   assert_true(uri.has_value());
-  assert_string_equal(uri->c_str(),
-                      "otpauth://totp/Example:eve%40redhat.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
-                      "&issuer=Example&algorithm=SHA1&digits=6&period=30");
+  assert_string_equal(
+      uri->c_str(),
+      "otpauth://totp/Example:eve%40redhat.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+      "&issuer=Example&algorithm=SHA1&digits=6&period=30");
   // Spaces and reserved characters are percent-encoded in label and issuer; the secret is
   // canonicalised (uppercase, no padding or spaces).
-  auto u2 = make_otpauth_uri("ACME Co & Sons", "alice smith", "gezd gnbv gy3t qojq====",
-                             TotpParams{OtpAlgorithm::kSha256, 8, 60});
+  auto u2 = make_otpauth_uri("ACME Co & Sons", "alice smith",
+                             "gezd gnbv gy3t qojq====", TotpParams{OtpAlgorithm::kSha256, 8, 60});
   assert_true(u2.has_value());
   assert_string_equal(u2->c_str(),
                       "otpauth://totp/ACME%20Co%20%26%20Sons:alice%20smith?secret=GEZDGNBVGY3TQOJQ"
@@ -51,15 +53,18 @@ void test_make_exact(void**) {
   // No issuer: label is the account only.
   auto u3 = make_otpauth_uri("", "bob", kSecret, TotpParams{});
   assert_true(u3.has_value());
-  assert_string_equal(u3->c_str(), "otpauth://totp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
-                                   "&algorithm=SHA1&digits=6&period=30");
+  assert_string_equal(u3->c_str(),
+                      "otpauth://totp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+                      "&algorithm=SHA1&digits=6&period=30");
 }
 
 void test_round_trip(void**) {
   const char* issuers[] = {"mfad", "Host ünïcode", "a/b?c=d&e", ""};
   const char* accounts[] = {"alice", "bob@example.com", "x y+z%", "root"};
-  const TotpParams params[] = {{OtpAlgorithm::kSha1, 6, 30}, {OtpAlgorithm::kSha512, 8, 120},
-                               {OtpAlgorithm::kSha256, 7, 15}, {}};
+  const TotpParams params[] = {{OtpAlgorithm::kSha1, 6, 30},
+                               {OtpAlgorithm::kSha512, 8, 120},
+                               {OtpAlgorithm::kSha256, 7, 15},
+                               {}};
   for (int i = 0; i < 4; ++i) {
     auto uri = make_otpauth_uri(issuers[i], accounts[i], kSecret, params[i]);
     assert_true(uri.has_value());
@@ -70,8 +75,7 @@ void test_round_trip(void**) {
     assert_string_equal(u->secret_b32.c_str(), kSecret);
     assert_int_equal(u->params.digits, params[i].digits);
     assert_int_equal(u->params.period, params[i].period);
-    assert_int_equal(static_cast<int>(u->params.algorithm),
-                     static_cast<int>(params[i].algorithm));
+    assert_int_equal(static_cast<int>(u->params.algorithm), static_cast<int>(params[i].algorithm));
   }
 }
 
@@ -81,9 +85,8 @@ void test_make_rejects(void**) {
   assert_false(make_otpauth_uri("Example", "", kSecret, TotpParams{}).has_value());
   assert_false(make_otpauth_uri("Example", "eve", "not base32!", TotpParams{}).has_value());
   assert_false(make_otpauth_uri("Example", "eve", "", TotpParams{}).has_value());
-  assert_false(
-      make_otpauth_uri("Example", "eve", kSecret, TotpParams{OtpAlgorithm::kSha1, 6, 300})
-          .has_value());
+  assert_false(make_otpauth_uri("Example", "eve", kSecret, TotpParams{OtpAlgorithm::kSha1, 6, 300})
+                   .has_value());
   // The error never quotes the secret.
   auto r = make_otpauth_uri("Example", "eve", "SECRETSECRET1", TotpParams{});
   assert_false(r.has_value());
@@ -94,22 +97,22 @@ void test_parse_strict(void**) {
   const char* bad[] = {
       "http://totp/a?secret=GEZDGNBV",
       "otpauth://hotp/a?secret=GEZDGNBV&counter=1",
-      "otpauth://totp/a",                                              // no secret
-      "otpauth://totp/a?secret=GEZDGNB1",                              // bad base32
-      "otpauth://totp/a?secret=GEZDGNBV&secret=GEZDGNBV",              // duplicate
-      "otpauth://totp/A:a?secret=GEZDGNBV&issuer=B",                   // issuer mismatch
-      "otpauth://totp/A:b:c?secret=GEZDGNBV",                          // two colons
-      "otpauth://totp/A%3Ab%3Ac?secret=GEZDGNBV",                      // encoded colons too
+      "otpauth://totp/a",                                  // no secret
+      "otpauth://totp/a?secret=GEZDGNB1",                  // bad base32
+      "otpauth://totp/a?secret=GEZDGNBV&secret=GEZDGNBV",  // duplicate
+      "otpauth://totp/A:a?secret=GEZDGNBV&issuer=B",       // issuer mismatch
+      "otpauth://totp/A:b:c?secret=GEZDGNBV",              // two colons
+      "otpauth://totp/A%3Ab%3Ac?secret=GEZDGNBV",          // encoded colons too
       "otpauth://totp/a?secret=GEZDGNBV&digits=9",
       "otpauth://totp/a?secret=GEZDGNBV&digits=six",
       "otpauth://totp/a?secret=GEZDGNBV&period=600",
       "otpauth://totp/a?secret=GEZDGNBV&algorithm=MD5",
-      "otpauth://totp/a?secret=GEZDGNBV&image=x",                      // unknown parameter
-      "otpauth://totp/a%2?secret=GEZDGNBV",                            // bad percent escape
-      "otpauth://totp/?secret=GEZDGNBV",                               // empty label
-      "otpauth://totp/A:?secret=GEZDGNBV",                             // empty account
-      "otpauth://totp/a?secret",                                       // no '='
-      "otpauth://totp/a?secret=GEZDGNBVGY======",                      // padded
+      "otpauth://totp/a?secret=GEZDGNBV&image=x",  // unknown parameter
+      "otpauth://totp/a%2?secret=GEZDGNBV",        // bad percent escape
+      "otpauth://totp/?secret=GEZDGNBV",           // empty label
+      "otpauth://totp/A:?secret=GEZDGNBV",         // empty account
+      "otpauth://totp/a?secret",                   // no '='
+      "otpauth://totp/a?secret=GEZDGNBVGY======",  // padded
   };
   for (const char* uri : bad) {
     auto u = parse_otpauth_uri(uri);

@@ -192,22 +192,24 @@ void test_bad_files(void**) {
       {"bad_unknown_key.yaml", "bad_unknown_key.yaml:6: rules[0].remeber: unknown key"},
       {"bad_mode.yaml",
        "bad_mode.yaml:5: rules[0].mode: expected off, optional or required, got 'requird'"},
-      {"bad_duration.yaml", "bad_duration.yaml:3: defaults.grace_period: bad duration '7days'"},
-      {"bad_cidr.yaml", "bad_cidr.yaml:4: rules[0].match.rhost[1]: bad address or CIDR "
-                        "'10.0.0.0/33'"},
+      {"bad_duration.yaml",
+       "bad_duration.yaml:3: defaults.grace_period: bad duration '7days': unknown unit 'days'"},
+      {"bad_cidr.yaml",
+       "bad_cidr.yaml:4: rules[0].match.rhost[1]: bad address or CIDR "
+       "'10.0.0.0/33'"},
       {"bad_tag.yaml", "bad_tag.yaml:5: rules[1].match.group: '!wheel' is a YAML tag; quote"},
       {"bad_not_map.yaml", "bad_not_map.yaml:1: (top level): expected a mapping"},
       {"bad_factor.yaml", "bad_factor.yaml:2: defaults.factors: unknown factor 'yubikey'"},
-      {"bad_lockout.yaml", "bad_lockout.yaml:3: defaults.lockout.attempts: expected a whole "
-                           "number 1..100"},
+      {"bad_lockout.yaml",
+       "bad_lockout.yaml:3: defaults.lockout.attempts: expected a whole "
+       "number 1..100"},
       {"bad_syntax.yaml", "bad_syntax.yaml:4: "},
   };
   for (const BadCase& c : cases) {
     const std::string path = std::string("tests/fixtures/policy/") + c.file;
     auto p = load_policy_file(path);
     assert_false(p.has_value());
-    assert_int_equal(static_cast<int>(p.error().code),
-                     static_cast<int>(mfa::Errc::kPolicyInvalid));
+    assert_int_equal(static_cast<int>(p.error().code), static_cast<int>(mfa::Errc::kPolicyInvalid));
     const std::string& msg = p.error().context;
     if (msg.find(c.expect) == std::string::npos) {
       print_error("expected '%s'\n     got '%s'\n", c.expect, msg.c_str());
@@ -226,22 +228,27 @@ void expect_error(const std::string& yaml, const char* expect) {
 }
 
 void test_more_errors(void**) {
-  expect_error("defaults:\n  mode: optional\n  mode: required\n", "p.yaml:3: defaults.mode: duplicate key");
+  expect_error("defaults:\n  mode: optional\n  mode: required\n",
+               "p.yaml:3: defaults.mode: duplicate key");
   expect_error("frobnicate: 1\n", "p.yaml:1: frobnicate: unknown key");
-  expect_error("defaults:\n  mode: false\n", "p.yaml:2: defaults.mode: expected off, optional or required, got 'false'");
+  expect_error("defaults:\n  mode: false\n",
+               "p.yaml:2: defaults.mode: expected off, optional or required, got 'false'");
   expect_error("defaults:\n  factors: totp\n", "p.yaml:2: defaults.factors: expected a list");
   expect_error("defaults:\n  factors: []\n", "defaults.factors: at least one factor");
   expect_error("defaults:\n  factors: [totp, totp]\n", "listed twice");
   expect_error("defaults:\n  lockout: {attempts: 0}\n", "defaults.lockout.attempts");
   expect_error("defaults:\n  lockout: {window: 0s}\n", "defaults.lockout.window");
   expect_error("defaults:\n  webauthn_skips_mfa: maybe\n", "expected true or false");
-  expect_error("rules:\n  - match: {colour: red}\n", "p.yaml:2: rules[0].match.colour: unknown key");
-  expect_error("rules:\n  - match: {user: [a, [b]]}\n", "rules[0].match.user[1]: expected a single value");
+  expect_error("rules:\n  - match: {colour: red}\n",
+               "p.yaml:2: rules[0].match.colour: unknown key");
+  expect_error("rules:\n  - match: {user: [a, [b]]}\n",
+               "rules[0].match.user[1]: expected a single value");
   expect_error("rules:\n  - match: {group: ''}\n", "rules[0].match.group: empty entry");
   expect_error("rules: {a: 1}\n", "p.yaml:1: rules: expected a list");
   expect_error("rules:\n  - 5\n", "p.yaml:2: rules[0]: expected a mapping");
   expect_error("apps:\n  'bad name':\n    mode: off\n", "apps.bad name: app names");
-  expect_error("apps:\n  web:\n    email_auth_type: link\n", "apps.web.email_auth_type: expected otp");
+  expect_error("apps:\n  web:\n    email_auth_type: link\n",
+               "apps.web.email_auth_type: expected otp");
   expect_error("step_up:\n  new_host: true\n", "step_up.new_host: unknown key");
   expect_error("defaults: [1]\n", "defaults: expected a mapping");
   expect_error("\"just a string\"\n", "(top level): expected a mapping");
@@ -250,21 +257,24 @@ void test_more_errors(void**) {
   expect_error(big, "the limit is 1048576");
   // Too many rules.
   std::string many = "rules:\n";
-  for (int i = 0; i < 1001; ++i) many += "  - {match: {service: s" + std::to_string(i) + "}, mode: off}\n";
+  for (int i = 0; i < 1001; ++i)
+    many += "  - {match: {service: s" + std::to_string(i) + "}, mode: off}\n";
   expect_error(many, "rules: more than 1000 rules");
 }
 
 void test_yaml_gotchas(void**) {
   // off/on are YAML 1.1 booleans, but yaml-cpp keeps the scalar text: both forms work.
-  for (const char* y : {"defaults:\n  mode: off\n", "defaults:\n  mode: 'off'\n",
-                        "defaults:\n  mode: \"off\"\n"}) {
+  for (const char* y :
+       {"defaults:\n  mode: off\n", "defaults:\n  mode: 'off'\n", "defaults:\n  mode: \"off\"\n"}) {
     auto p = parse_policy(y, "g.yaml");
     assert_true(p.has_value());
     assert_int_equal(static_cast<int>(p->defaults.mode), static_cast<int>(Mode::kOff));
   }
   // Quoted negation in flow and block style; "0" duration without unit.
-  auto p = parse_policy("rules:\n  - match: {group: '!wheel'}\n    remember: 0\n  - match:\n      group:\n        - \"!adm\"\n",
-                        "g.yaml");
+  auto p = parse_policy(
+      "rules:\n  - match: {group: '!wheel'}\n    remember: 0\n  - match:\n      group:\n        - "
+      "\"!adm\"\n",
+      "g.yaml");
   assert_true(p.has_value());
   assert_string_equal(p->rules[0].match.groups[0].c_str(), "!wheel");
   assert_string_equal(p->rules[1].match.groups[0].c_str(), "!adm");
@@ -302,7 +312,8 @@ void test_explain(void**) {
   const auto j = policy_to_json(p);
   assert_int_equal(j["rules"].size(), 2);
   assert_string_equal(j["defaults"]["grace_period"].get<std::string>().c_str(), "7d");
-  const auto ej = evaluation_to_json(evaluate(p, ctx("sshd", "bob", "10.0.0.9")), ctx("sshd", "bob", "10.0.0.9"));
+  const auto ej = evaluation_to_json(evaluate(p, ctx("sshd", "bob", "10.0.0.9")),
+                                     ctx("sshd", "bob", "10.0.0.9"));
   assert_string_equal(ej["settings"]["mode"].get<std::string>().c_str(), "off");
   assert_true(ej["flow"].size() >= 1);
 }
@@ -323,7 +334,8 @@ void test_holder_reload_keeps_old_on_error(void**) {
   auto first = h.current();
   assert_int_equal(static_cast<int>(first->defaults.mode), static_cast<int>(Mode::kRequired));
 
-  write_file(path, "defaults:\n  mode: off\nrules:\n  - match: {service: sudo}\n    mode: required\n");
+  write_file(path,
+             "defaults:\n  mode: off\nrules:\n  - match: {service: sudo}\n    mode: required\n");
   auto r = h.reload();
   assert_true(r.has_value());
   assert_non_null(strstr(r->c_str(), "1 rule, 0 apps, default mode off"));
