@@ -1,0 +1,179 @@
+"""docs/openapi.yaml documents exactly the routes the daemon registers.
+
+Routes are read from the source, not from a running daemon: every
+`router.add("METHOD", "PATTERN", ...)` or `router.add("METHOD", base + "/suffix", ...)` in
+daemon/src/*.cc, where `base` is a `const std::string NAME = "..."` in the same file
+(routes_factors.cc). A route added without docs, or a documented path that no code serves,
+fails this test. No daemon is started: this runs in well under a second.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "daemon" / "src"
+SPEC = ROOT / "docs" / "openapi.yaml"
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+# router.add( "METHOD" , <pattern expression> ,   — the expression is one string literal or
+# IDENT + "literal" (string concatenation with a local base path).
+ADD_RE = re.compile(
+    r'router\.add\(\s*"([A-Z]+)"\s*,\s*'
+    r'(?:"([^"]*)"|([A-Za-z_][A-Za-z0-9_]*)\s*\+\s*"([^"]*)")\s*,',
+    re.S,
+)
+BASE_RE = re.compile(r'(?:const\s+)?std::string\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"([^"]*)"\s*;')
+
+
+def strip_comments(text):
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    return re.sub(r"//[^\n]*", "", text)
+
+
+def extract_routes(src_dir=SRC):
+    """Returns {(METHOD, pattern): file name}; raises on a registration it cannot read."""
+    routes = {}
+    for cc in sorted(src_dir.glob("*.cc")):
+        text = strip_comments(cc.read_text())
+        calls = text.count("router.add(")
+        if not calls:
+            continue
+        bases = dict(BASE_RE.findall(text))
+        parsed = 0
+        for m in ADD_RE.finditer(text):
+            method, literal, ident, suffix = m.groups()
+            if literal is not None:
+                pattern = literal
+            else:
+                assert ident in bases, f"{cc.name}: router.add uses '{ident}', not a string constant"
+                pattern = bases[ident] + suffix
+            key = (method, pattern)
+            assert key not in routes, f"{method} {pattern} registered twice ({cc.name})"
+            routes[key] = cc.name
+            parsed += 1
+        # Every call must be understood, or a new registration style would slip past this test.
+        assert parsed == calls, f"{cc.name}: {calls} router.add calls, only {parsed} parsed"
+    return routes
+
+
+def documented_routes(spec_path=SPEC):
+    spec = yaml.safe_load(spec_path.read_text())
+    out = set()
+    for path, item in spec["paths"].items():
+        for method in item:
+            if method in HTTP_METHODS:
+                out.add((method.upper(), path))
+    return spec, out
+
+
+@pytest.fixture(scope="module")
+def code_routes():
+    return extract_routes()
+
+
+@pytest.fixture(scope="module")
+def spec_and_docs():
+    return documented_routes()
+
+
+def test_extractor_finds_the_known_routes(code_routes):
+    # Guards the extractor itself: these are registered in three different styles.
+    for key in [("GET", "/v1/health"),
+                ("POST", "/v1/apps/{app}/users/{user}/factors/{id}/activate"),
+                ("POST", "/v1/apps/{app}/challenges/{id}/verify"),
+                ("POST", "/v1/pam/conversations/{id}")]:
+        assert key in code_routes, key
+    assert len(code_routes) >= 25
+
+
+def test_extractor_handles_base_concatenation(tmp_path):
+    (tmp_path / "routes_x.cc").write_text(
+        'void f(Router& router) {\n'
+        '  const std::string base = "/v1/apps/{app}";\n'
+        '  router.add("GET",\n      base + "/things", h);\n'
+        '  // router.add("PUT", "/commented/out", h);\n'
+        '  router.add("DELETE", "/v1/x/{id}", [&s](ApiRequest& r) { return g(s, r); });\n'
+        '}\n')
+    assert extract_routes(tmp_path) == {("GET", "/v1/apps/{app}/things"): "routes_x.cc",
+                                        ("DELETE", "/v1/x/{id}"): "routes_x.cc"}
+    (tmp_path / "routes_y.cc").write_text('void g(Router& router) { router.add(kGet, p, h); }\n')
+    with pytest.raises(AssertionError):
+        extract_routes(tmp_path)
+
+
+def test_every_route_is_documented(code_routes, spec_and_docs):
+    _, docs = spec_and_docs
+    missing = sorted(f"{m} {p}  ({code_routes[(m, p)]})" for (m, p) in code_routes
+                     if (m, p) not in docs)
+    assert not missing, "routes without docs/openapi.yaml entries:\n" + "\n".join(missing)
+
+
+def test_every_documented_route_exists(code_routes, spec_and_docs):
+    _, docs = spec_and_docs
+    extra = sorted(f"{m} {p}" for (m, p) in docs if (m, p) not in code_routes)
+    assert not extra, "documented in docs/openapi.yaml but not registered:\n" + "\n".join(extra)
+
+
+def test_path_parameters_are_declared(spec_and_docs):
+    spec, _ = spec_and_docs
+    comps = spec.get("components", {}).get("parameters", {})
+
+    def names(params):
+        out = set()
+        for p in params or []:
+            if "$ref" in p:
+                p = comps[p["$ref"].rsplit("/", 1)[-1]]
+            if p.get("in") == "path":
+                out.add(p["name"])
+        return out
+
+    for path, item in spec["paths"].items():
+        wanted = set(re.findall(r"\{([^}]+)\}", path))
+        for method, op in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            declared = names(item.get("parameters")) | names(op.get("parameters"))
+            assert wanted == declared, f"{method.upper()} {path}: path params {declared} != {wanted}"
+
+
+def test_operations_document_success_and_errors(spec_and_docs):
+    spec, _ = spec_and_docs
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            codes = set(op.get("responses", {}))
+            assert any(c.startswith("2") for c in codes), f"{method.upper()} {path}: no 2xx"
+            if path != "/v1/health" and path != "/metrics":
+                assert codes & {"400", "401", "403", "404"}, f"{method.upper()} {path}: no 4xx"
+            # A 429 always tells the client how long to wait.
+            if "429" in codes:
+                ref = op["responses"]["429"].get("$ref", "")
+                resp = spec["components"]["responses"][ref.rsplit("/", 1)[-1]] if ref else \
+                    op["responses"]["429"]
+                assert "Retry-After" in resp.get("headers", {}), f"{method.upper()} {path}: 429"
+
+
+def test_no_null_values(spec_and_docs):
+    # A comma inside an unquoted flow-mapping value (`{description: a, b}`) silently turns
+    # into a key with a null value; OpenAPI has no field whose value is null.
+    def walk(node, where):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                assert v is not None, f"null value at {where}/{k} (unquoted comma?)"
+                walk(v, f"{where}/{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{where}[{i}]")
+
+    walk(spec_and_docs[0], "")
+
+
+def test_spec_is_valid_openapi(spec_and_docs):
+    validator = pytest.importorskip("openapi_spec_validator")
+    spec, _ = spec_and_docs
+    validator.validate(spec)
