@@ -52,7 +52,8 @@ int create(CliContext& ctx, std::vector<std::string> args, const std::string& ap
   const auto j = nlohmann::json::parse(r->body, nullptr, false);
   std::printf("%s\n", j.value("key", "").c_str());
   std::fprintf(stderr, "API key %s for app %s (scopes %s). It is shown only once: store it now.\n",
-               j.value("id", "").c_str(), app.c_str(), join(j.value("scopes", nlohmann::json::array())).c_str());
+               j.value("id", "").c_str(), app.c_str(),
+               join(j.value("scopes", nlohmann::json::array())).c_str());
   return kExitOk;
 }
 
@@ -93,7 +94,9 @@ int cmd_apikey(CliContext& ctx, std::vector<std::string> args) {
   const std::string sub = args.front();
   args.erase(args.begin());
   std::string app;
-  if (!take_option(args, "--app", app) || app.empty()) return usage_error("apikey: --app APP is required");
+  if (!take_option(args, "--app", app) || app.empty()) {
+    return usage_error("apikey: --app APP is required");
+  }
   if (sub == "create") return create(ctx, std::move(args), app);
   if (sub == "list") return list(ctx, std::move(args), app);
   if (sub == "revoke") return revoke(ctx, std::move(args), app);

@@ -71,8 +71,7 @@ class Reader {
                long long hi, T& out) {
     const YAML::Node n = map[key];
     if (!n) return;
-    const std::string what =
-        "expected an integer " + std::to_string(lo) + "-" + std::to_string(hi);
+    const std::string what = "expected an integer " + std::to_string(lo) + "-" + std::to_string(hi);
     if (!n.IsScalar()) return fail(n.Mark(), join(prefix, key), what);
     const std::string& s = n.Scalar();
     long long v = 0;
@@ -141,8 +140,9 @@ void read_listeners(Reader& r, const YAML::Node& l, DaemonConfig& c) {
 }
 
 void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
-  if (!r.mapping(root, "", {"dev_mode", "worker_threads", "log", "listeners", "http", "store",
-                            "keys", "policy", "totp", "admin_group"})) {
+  if (!r.mapping(root, "",
+                 {"dev_mode", "worker_threads", "log", "listeners", "http", "store", "keys",
+                  "policy", "totp", "admin_group"})) {
     return;
   }
   r.boolean(root, "", "dev_mode", c.dev_mode);
@@ -166,13 +166,13 @@ void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
   }
   if (const YAML::Node n = root["listeners"]) read_listeners(r, n, c);
   if (const YAML::Node n = root["http"];
-      n && r.mapping(n, "http", {"request_timeout_ms", "idle_timeout_ms", "max_connections",
-                                 "max_connections_per_peer"})) {
+      n && r.mapping(n, "http",
+                     {"request_timeout_ms", "idle_timeout_ms", "max_connections",
+                      "max_connections_per_peer"})) {
     r.integer(n, "http", "request_timeout_ms", 100, 600'000, c.http.request_timeout_ms);
     r.integer(n, "http", "idle_timeout_ms", 100, 3'600'000, c.http.idle_timeout_ms);
     r.integer(n, "http", "max_connections", 1, 1'000'000, c.http.max_connections);
-    r.integer(n, "http", "max_connections_per_peer", 1, 1'000'000,
-              c.http.max_connections_per_peer);
+    r.integer(n, "http", "max_connections_per_peer", 1, 1'000'000, c.http.max_connections_per_peer);
   }
   if (const YAML::Node n = root["store"]; n && r.mapping(n, "store", {"sqlite"})) {
     r.str(n, "store", "sqlite", c.db_path);
@@ -210,7 +210,8 @@ Status validate_daemon_config(const DaemonConfig& c) {
   if (!t.tls()) {
     // API keys travel in the Authorization header: never in clear text off the host.
     if (!t.plain_http) {
-      return fail(Errc::kConfigInvalid, "listeners.tcp: TLS is required (set tls.cert and tls.key)");
+      return fail(Errc::kConfigInvalid,
+                  "listeners.tcp: TLS is required (set tls.cert and tls.key)");
     }
     if (!c.dev_mode || !is_loopback_address(t.address)) {
       return fail(Errc::kConfigInvalid,

@@ -23,7 +23,9 @@ Result<std::vector<std::uint8_t>> sha256(std::string_view s) {
   return std::vector<std::uint8_t>(md.begin(), md.begin() + len);
 }
 
-Unexpected unauthenticated() { return fail(Errc::kUnauthenticated, "invalid API key"); }
+Unexpected unauthenticated() {
+  return fail(Errc::kUnauthenticated, "invalid API key");
+}
 
 }  // namespace
 
@@ -37,9 +39,8 @@ bool split_api_key(std::string_view key, std::string& ret_id, std::string& ret_s
   return true;
 }
 
-Result<MintedApiKey> mint_api_key(Random& random, const std::string& app,
-                                  const std::string& name, const std::vector<std::string>& scopes,
-                                  std::int64_t now_s) {
+Result<MintedApiKey> mint_api_key(Random& random, const std::string& app, const std::string& name,
+                                  const std::vector<std::string>& scopes, std::int64_t now_s) {
   auto id = random.id("k_");
   if (!id) return fail(id.error());
   // 256 bits of secret, encoded like ids (base32, no '_'), so a key is one opaque token.

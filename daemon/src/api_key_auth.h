@@ -23,9 +23,8 @@ struct MintedApiKey {
   std::string full_key;  // returned to the caller once; never logged
 };
 
-Result<MintedApiKey> mint_api_key(Random& random, const std::string& app,
-                                  const std::string& name, const std::vector<std::string>& scopes,
-                                  std::int64_t now_s);
+Result<MintedApiKey> mint_api_key(Random& random, const std::string& app, const std::string& name,
+                                  const std::vector<std::string>& scopes, std::int64_t now_s);
 
 // Verifies an `Authorization` header value ("Bearer mfa_..."). kUnauthenticated for a
 // missing, malformed, unknown, wrong or revoked key; kStorage when the store fails.

@@ -10,7 +10,8 @@
 
 namespace mfa::daemon {
 
-const char* const kDevPolicyYaml = R"(# mfad dev policy (written by `mfad --dev`). The full schema is documented in
+const char* const kDevPolicyYaml =
+    R"(# mfad dev policy (written by `mfad --dev`). The full schema is documented in
 # conf/policy.yaml; check changes with `mfactl policy check FILE`, apply with SIGHUP.
 defaults:
   mode: optional                  # off | optional | required
@@ -22,7 +23,8 @@ rules: []
 namespace {
 
 // Paths are relative to the directory of the config file.
-constexpr std::string_view kDevConfigYaml = R"(# mfad dev instance (written by `mfad --dev`): not for production.
+constexpr std::string_view kDevConfigYaml =
+    R"(# mfad dev instance (written by `mfad --dev`): not for production.
 dev_mode: true
 worker_threads: 2
 log: {target: stderr, level: info}

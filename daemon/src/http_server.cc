@@ -61,8 +61,8 @@ void refuse(int fd, bool plain) {
 
 struct HttpServer::Impl {
   Impl(const DaemonConfig& c, const Router& r, Services& s, ServerHooks h)
-      : ctx{c, r, s, *s.metrics, ConnectionLimiter(c.http.max_connections,
-                                                   c.http.max_connections_per_peer)},
+      : ctx{c, r, s, *s.metrics,
+            ConnectionLimiter(c.http.max_connections, c.http.max_connections_per_peer)},
         hooks(std::move(h)) {}
 
   ServerContext ctx;
@@ -102,7 +102,9 @@ Status HttpServer::Impl::open_unix() {
     unix_acceptor->bind(ep, ec);
     ::umask(old);
   }
-  if (ec) return fail(Errc::kUnavailable, "cannot bind " + ctx.config.socket_path + ": " + ec.message());
+  if (ec) {
+    return fail(Errc::kUnavailable, "cannot bind " + ctx.config.socket_path + ": " + ec.message());
+  }
   socket_file->mark_created();
   Status st = socket_file->apply_mode(ctx.config.socket_mode, ctx.config.socket_group);
   if (!st) return st;
@@ -127,8 +129,8 @@ Status HttpServer::Impl::make_tls_context() {
       tls->set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert);
     }
   } catch (const boost::system::system_error& e) {
-    return fail(Errc::kConfigInvalid, "TLS setup failed (" + t.tls_cert + ", " + t.tls_key +
-                                          "): " + e.code().message());
+    return fail(Errc::kConfigInvalid,
+                "TLS setup failed (" + t.tls_cert + ", " + t.tls_key + "): " + e.code().message());
   }
   return {};
 }
@@ -139,7 +141,9 @@ Status HttpServer::Impl::open_tcp() {
   boost::system::error_code ec;
   const std::string host = t.address == "localhost" ? "127.0.0.1" : t.address;
   const auto addr = net::ip::make_address(host, ec);
-  if (ec) return fail(Errc::kConfigInvalid, "listeners.tcp.address: not an IP address: " + t.address);
+  if (ec) {
+    return fail(Errc::kConfigInvalid, "listeners.tcp.address: not an IP address: " + t.address);
+  }
   net::ip::tcp::endpoint ep(addr, t.port);
   tcp_acceptor.emplace(ioc);
   tcp_acceptor->open(ep.protocol(), ec);
@@ -147,8 +151,8 @@ Status HttpServer::Impl::open_tcp() {
   if (!ec) tcp_acceptor->bind(ep, ec);
   if (!ec) tcp_acceptor->listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    return fail(Errc::kUnavailable, "cannot listen on " + t.address + ":" +
-                                        std::to_string(t.port) + ": " + ec.message());
+    return fail(Errc::kUnavailable, "cannot listen on " + t.address + ":" + std::to_string(t.port) +
+                                        ": " + ec.message());
   }
   const unsigned port = tcp_acceptor->local_endpoint().port();
   log_info(std::string("listening on ") + (t.tls() ? "https://" : "http://") + host + ":" +
@@ -177,7 +181,8 @@ net::awaitable<void> HttpServer::Impl::accept_unix() {
   for (;;) {
     UnixStream stream(net::make_strand(ioc));
     boost::system::error_code ec;
-    co_await unix_acceptor->async_accept(stream.socket(), net::redirect_error(net::use_awaitable, ec));
+    co_await unix_acceptor->async_accept(stream.socket(),
+                                         net::redirect_error(net::use_awaitable, ec));
     if (ctx.draining || !unix_acceptor->is_open()) co_return;
     if (ec) {
       co_await accept_backoff(ec);
@@ -204,7 +209,8 @@ net::awaitable<void> HttpServer::Impl::accept_tcp() {
   for (;;) {
     TcpStream stream(net::make_strand(ioc));
     boost::system::error_code ec;
-    co_await tcp_acceptor->async_accept(stream.socket(), net::redirect_error(net::use_awaitable, ec));
+    co_await tcp_acceptor->async_accept(stream.socket(),
+                                        net::redirect_error(net::use_awaitable, ec));
     if (ctx.draining || !tcp_acceptor->is_open()) co_return;
     if (ec) {
       co_await accept_backoff(ec);

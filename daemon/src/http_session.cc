@@ -61,8 +61,7 @@ ApiResponse response_for_read_error(const beast::error_code& ec) {
     return error_response(413, "body_too_large", "request body too large");
   }
   if (ec.category() == beast::error_code(http::error::end_of_stream).category() &&
-      ec != http::error::end_of_stream &&
-      ec != http::error::partial_message) {
+      ec != http::error::end_of_stream && ec != http::error::partial_message) {
     return error_response(400, "bad_request", "malformed HTTP request");
   }
   ApiResponse none;
@@ -70,7 +69,9 @@ ApiResponse response_for_read_error(const beast::error_code& ec) {
   return none;
 }
 
-std::string_view sv(beast::string_view s) { return std::string_view(s.data(), s.size()); }
+std::string_view sv(beast::string_view s) {
+  return std::string_view(s.data(), s.size());
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -89,8 +90,8 @@ ApiResponse authenticate_tcp(ServerContext& ctx, const HttpRequest& hreq, ApiReq
   auto caller = authenticate_bearer(*ctx.services.store, *ctx.services.clock, value);
   if (!caller) {
     if (caller.error().code != Errc::kUnauthenticated) {
-      log_error("request " + areq.request_id + ": API key lookup failed: " +
-                caller.error().context);
+      log_error("request " + areq.request_id +
+                ": API key lookup failed: " + caller.error().context);
       return from_error(caller.error());
     }
     ApiResponse r = error_response(401, "unauthenticated", "missing or invalid API key");
@@ -112,8 +113,7 @@ struct BasicDisarmGuard {
   ~BasicDisarmGuard() { now(); }
 };
 
-ApiResponse handle(ServerContext& ctx, HttpRequest& hreq, const ConnInfo& info,
-                   ApiRequest& areq) {
+ApiResponse handle(ServerContext& ctx, HttpRequest& hreq, const ConnInfo& info, ApiRequest& areq) {
   areq.method = std::string(hreq.method_string());
   if (!parse_target(sv(hreq.target()), areq.path, areq.query)) {
     return error_response(400, "bad_request", "invalid request target");
@@ -132,7 +132,8 @@ ApiResponse handle(ServerContext& ctx, HttpRequest& hreq, const ConnInfo& info,
 
 void log_request(ServerContext& ctx, const ApiRequest& areq, int status,
                  std::chrono::steady_clock::time_point start) {
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::string pattern = areq.route_pattern.empty() ? "unmatched" : areq.route_pattern;
   ctx.metrics.record_request(pattern, areq.method.empty() ? "-" : areq.method, status, secs);
   char ms[32];
@@ -186,7 +187,8 @@ net::awaitable<bool> read_and_handle(ServerContext& ctx, Stream& stream, beast::
   parser.header_limit(static_cast<std::uint32_t>(limits::kMaxHeaderBytes));
   parser.body_limit(limits::kMaxRequestBody);
   beast::error_code ec;
-  co_await http::async_read_header(stream, buf, parser, net::redirect_error(net::use_awaitable, ec));
+  co_await http::async_read_header(stream, buf, parser,
+                                   net::redirect_error(net::use_awaitable, ec));
   if (ec) {
     res = response_for_read_error(deadline->fired ? beast::error::timeout : ec);
     co_return false;

@@ -64,8 +64,8 @@ void log(LogLevel level, std::string_view message) {
   char ts[32];
   std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
   std::lock_guard<std::mutex> lock(g_stderr_mu);
-  std::fprintf(stderr, "%s.%03dZ mfad %s: %.*s\n", ts, static_cast<int>(ms), level_name(level),
-               len, message.data());
+  std::fprintf(stderr, "%s.%03dZ mfad %s: %.*s\n", ts, static_cast<int>(ms), level_name(level), len,
+               message.data());
   std::fflush(stderr);
 }
 

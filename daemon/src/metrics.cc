@@ -66,8 +66,8 @@ std::string Metrics::render() const {
     o += "mfad_http_request_duration_seconds_bucket{le=\"" + num(kBuckets[i]) + "\"} " +
          std::to_string(bucket_counts_[i]) + "\n";
   }
-  o += "mfad_http_request_duration_seconds_bucket{le=\"+Inf\"} " +
-       std::to_string(duration_count_) + "\n";
+  o += "mfad_http_request_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(duration_count_) +
+       "\n";
   o += "mfad_http_request_duration_seconds_sum " + num(duration_sum_) + "\n";
   o += "mfad_http_request_duration_seconds_count " + std::to_string(duration_count_) + "\n";
   return o;

@@ -47,7 +47,8 @@ bool admit(const ApiRequest& req, ApiResponse& err) {
 bool parse_scopes(const nlohmann::json& body, std::vector<std::string>& out, ApiResponse& err) {
   const auto it = body.find("scopes");
   if (it == body.end() || !it->is_array() || it->empty() || it->size() > 3) {
-    err = error_response(400, "invalid_argument", "scopes: a non-empty list of verify, enroll, admin");
+    err = error_response(400, "invalid_argument",
+                         "scopes: a non-empty list of verify, enroll, admin");
     return false;
   }
   for (const auto& s : *it) {

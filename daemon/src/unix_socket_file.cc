@@ -40,8 +40,8 @@ Result<std::unique_ptr<UnixSocketFile>> UnixSocketFile::prepare(const std::strin
       return fail(Errc::kUnavailable, "another mfad is already listening on " + path);
     }
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      return fail(Errc::kUnavailable, "cannot remove stale socket " + path + ": " +
-                                          std::strerror(errno));
+      return fail(Errc::kUnavailable,
+                  "cannot remove stale socket " + path + ": " + std::strerror(errno));
     }
   }
   return std::unique_ptr<UnixSocketFile>(new UnixSocketFile(path));

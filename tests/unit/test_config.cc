@@ -109,7 +109,8 @@ void test_tls_rules(void**) {
                "loopback");
   expect_error("listeners: {tcp: {address: 127.0.0.1, port: 1, plain_http: true}}\n", "dev mode");
   expect_error("listeners: {tcp: {tls: {cert: a}}}\n", "cert and key");
-  auto ok = parse("dev_mode: true\nlisteners: {tcp: {address: 127.0.0.1, port: 0, plain_http: true}}\n");
+  auto ok =
+      parse("dev_mode: true\nlisteners: {tcp: {address: 127.0.0.1, port: 0, plain_http: true}}\n");
   assert_true(ok.has_value());
   assert_int_equal(ok->tcp.port, 0);
 }
@@ -126,7 +127,10 @@ void test_file_limits(void**) {
   auto r = load_daemon_config(path);
   assert_false(r.has_value());
   assert_true(r.error().context.find("larger than") != std::string::npos);
-  { std::ofstream out(path); out << "worker_threads: 3\n"; }
+  {
+    std::ofstream out(path);
+    out << "worker_threads: 3\n";
+  }
   auto ok = load_daemon_config(path);
   assert_true(ok.has_value());
   assert_int_equal(ok->worker_threads, 3);
@@ -140,9 +144,9 @@ void test_file_limits(void**) {
 
 int main() {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_valid_full), cmocka_unit_test(test_defaults),
+      cmocka_unit_test(test_valid_full),  cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_unknown_key), cmocka_unit_test(test_wrong_type),
-      cmocka_unit_test(test_tls_rules),  cmocka_unit_test(test_file_limits),
+      cmocka_unit_test(test_tls_rules),   cmocka_unit_test(test_file_limits),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

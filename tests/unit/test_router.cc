@@ -115,7 +115,7 @@ void test_parse_target(void**) {
   assert_string_equal(query["q"].c_str(), "al ice");
   assert_string_equal(query["limit"].c_str(), "5");
   assert_true(query.count("flag") == 1);
-  assert_false(parse_target("v1/health", path, query));          // not origin-form
+  assert_false(parse_target("v1/health", path, query));           // not origin-form
   assert_false(parse_target("http://x/v1/health", path, query));  // absolute-form
   assert_false(parse_target("/v1/%zz", path, query));             // bad escape
   assert_false(parse_target("/v1/%4", path, query));              // truncated escape
@@ -128,7 +128,7 @@ void test_parse_target(void**) {
 
 int main() {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_static_and_params), cmocka_unit_test(test_not_found),
+      cmocka_unit_test(test_static_and_params),  cmocka_unit_test(test_not_found),
       cmocka_unit_test(test_method_not_allowed), cmocka_unit_test(test_exception_barrier),
       cmocka_unit_test(test_parse_target),
   };
