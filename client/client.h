@@ -35,14 +35,16 @@ struct Config {
 
 // Plain data so that callers can calloc() it (64 KiB does not belong on sshd's stack).
 struct Response {
-  int status;        // HTTP status code
-  size_t body_off;   // body = raw + body_off
-  size_t body_len;   // from Content-Length
-  size_t raw_len;    // bytes received
+  int status;       // HTTP status code
+  size_t body_off;  // body = raw + body_off
+  size_t body_len;  // from Content-Length
+  size_t raw_len;   // bytes received
   char raw[kMaxResponseBytes + 1];
 };
 
-inline const char* mfa_client_body(const Response& r) { return r.raw + r.body_off; }
+inline const char* mfa_client_body(const Response& r) {
+  return r.raw + r.body_off;
+}
 
 // POSTs/GETs one request (`Connection: close`) and reads the whole answer into `resp`.
 // `body` may be nullptr when body_len == 0. The caller owns and wipes `body`.

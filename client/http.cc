@@ -17,7 +17,9 @@ bool is_tchar(char c) {
   return strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Finds "\r\n\r\n" in buf[0..len); returns the offset just past it, or 0.
 size_t find_head_end(const char* buf, size_t len) {
@@ -61,7 +63,8 @@ bool name_is(const char* name, size_t len, const char* want) {
 HeadParse mfa_client_parse_head(const char* buf, size_t len, ResponseHead* ret) {
   const size_t scan = len < kMaxResponseHeadBytes ? len : kMaxResponseHeadBytes;
   const size_t head_len = find_head_end(buf, scan);
-  if (head_len == 0) return len >= kMaxResponseHeadBytes ? HeadParse::kTooLarge : HeadParse::kIncomplete;
+  if (head_len == 0)
+    return len >= kMaxResponseHeadBytes ? HeadParse::kTooLarge : HeadParse::kIncomplete;
 
   const char* end = buf + head_len - 2;  // the final CRLF
   const char* line = buf;
@@ -77,7 +80,8 @@ HeadParse mfa_client_parse_head(const char* buf, size_t len, ResponseHead* ret) 
     eol = static_cast<const char*>(memchr(line, '\r', static_cast<size_t>(end - line) + 1));
     if (eol == nullptr || eol[1] != '\n') return HeadParse::kBad;
     if (++count > kMaxResponseHeaders) return HeadParse::kBad;
-    const char* colon = static_cast<const char*>(memchr(line, ':', static_cast<size_t>(eol - line)));
+    const char* colon =
+        static_cast<const char*>(memchr(line, ':', static_cast<size_t>(eol - line)));
     if (colon == nullptr || colon == line) return HeadParse::kBad;  // also rejects obs-fold
     for (const char* p = line; p < colon; ++p) {
       if (!is_tchar(*p)) return HeadParse::kBad;

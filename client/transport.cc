@@ -170,8 +170,8 @@ Error receive(int fd, long long deadline, Response* resp) {
 
 }  // namespace
 
-Error mfa_client_request(const Config& cfg, const char* method, const char* path,
-                         const char* body, size_t body_len, Response* resp) {
+Error mfa_client_request(const Config& cfg, const char* method, const char* path, const char* body,
+                         size_t body_len, Response* resp) {
   if (cfg.socket_path == nullptr || cfg.timeout_ms < kMinTimeoutMs ||
       cfg.timeout_ms > kMaxTimeoutMs) {
     return Error::kBadConfig;

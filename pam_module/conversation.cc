@@ -57,8 +57,8 @@ int unavailable(Ctx& c, const char* why) {
                c.items.user, c.items.service);
     return PAM_IGNORE;
   }
-  pam_syslog(c.pamh, LOG_ERR, "mfad unavailable (%s) for user '%s' service '%s'", why,
-             c.items.user, c.items.service);
+  pam_syslog(c.pamh, LOG_ERR, "mfad unavailable (%s) for user '%s' service '%s'", why, c.items.user,
+             c.items.service);
   return PAM_AUTHINFO_UNAVAIL;
 }
 
@@ -76,8 +76,8 @@ void log_refusal(Ctx& c) {
     if (!get_string(c, err, "code", code, sizeof code)) strcpy(code, "?");
   }
   sanitize_text(code, safe, sizeof safe);
-  pam_syslog(c.pamh, LOG_ERR, "mfad refused the request for user '%s': HTTP %d '%s'",
-             c.items.user, r.status, safe);
+  pam_syslog(c.pamh, LOG_ERR, "mfad refused the request for user '%s': HTTP %d '%s'", c.items.user,
+             r.status, safe);
 }
 
 // Sends s->body to `path`; wipes the body; parses a 2xx answer into s->doc.

@@ -8,8 +8,8 @@
 
 namespace mfa::pam {
 
-inline constexpr int kMaxSteps = 32;  // requests (start + answers) per authentication
-inline constexpr int kMaxMessages = 16;   // `messages` entries per response
+inline constexpr int kMaxSteps = 32;              // requests (start + answers) per authentication
+inline constexpr int kMaxMessages = 16;           // `messages` entries per response
 inline constexpr size_t kMaxTextLen = 16 * 1024;  // one message/prompt (QR codes are large)
 inline constexpr size_t kMaxIdLen = 128;
 inline constexpr size_t kMaxUserLen = 256;

@@ -20,8 +20,7 @@ const char* item_or_empty(pam_handle_t* pamh, int type) {
 
 }  // namespace
 
-MFA_PAM_EXPORT int pam_sm_authenticate(pam_handle_t* pamh, int flags, int argc,
-                                       const char** argv) {
+MFA_PAM_EXPORT int pam_sm_authenticate(pam_handle_t* pamh, int flags, int argc, const char** argv) {
   mfa::pam::Options opt;
   if (mfa::pam::parse_options(pamh, argc, argv, &opt) != PAM_SUCCESS) return PAM_SERVICE_ERR;
 

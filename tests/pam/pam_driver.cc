@@ -67,7 +67,8 @@ bool parse_code(const char* s, int* ret) {
 
 int conv(int num_msg, const struct pam_message** msg, struct pam_response** resp, void* data) {
   auto* script = static_cast<Script*>(data);
-  auto* out = static_cast<struct pam_response*>(calloc(static_cast<size_t>(num_msg), sizeof **resp));
+  auto* out =
+      static_cast<struct pam_response*>(calloc(static_cast<size_t>(num_msg), sizeof **resp));
   if (out == nullptr) return PAM_BUF_ERR;
   for (int i = 0; i < num_msg; ++i) {
     const int style = msg[i]->msg_style;
