@@ -416,9 +416,11 @@ def main():
     if args.socket:
         with tempfile.TemporaryDirectory() as d:
             mod = os.path.realpath(os.path.join(build, "pam_mfa.so"))
-            write_service(d, args.service,
-                          [f"auth required {mod} socket={args.socket} {args.options}".strip()])
-            ok, out, errout, _ = run_driver(build, d, args.service, args.user, args.expect,
+            # The probe stack makes the module's own code visible (PAM_IGNORE included).
+            modline = f"{mod} socket={args.socket} {args.options}".strip()
+            write_service(d, args.service, [x.replace("{mod}", modline) for x in PROBE_STACK])
+            expect = IGNORED_MARK if args.expect == "PAM_IGNORE" else args.expect
+            ok, out, errout, _ = run_driver(build, d, args.service, args.user, expect,
                                             args.answer, args.expect_text)
             print(out + (errout if args.verbose or not ok else ""))
             print(f"{int(ok)} passed, {int(not ok)} failed")
