@@ -32,6 +32,14 @@ const std::vector<CommandEntry>& command_table();
 
 int cmd_status(CliContext& ctx, std::vector<std::string> args);
 int cmd_apikey(CliContext& ctx, std::vector<std::string> args);
+int cmd_enroll(CliContext& ctx, std::vector<std::string> args);
+int cmd_factors(CliContext& ctx, std::vector<std::string> args);
+int cmd_remove(CliContext& ctx, std::vector<std::string> args);
+int cmd_backup_codes(CliContext& ctx, std::vector<std::string> args);
+int cmd_user(CliContext& ctx, std::vector<std::string> args);
+int cmd_reset(CliContext& ctx, std::vector<std::string> args);
+int cmd_policy(CliContext& ctx, std::vector<std::string> args);
+int cmd_audit(CliContext& ctx, std::vector<std::string> args);
 
 // Helpers for commands: "--name VALUE" options and percent-encoding of path segments.
 // Removes `--opt VALUE` (or --opt=VALUE) from args; false when given without a value.

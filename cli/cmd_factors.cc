@@ -1,0 +1,101 @@
+// mfactl factors [USER], mfactl remove FACTOR, mfactl backup-codes [regenerate]: the caller's
+// own factors (or any user's for admins, with --user / the USER argument).
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/self.h"
+
+namespace mfa::cli {
+namespace {
+
+// Sends a protected change; when the daemon asks for a step-up code, prompts for one and
+// retries once with it in `body`.
+Result<HttpResult> with_step_up(CliContext& ctx, const std::string& method, const std::string& path,
+                                nlohmann::json body, const char* why) {
+  auto r = ctx.call(method, path, body.dump());
+  if (!r || r->status != 403 || error_message(*r).find("step_up_code") == std::string::npos) {
+    return r;
+  }
+  std::string code;
+  if (!prompt_line(std::string(why) + " Enter a current code from one of your factors: ", code)) {
+    return r;
+  }
+  body["step_up_code"] = code;
+  return ctx.call(method, path, body.dump());
+}
+
+}  // namespace
+
+int cmd_factors(CliContext& ctx, std::vector<std::string> args) {
+  std::string user = args.size() == 1 ? args[0] : current_user();
+  if (args.size() > 1 || user.empty()) return usage_error("usage: factors [USER]");
+  auto r = ctx.call("GET", user_path(user, "/factors"));
+  if (!r) return unreachable(r.error());
+  if (r->status != 200) return daemon_error(*r, ctx.json);
+  if (ctx.json) {
+    print_json(r->body);
+    return kExitOk;
+  }
+  const auto j = parse_body(*r);
+  std::printf("%-30s %-8s %-9s %-22s %s\n", "ID", "TYPE", "STATUS", "LAST USED", "LABEL");
+  for (const auto& f : j.value("factors", nlohmann::json::array())) {
+    const auto& used = f["last_used_at"];
+    std::printf("%-30s %-8s %-9s %-22s %s\n", f.value("id", "").c_str(),
+                f.value("type", "").c_str(), f.value("status", "").c_str(),
+                used.is_string() ? used.get<std::string>().c_str() : "never",
+                f.value("label", "").c_str());
+  }
+  return kExitOk;
+}
+
+int cmd_remove(CliContext& ctx, std::vector<std::string> args) {
+  const std::string user = target_user(args);
+  if (user.empty() || args.size() != 1) return usage_error("usage: remove FACTOR_ID [--user USER]");
+  auto r = with_step_up(ctx, "DELETE", user_path(user, "/factors/" + url_segment(args[0])),
+                        nlohmann::json::object(), "Removing a factor is protected.");
+  if (!r) return unreachable(r.error());
+  if (r->status != 200) return daemon_error(*r, ctx.json);
+  if (ctx.json) {
+    print_json(r->body);
+  } else {
+    std::printf("Removed factor %s of %s.\n", args[0].c_str(), user.c_str());
+  }
+  return kExitOk;
+}
+
+int cmd_backup_codes(CliContext& ctx, std::vector<std::string> args) {
+  const std::string user = target_user(args);
+  if (user.empty() || args.size() > 1 || (args.size() == 1 && args[0] != "regenerate")) {
+    return usage_error("usage: backup-codes [regenerate] [--user USER]");
+  }
+  if (args.empty()) {
+    auto r = ctx.call("GET", user_path(user, "/backup-codes"));
+    if (!r) return unreachable(r.error());
+    if (r->status != 200) return daemon_error(*r, ctx.json);
+    if (ctx.json) {
+      print_json(r->body);
+    } else {
+      std::printf("%d backup codes left.\n", parse_body(*r).value("remaining", 0));
+    }
+    return kExitOk;
+  }
+  auto r = with_step_up(ctx, "POST", user_path(user, "/backup-codes"), nlohmann::json::object(),
+                        "Regenerating backup codes is protected.");
+  if (!r) return unreachable(r.error());
+  if (r->status != 200) return daemon_error(*r, ctx.json);
+  if (ctx.json) {
+    print_json(r->body);
+    return kExitOk;
+  }
+  std::printf("New backup codes (the old ones no longer work). Shown only now:\n\n");
+  int n = 0;
+  for (const auto& c : parse_body(*r).value("backup_codes", nlohmann::json::array())) {
+    const std::string s = c.get<std::string>();
+    std::printf("  %s-%s%s", s.substr(0, 4).c_str(), s.substr(4).c_str(), ++n % 2 ? "" : "\n");
+  }
+  std::printf("\n");
+  return kExitOk;
+}
+
+}  // namespace mfa::cli
