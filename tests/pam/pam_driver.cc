@@ -5,7 +5,9 @@
 //              [--expect PAM_CODE] [--expect-text TEXT]... [--forbid-text TEXT]...
 //
 // Answers are consumed in order by PROMPT_ECHO_ON/OFF messages; "@CONV_ERR" makes the
-// conversation fail, "@NULL" returns no response. The transcript (one line per message:
+// conversation fail, "@NULL" returns no response, "@STDIN" asks the caller: the transcript so
+// far is written to stdout followed by a line "@@ANSWER?", and one line read from stdin is the
+// answer (so a test can compute it from the prompt, e.g. a TOTP code for an enrolment QR). The transcript (one line per message:
 // "prompt-off: ...", "prompt-on: ...", "info: ...", "error: ...") and "rc=PAM_..." are printed on
 // stdout. Exit 0 when the code and texts match, 1 otherwise, 2 on usage errors.
 #include <security/pam_appl.h>
@@ -86,7 +88,20 @@ int conv(int num_msg, const struct pam_message** msg, struct pam_response** resp
       free(out);
       return PAM_CONV_ERR;
     }
-    const std::string& a = script->answers[script->next++];
+    std::string a = script->answers[script->next++];
+    if (a == "@STDIN") {
+      fputs(script->transcript.c_str(), stdout);
+      script->transcript.clear();
+      fputs("@@ANSWER?\n", stdout);
+      fflush(stdout);
+      a.clear();
+      int ch = 0;
+      while ((ch = getchar()) != EOF && ch != '\n') a.push_back(static_cast<char>(ch));
+      if (ch == EOF && a.empty()) {
+        free(out);
+        return PAM_CONV_ERR;
+      }
+    }
     if (a == "@NULL") {
       free(out);
       *resp = nullptr;
