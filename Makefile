@@ -12,6 +12,7 @@ include daemon/core/module.mk
 include daemon/src/module.mk
 include cli/module.mk
 include tests/module.mk
+include tests/fuzz/module.mk
 
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc

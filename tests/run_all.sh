@@ -27,6 +27,25 @@ if [ -x tests/pam/run.sh ]; then
   tests/pam/run.sh || failed+=("pam")
 fi
 
+section "fuzz replay (seed corpora, tests/fuzz/)"
+fz_pass=0 fz_fail=0
+for bin in "$BUILD"/tests/fuzz/replay_*; do
+  [ -x "$bin" ] || continue
+  case "$bin" in *.o|*.d) continue ;; esac
+  name=${bin##*/replay_}
+  for f in tests/fuzz/corpus/"$name"/*; do
+    [ -f "$f" ] || continue
+    if "$bin" "$f" >/dev/null 2>"$BUILD/tests/fuzz/replay.err"; then
+      fz_pass=$((fz_pass + 1))
+    else
+      fz_fail=$((fz_fail + 1))
+      echo "FAIL $name: $f"; sed 's/^/  /' "$BUILD/tests/fuzz/replay.err" | head -20
+    fi
+  done
+done
+echo "fuzz replay: $fz_pass passed, $fz_fail failed"
+[ "$fz_fail" -eq 0 ] || failed+=("fuzz-replay")
+
 section "integration (pytest)"
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration || failed+=("integration")
 
