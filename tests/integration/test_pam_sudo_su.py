@@ -35,7 +35,7 @@ PAM_DIR = Path("/etc/pam.d")
 SUDOERS = Path("/etc/sudoers.d/mfatest")
 
 
-def stack_from(conf, socket_path, first_factor=None):
+def stack_from(conf, socket_path, first_factor=None, module=MODULE):
     """conf/pam.d/CONF made runnable here (see the module docstring)."""
     out = [f"# written by tests/integration/test_pam_sudo_su.py from conf/pam.d/{conf}"]
     for raw in (ROOT / "conf/pam.d" / conf).read_text().splitlines():
@@ -51,7 +51,7 @@ def stack_from(conf, socket_path, first_factor=None):
         if len(f) >= 3 and f[2] == "pam_unix.so" and f[0] == "auth":
             f[2:] = [first_factor] if first_factor else ["pam_unix.so", *f[3:], "nodelay"]
         elif len(f) >= 3 and f[2] == "pam_mfa.so":
-            f[2:3] = [str(MODULE), f"socket={socket_path}"]
+            f[2:3] = [str(module), f"socket={socket_path}"]
         out.append(" ".join(f))
     return "\n".join(out) + "\n"
 
@@ -72,16 +72,25 @@ def env(mfad_factory, test_user):
     os.chmod(inst.dir, 0o755)  # the test user's own processes reach the socket (mode 0666)
     subprocess.run(["chpasswd"], input=f"{test_user}:{PASSWORD}\n", text=True, check=True)
     written = []
+    # pamtester also runs as the test user, who may not be able to read the build tree (e.g.
+    # a checkout under /root): load a world-readable copy of the module.
+    moddir = Path(tempfile.mkdtemp(prefix="mfa-pam-mod-"))
+    os.chmod(moddir, 0o755)
+    module = moddir / "pam_mfa.so"
+    shutil.copy2(MODULE, module)
+    os.chmod(module, 0o644)
+    inst.module = module
     try:
         for name, conf, first in (("mfatest-sudo", "mfa-sudo", None),
                                   ("mfatest-su", "mfa-su", None),
                                   ("mfatest-su-permit", "mfa-su", "pam_permit.so")):
-            written.append(write_file(PAM_DIR / name, stack_from(conf, inst.socket, first)))
+            written.append(write_file(PAM_DIR / name, stack_from(conf, inst.socket, first, module)))
         yield inst
     finally:
         for p in written:
             p.unlink(missing_ok=True)
         SUDOERS.unlink(missing_ok=True)
+        shutil.rmtree(moddir, ignore_errors=True)
 
 
 def pamtester(service, user, stdin, runner=None):
@@ -155,7 +164,8 @@ def _su_cmd(test_user, stack_file):
 
 
 def test_real_su(env, test_user, tmp_path):
-    stack = write_file(tmp_path / "su-stack", stack_from("mfa-su", env.socket, "pam_permit.so"))
+    stack = write_file(tmp_path / "su-stack", stack_from("mfa-su", env.socket, "pam_permit.so",
+                                                         env.module))
     os.chmod(tmp_path, 0o755)
     secret_root, _ = fresh_totp(env, "root")
     probe = run(["unshare", "--mount", "--propagation", "private", "--", "true"], "")
