@@ -247,7 +247,10 @@ def test_lockout(mfad_factory, test_user):
     secret, codes = fresh_totp(inst, test_user)
     bad = wrong_code(secret)
     first = pam.run(test_user, [bad] * 3)
-    assert first.rc in ("PAM_MAXTRIES", "PAM_AUTH_ERR"), first
+    # The third failure reaches the limit inside the conversation: deny with the wait.
+    assert first.rc == "PAM_AUTH_ERR", first
+    assert first.transcript.count("error: Wrong code, try again.") == 2, first
+    assert "error: Too many failed attempts. Try again in 600 seconds." in first.transcript
     # A new conversation is refused before any prompt, with the wait in the text, and even the
     # right code or a backup code cannot get through.
     for answers in ([code_at(secret, +1)], [codes[0]]):
