@@ -4,6 +4,7 @@
 #include "daemon/core/code_verifier.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/policy_context.h"
+#include "daemon/core/policy_explain.h"
 #include "daemon/core/policy_holder.h"
 #include "daemon/core/store.h"
 #include "daemon/src/engine_json.h"
@@ -107,6 +108,7 @@ Result<nlohmann::json> explain_login_flow(Services& s, const std::string& app,
                         {"remote_addr", rhost},
                         {"matched_rule", ev.matched},
                         {"mode", std::string(core::to_string(st.mode))},
+                        {"settings", core::settings_to_json(st)},
                         {"factors_offered", offered},
                         {"would_enroll", would_enroll},
                         {"locked", lock->locked},

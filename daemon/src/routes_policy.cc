@@ -5,8 +5,8 @@
 #include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
+#include "daemon/core/policy_explain.h"
 #include "daemon/core/policy_holder.h"
-#include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
 #include "daemon/src/policy_explain_flow.h"
@@ -19,30 +19,9 @@ namespace {
 
 using nlohmann::json;
 
-json settings_json(const core::PolicySettings& st) {
-  return {{"mode", std::string(core::to_string(st.mode))},
-          {"factors", st.factors},
-          {"grace_period_s", st.grace_period_s},
-          {"remember_s", st.remember_s},
-          {"webauthn_skips_mfa", st.webauthn_skips_mfa},
-          {"enroll_at_login", st.enroll_at_login},
-          {"lockout", {{"attempts", st.lockout.attempts}, {"window_s", st.lockout.window_s}}}};
-}
-
 ApiResponse effective(Services& s, ApiRequest& req) {
   if (auto denied = check_app_admin(req, "system")) return *denied;
-  auto p = s.policy->current();
-  json rules = json::array();
-  for (const auto& r : p->rules) {
-    rules.push_back({{"name", r.name}, {"line", r.line}});
-  }
-  json apps = json::array();
-  for (const auto& [name, a] : p->apps) apps.push_back(name);
-  return json_response(200, {{"source", p->source},
-                             {"defaults", settings_json(p->defaults)},
-                             {"rules", rules},
-                             {"apps", apps},
-                             {"step_up", {{"new_rhost", p->step_up_new_rhost}}}});
+  return json_response(200, core::policy_to_json(*s.policy->current()));
 }
 
 ApiResponse explain(Services& s, ApiRequest& req) {
