@@ -7,9 +7,10 @@
 // Answers are consumed in order by PROMPT_ECHO_ON/OFF messages; "@CONV_ERR" makes the
 // conversation fail, "@NULL" returns no response, "@STDIN" asks the caller: the transcript so
 // far is written to stdout followed by a line "@@ANSWER?", and one line read from stdin is the
-// answer (so a test can compute it from the prompt, e.g. a TOTP code for an enrolment QR). The transcript (one line per message:
-// "prompt-off: ...", "prompt-on: ...", "info: ...", "error: ...") and "rc=PAM_..." are printed on
-// stdout. Exit 0 when the code and texts match, 1 otherwise, 2 on usage errors.
+// answer (so a test can compute it from the prompt, e.g. a TOTP code for an enrolment QR).
+// The transcript (one line per message: "prompt-off: ...", "prompt-on: ...", "info: ...",
+// "error: ...") and "rc=PAM_..." are printed on stdout. Exit 0 when the code and texts match,
+// 1 otherwise, 2 on usage errors.
 #include <security/pam_appl.h>
 extern "C" {  // libpamtest.h has no C++ guards
 #include <libpamtest.h>
