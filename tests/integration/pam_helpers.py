@@ -11,10 +11,12 @@ pam_mfa.so never returns), which `run()` reports as "PAM_IGNORE".
 import os
 import pwd
 import re
+import shutil
 import sqlite3
 import subprocess
 import tempfile
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,7 @@ class PamHarness:
         self.socket = socket_path
         self.service = service
         self.dir = tempfile.mkdtemp(prefix="mfa-pam-svc-")
+        weakref.finalize(self, shutil.rmtree, self.dir, True)
 
     def _env(self, options):
         mod = f"{MODULE} socket={self.socket} {options}".strip()
