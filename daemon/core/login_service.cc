@@ -25,7 +25,7 @@ Result<LoginResult> LoginService::no_factor(const LoginRequest& req, LoginResult
                                             std::int64_t now) {
   if (r.evaluation.settings.mode != Mode::kRequired) {
     r.decision = LoginDecision::kAllow;
-    r.reason = "optional_no_factor";
+    r.reason = "optional_no_factor";  // nothing to ask for, even on a new address
     return r;
   }
   // The grace period starts when `required` first applies to this user, and is stored so
@@ -65,7 +65,15 @@ Result<LoginResult> LoginService::login(const LoginRequest& req) {
     r.reason = "mode_off";
     return r;
   }
-  if (req.first_factor == "webauthn" && s.webauthn_skips_mfa) {
+  if (!req.remote_addr.empty()) {
+    auto seen = deps_.store->rhost_seen(req.app, req.user, req.remote_addr);
+    if (!seen) return fail(seen.error());
+    r.new_rhost = !*seen;
+  }
+  // step_up.new_rhost: a first login from an address never seen for this user gets no
+  // exemption — not the strong-first-factor one, not a remember window.
+  const bool step_up = r.evaluation.step_up_new_rhost && r.new_rhost;
+  if (req.first_factor == "webauthn" && s.webauthn_skips_mfa && !step_up) {
     r.decision = LoginDecision::kAllow;
     r.reason = "strong_first_factor";
     return r;
@@ -88,14 +96,9 @@ Result<LoginResult> LoginService::login(const LoginRequest& req) {
   }
   if (r.factors.empty()) return no_factor(req, std::move(r), now);
 
-  if (!req.remote_addr.empty()) {
-    auto seen = deps_.store->rhost_seen(req.app, req.user, req.remote_addr);
-    if (!seen) return fail(seen.error());
-    r.new_rhost = !*seen;
-  }
-  // The remember window never covers an address this user has not logged in from
-  // (step_up.new_rhost); remembered entries are keyed by address anyway.
-  if (s.remember_s > 0 && !req.remote_addr.empty()) {
+  // Remembered entries are keyed by user, address and service, so a new address is never
+  // inside a remember window.
+  if (s.remember_s > 0 && !req.remote_addr.empty() && !step_up) {
     auto until = deps_.store->remembered_until(req.app, req.user, req.remote_addr, req.service);
     if (!until) return fail(until.error());
     if (*until > now) {

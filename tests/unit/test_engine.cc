@@ -313,6 +313,34 @@ rules:
   assert_string_equal(off->reason.c_str(), "mode_off");
 }
 
+void test_step_up_new_rhost_overrides_strong_first_factor(void**) {
+  Fixture f(R"(
+defaults:
+  mode: optional
+  factors: [totp, backup_code]
+  webauthn_skips_mfa: true
+step_up:
+  new_rhost: true
+)");
+  Enrolled e = enroll(f, "gina");
+  LoginRequest lr;
+  lr.user = "gina";
+  lr.service = "sshd";
+  lr.first_factor = "webauthn";
+  lr.remote_addr = "203.0.113.5";
+  auto first = f.engine->logins.login(lr);
+  assert_true(first.has_value());
+  assert_int_equal(static_cast<int>(first->decision), static_cast<int>(LoginDecision::kMfaRequired));
+  assert_true(f.engine->challenges
+                  .verify("system", first->challenge_id, oath_code(e.secret, f.clock.now_s()),
+                          AuditContext{})
+                  .has_value());
+  // The address is known now: the passkey alone is enough again.
+  auto second = f.engine->logins.login(lr);
+  assert_true(second.has_value());
+  assert_string_equal(second->reason.c_str(), "strong_first_factor");
+}
+
 void test_challenge_fails_after_max_attempts(void**) {
   Fixture f(R"(
 defaults:
@@ -372,6 +400,7 @@ int main() {
       cmocka_unit_test(test_step_up_for_sensitive_changes),
       cmocka_unit_test(test_grace_period_is_stored_once),
       cmocka_unit_test(test_modes_and_remember),
+      cmocka_unit_test(test_step_up_new_rhost_overrides_strong_first_factor),
       cmocka_unit_test(test_challenge_fails_after_max_attempts),
       cmocka_unit_test(test_challenge_expires),
       cmocka_unit_test(test_admin_reset),
