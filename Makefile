@@ -29,6 +29,9 @@ run: deps all
 	@echo "  curl --unix-socket $(RUN_DIR)/mfad.sock http://localhost/v1/health"
 	@echo "  $(BUILD)/mfactl --socket $(RUN_DIR)/mfad.sock status"
 	@echo "  $(BUILD)/mfactl --socket $(RUN_DIR)/mfad.sock enroll totp   # then: policy explain, audit"
+	@echo "try a PAM login (as root, with pamtester):"
+	@echo "  echo 'auth required $(CURDIR)/$(BUILD)/pam_mfa.so socket=$(RUN_DIR)/mfad.sock' > /etc/pam.d/mfa-try"
+	@echo "  pamtester mfa-try \$$USER authenticate"
 	exec $(BUILD)/mfad --dev $(RUN_DIR)
 
 install: all

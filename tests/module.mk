@@ -22,5 +22,5 @@ $(BUILD)/tests/pam/%: $(BUILD)/tests/pam/%.o
 tests: $(UNIT_BINS) $(TEST_TOOLS) $(PAM_TEST_BINS)
 
 check: deps
-	$(MAKE) all tests
+	$(MAKE) -j$(shell nproc) all tests
 	BUILD=$(BUILD) tests/run_all.sh
