@@ -24,7 +24,8 @@ all: $(ALL_TARGETS)
 
 # `make run`: an embedded default instance under the working tree (SQLite, socket, key).
 RUN_DIR ?= $(CURDIR)/run
-run: deps all
+run: deps
+	$(MAKE) -j$(shell nproc) all
 	@echo "mfad dev instance in $(RUN_DIR); in another shell try:"
 	@echo "  curl --unix-socket $(RUN_DIR)/mfad.sock http://localhost/v1/health"
 	@echo "  $(BUILD)/mfactl --socket $(RUN_DIR)/mfad.sock status"
