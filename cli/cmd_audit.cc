@@ -28,7 +28,8 @@ std::string when(long long at_ms) {
 int cmd_audit(CliContext& ctx, std::vector<std::string> args) {
   std::string user, event, app, limit = "50";
   bool follow = false;
-  std::erase_if(args, [&follow](const std::string& a) { return a == "--follow" && (follow = true); });
+  std::erase_if(args,
+                [&follow](const std::string& a) { return a == "--follow" && (follow = true); });
   if (!take_option(args, "--user", user) || !take_option(args, "--event", event) ||
       !take_option(args, "--app", app) || !take_option(args, "--limit", limit) || !args.empty()) {
     return usage_error("usage: audit [--user U] [--event E] [--app APP] [--limit N] [--follow]");
@@ -37,8 +38,8 @@ int cmd_audit(CliContext& ctx, std::vector<std::string> args) {
   long long after = 0;
   bool first = true;
   for (;;) {
-    std::string target = base + "?limit=" + url_segment(limit) + "&after_id=" +
-                         std::to_string(after);
+    std::string target =
+        base + "?limit=" + url_segment(limit) + "&after_id=" + std::to_string(after);
     if (!user.empty()) target += "&user=" + url_segment(user);
     if (!event.empty()) target += "&event=" + url_segment(event);
     auto r = ctx.call("GET", target);
@@ -51,12 +52,12 @@ int cmd_audit(CliContext& ctx, std::vector<std::string> args) {
         std::printf("%s\n", e.dump().c_str());
         continue;
       }
-      std::printf("%s %-30s user=%s actor=%s%s %s\n", when(e.value("at_ms", 0LL)).c_str(),
-                  e.value("event", "").c_str(), e.value("user", "").c_str(),
-                  e.value("actor", "").c_str(),
-                  e.value("remote_addr", "").empty() ? ""
-                                                     : (" rhost=" + e.value("remote_addr", "")).c_str(),
-                  e["detail"].dump().c_str());
+      std::printf(
+          "%s %-30s user=%s actor=%s%s %s\n", when(e.value("at_ms", 0LL)).c_str(),
+          e.value("event", "").c_str(), e.value("user", "").c_str(), e.value("actor", "").c_str(),
+          e.value("remote_addr", "").empty() ? ""
+                                             : (" rhost=" + e.value("remote_addr", "")).c_str(),
+          e["detail"].dump().c_str());
     }
     std::fflush(stdout);
     if (!follow) return kExitOk;

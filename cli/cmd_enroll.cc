@@ -39,12 +39,14 @@ int activate(CliContext& ctx, const std::string& user, const std::string& factor
       const auto j = parse_body(*r);
       std::printf("Factor %s is active.\n", factor_id.c_str());
       if (j.contains("backup_codes")) {
-        std::printf("\nBackup codes — each works once, at any code prompt. They are shown only "
-                    "now: store them somewhere safe.\n\n");
+        std::printf(
+            "\nBackup codes — each works once, at any code prompt. They are shown only "
+            "now: store them somewhere safe.\n\n");
         int n = 0;
         for (const auto& c : j["backup_codes"]) {
           const std::string s = c.get<std::string>();
-          std::printf("  %s-%s%s", s.substr(0, 4).c_str(), s.substr(4).c_str(), ++n % 2 ? "" : "\n");
+          std::printf("  %s-%s%s", s.substr(0, 4).c_str(), s.substr(4).c_str(),
+                      ++n % 2 ? "" : "\n");
         }
         std::printf("\n");
       }
@@ -53,9 +55,10 @@ int activate(CliContext& ctx, const std::string& user, const std::string& factor
     if (error_code(*r) != "bad_code") return daemon_error(*r, ctx.json);
     std::fprintf(stderr, "Wrong code; check the time on your device and try again.\n");
   }
-  return daemon_error(HttpResult{422, "application/json",
-                                 R"({"error":{"code":"bad_code","message":"too many wrong codes"}})"},
-                      ctx.json);
+  return daemon_error(
+      HttpResult{422, "application/json",
+                 R"({"error":{"code":"bad_code","message":"too many wrong codes"}})"},
+      ctx.json);
 }
 
 }  // namespace

@@ -14,7 +14,9 @@ namespace {
 
 constexpr const char* kDefaultPolicy = "/etc/mfad/policy.yaml";
 
-std::string query_escape(const std::string& s) { return url_segment(s); }
+std::string query_escape(const std::string& s) {
+  return url_segment(s);
+}
 
 int check(CliContext& ctx, const std::vector<std::string>& args) {
   if (args.size() > 1) return usage_error("usage: policy check [FILE]");
@@ -22,7 +24,8 @@ int check(CliContext& ctx, const std::vector<std::string>& args) {
   auto p = core::load_policy_file(path);
   if (!p) {
     if (ctx.json) {
-      std::printf("%s\n", nlohmann::json({{"ok", false}, {"error", p.error().context}}).dump().c_str());
+      std::printf("%s\n",
+                  nlohmann::json({{"ok", false}, {"error", p.error().context}}).dump().c_str());
     } else {
       std::fprintf(stderr, "mfactl: %s\n", p.error().context.c_str());
     }
@@ -55,8 +58,9 @@ int explain(CliContext& ctx, std::vector<std::string> args) {
   if (!take_option(args, "--user", user) || !take_option(args, "--service", service) ||
       !take_option(args, "--rhost", rhost) || !take_option(args, "--app", app) || !args.empty() ||
       user.empty()) {
-    return usage_error("usage: policy explain --user USER [--service SERVICE] [--rhost ADDR] "
-                       "[--app APP]");
+    return usage_error(
+        "usage: policy explain --user USER [--service SERVICE] [--rhost ADDR] "
+        "[--app APP]");
   }
   auto r = ctx.call("GET", "/v1/policy/explain?user=" + query_escape(user) +
                                "&service=" + query_escape(service) +
@@ -77,7 +81,8 @@ int explain(CliContext& ctx, std::vector<std::string> args) {
 }  // namespace
 
 int cmd_policy(CliContext& ctx, std::vector<std::string> args) {
-  if (args.empty()) return usage_error("usage: policy check [FILE] | reload | explain --user U ...");
+  if (args.empty())
+    return usage_error("usage: policy check [FILE] | reload | explain --user U ...");
   const std::string sub = args[0];
   args.erase(args.begin());
   if (sub == "check") return check(ctx, args);

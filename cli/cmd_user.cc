@@ -35,7 +35,8 @@ int cmd_user(CliContext& ctx, std::vector<std::string> args) {
   if (lock.value("locked", false)) {
     std::printf("lockout:         locked, %lld s left\n", lock.value("retry_after", 0LL));
   } else {
-    std::printf("lockout:         not locked (%lld recent failures)\n", lock.value("failures", 0LL));
+    std::printf("lockout:         not locked (%lld recent failures)\n",
+                lock.value("failures", 0LL));
   }
   return kExitOk;
 }

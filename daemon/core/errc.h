@@ -8,7 +8,7 @@ namespace mfa {
 
 enum class Errc {
   kOk = 0,
-  kInvalidArgument,   // malformed input from a caller
+  kInvalidArgument,  // malformed input from a caller
   kNotFound,
   kAlreadyExists,
   kPermissionDenied,  // caller may not do this
@@ -16,16 +16,16 @@ enum class Errc {
   kBadCode,           // wrong OTP / backup code / assertion
   kReplayed,          // a code or step that was already used
   kExpired,
-  kLockedOut,         // too many failures; Error::retry_after_s says for how long
+  kLockedOut,  // too many failures; Error::retry_after_s says for how long
   kRateLimited,
-  kConflict,          // state does not allow this (e.g. challenge not pending)
-  kLimitExceeded,     // a named limit from limits.h
+  kConflict,       // state does not allow this (e.g. challenge not pending)
+  kLimitExceeded,  // a named limit from limits.h
   kPolicyInvalid,
   kConfigInvalid,
-  kCrypto,            // decryption/authentication failure, RNG failure
-  kStorage,           // database error
-  kBusy,              // database busy past the timeout
-  kUnavailable,       // a dependency (delivery, device) is down
+  kCrypto,       // decryption/authentication failure, RNG failure
+  kStorage,      // database error
+  kBusy,         // database busy past the timeout
+  kUnavailable,  // a dependency (delivery, device) is down
   kInternal,
 };
 

@@ -42,6 +42,11 @@ inline constexpr std::size_t kMaxPamConversations = 1024;
 inline constexpr std::int64_t kPamConversationTtlS = 300;
 inline constexpr std::size_t kMaxAuditPage = 1000;
 inline constexpr std::size_t kMaxListPage = 1000;
+// Delivered codes (SMS, email): sends per user and per destination in a window. Bounds cost,
+// abuse of the gateway as a spam relay, and guesses (each code has its own attempt limit).
+inline constexpr std::int64_t kCodeSendWindowS = 900;
+inline constexpr std::int64_t kMaxCodeSendsPerUser = 10;
+inline constexpr std::int64_t kMaxCodeSendsPerDestination = 5;
 
 // Store
 inline constexpr int kSqliteBusyTimeoutMs = 5000;

@@ -15,8 +15,7 @@ std::string Lockout::rhost_key(const std::string& app, const std::string& rhost)
   return "rhost:" + app + "/" + rhost;
 }
 
-Status Lockout::check(const std::string& app, const std::string& user,
-                      const std::string& rhost) {
+Status Lockout::check(const std::string& app, const std::string& user, const std::string& rhost) {
   const std::int64_t now = deps_.clock->now_s();
   std::int64_t until = 0;
   auto u = deps_.store->get_lockout(user_key(app, user));

@@ -21,8 +21,8 @@ bool app_char(char c) {
 
 // Unix names plus what app users need (emails as ids): no '/', no spaces, no controls.
 bool user_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_' || c == '.' || c == '@' || c == '+' || c == '$';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '@' || c == '+' || c == '$';
 }
 
 bool label_char(char c) {

@@ -13,8 +13,8 @@ namespace mfa {
 
 struct Error {
   Errc code = Errc::kInternal;
-  std::string context;            // human-readable, never contains a secret
-  std::int64_t retry_after_s = 0; // for kLockedOut / kRateLimited
+  std::string context;             // human-readable, never contains a secret
+  std::int64_t retry_after_s = 0;  // for kLockedOut / kRateLimited
 };
 
 inline Error make_error(Errc code, std::string context = {}) {
@@ -28,7 +28,9 @@ struct Unexpected {
 inline Unexpected fail(Errc code, std::string context = {}) {
   return Unexpected{Error{code, std::move(context), 0}};
 }
-inline Unexpected fail(Error e) { return Unexpected{std::move(e)}; }
+inline Unexpected fail(Error e) {
+  return Unexpected{std::move(e)};
+}
 
 template <class T>
 class [[nodiscard]] Result {
@@ -77,12 +79,12 @@ class [[nodiscard]] Result<void> {
 using Status = Result<void>;
 
 // Propagates an error out of a function returning any Result<U>.
-#define MFA_TRY(expr)                                      \
-  do {                                                     \
-    auto&& mfa_try_r_ = (expr);                            \
-    if (!mfa_try_r_.has_value()) {                         \
-      return ::mfa::Unexpected{mfa_try_r_.error()};        \
-    }                                                      \
+#define MFA_TRY(expr)                               \
+  do {                                              \
+    auto&& mfa_try_r_ = (expr);                     \
+    if (!mfa_try_r_.has_value()) {                  \
+      return ::mfa::Unexpected{mfa_try_r_.error()}; \
+    }                                               \
   } while (0)
 
 }  // namespace mfa

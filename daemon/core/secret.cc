@@ -9,13 +9,16 @@ namespace mfa {
 
 SecretBuffer::SecretBuffer(std::size_t size) : bytes_(size, 0) {}
 
-SecretBuffer::SecretBuffer(const std::uint8_t* data, std::size_t size) : bytes_(data, data + size) {}
+SecretBuffer::SecretBuffer(const std::uint8_t* data, std::size_t size)
+    : bytes_(data, data + size) {}
 
 SecretBuffer SecretBuffer::from_string(std::string_view s) {
   return SecretBuffer(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }
 
-SecretBuffer::~SecretBuffer() { wipe(); }
+SecretBuffer::~SecretBuffer() {
+  wipe();
+}
 
 SecretBuffer::SecretBuffer(SecretBuffer&& other) noexcept : bytes_(std::move(other.bytes_)) {
   other.wipe();
@@ -30,7 +33,9 @@ SecretBuffer& SecretBuffer::operator=(SecretBuffer&& other) noexcept {
   return *this;
 }
 
-SecretBuffer SecretBuffer::clone() const { return SecretBuffer(bytes_.data(), bytes_.size()); }
+SecretBuffer SecretBuffer::clone() const {
+  return SecretBuffer(bytes_.data(), bytes_.size());
+}
 
 std::string_view SecretBuffer::view() const noexcept {
   return {reinterpret_cast<const char*>(bytes_.data()), bytes_.size()};

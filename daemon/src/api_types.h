@@ -31,20 +31,22 @@ struct Caller {
   std::set<std::string> scopes;
   std::string remote_addr;  // TCP peer address; "unix" on the socket
 
-  bool has_scope(const std::string& s) const { return scopes.count(s) != 0 || scopes.count("admin") != 0; }
+  bool has_scope(const std::string& s) const {
+    return scopes.count(s) != 0 || scopes.count("admin") != 0;
+  }
   // "uid:1000" / "apikey:k_abc" — recorded as the actor in audit events.
   std::string actor() const;
 };
 
 struct ApiRequest {
-  std::string method;  // GET, POST, DELETE, PUT, PATCH
-  std::string path;    // decoded path, no query
+  std::string method;                              // GET, POST, DELETE, PUT, PATCH
+  std::string path;                                // decoded path, no query
   std::map<std::string, std::string> query;        // decoded query parameters
   std::map<std::string, std::string> path_params;  // filled by the router: {app}, {id}, ...
   std::map<std::string, std::string> headers;      // lower-case names
   std::string body;
   Caller caller;
-  std::string request_id;  // for logs
+  std::string request_id;     // for logs
   std::string route_pattern;  // filled by the router: the matched pattern (metrics), or ""
 };
 

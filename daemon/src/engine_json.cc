@@ -14,8 +14,10 @@ std::string iso8601(std::int64_t unix_s) {
 }
 
 nlohmann::json factor_json(const FactorRecord& f) {
-  nlohmann::json j = {{"id", f.id},         {"type", f.type},
-                      {"label", f.label},   {"status", f.status},
+  nlohmann::json j = {{"id", f.id},
+                      {"type", f.type},
+                      {"label", f.label},
+                      {"status", f.status},
                       {"created_at", iso8601(f.created_at_s)}};
   j["last_used_at"] = f.last_used_at_s > 0 ? nlohmann::json(iso8601(f.last_used_at_s)) : nullptr;
   if (f.type == "totp") {
@@ -50,9 +52,14 @@ nlohmann::json challenge_json(const ChallengeRecord& c, bool with_events) {
 nlohmann::json audit_json(const AuditEvent& e) {
   nlohmann::json detail = nlohmann::json::parse(e.detail, nullptr, false);
   if (detail.is_discarded()) detail = nlohmann::json::object();
-  return {{"id", e.id},         {"at_ms", e.at_ms},     {"app", e.app},
-          {"user", e.user},     {"event", e.event},     {"actor", e.actor},
-          {"remote_addr", e.remote_addr}, {"detail", detail}};
+  return {{"id", e.id},
+          {"at_ms", e.at_ms},
+          {"app", e.app},
+          {"user", e.user},
+          {"event", e.event},
+          {"actor", e.actor},
+          {"remote_addr", e.remote_addr},
+          {"detail", detail}};
 }
 
 nlohmann::json login_json(const core::LoginResult& r) {

@@ -15,13 +15,15 @@ std::optional<std::string> string_field(const nlohmann::json& body, const char* 
     return std::nullopt;
   }
   if (!it->is_string()) {
-    err = error_response(400, "invalid_argument", std::string("field '") + name + "' must be a string");
+    err = error_response(400, "invalid_argument",
+                         std::string("field '") + name + "' must be a string");
     return std::nullopt;
   }
   const auto& s = it->get_ref<const std::string&>();
   if (s.size() > max_len) {
-    err = error_response(400, "invalid_argument",
-                         std::string("field '") + name + "' is longer than " + std::to_string(max_len));
+    err = error_response(
+        400, "invalid_argument",
+        std::string("field '") + name + "' is longer than " + std::to_string(max_len));
     return std::nullopt;
   }
   if (required && s.empty()) {

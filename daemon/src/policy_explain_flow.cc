@@ -38,7 +38,8 @@ Result<nlohmann::json> explain_login_flow(Services& s, const std::string& app,
   std::vector<std::string> steps;
   steps.push_back("policy " + s.policy->current()->source + "; login of '" + user + "' to " +
                   (service.empty() ? std::string("(any service)") : "'" + service + "'") +
-                  (rhost.empty() ? "" : " from " + rhost) + (app == "system" ? "" : " in app " + app));
+                  (rhost.empty() ? "" : " from " + rhost) +
+                  (app == "system" ? "" : " in app " + app));
   if (app == "system") steps.push_back("groups: " + join(ctx.groups));
   for (const auto& line : ev.trace) steps.push_back(line);
   steps.push_back("matched: " + ev.matched);
@@ -87,8 +88,9 @@ Result<nlohmann::json> explain_login_flow(Services& s, const std::string& app,
         outcome = "inside the grace period: allowed, with a reminder to run `mfactl enroll totp`";
       } else if (st.enroll_at_login && core::factor_allowed(st.factors, "totp")) {
         would_enroll = true;
-        outcome = "grace period over: enrols at login (QR code, first code, backup codes), then "
-                  "allowed";
+        outcome =
+            "grace period over: enrols at login (QR code, first code, backup codes), then "
+            "allowed";
       } else {
         outcome = "grace period over and enrolment at login is off: denied until enrolled";
       }

@@ -18,8 +18,8 @@ Result<std::string> reload_policy(Services& s, const core::AuditContext& ctx) {
     return fail(r.error());
   }
   nlohmann::json detail = {{"path", s.policy->path()}, {"summary", *r}};
-  MFA_TRY(s.engine->audit.record("system", "", core::audit_event::kPolicyReloaded, ctx,
-                                 detail.dump()));
+  MFA_TRY(
+      s.engine->audit.record("system", "", core::audit_event::kPolicyReloaded, ctx, detail.dump()));
   return r;
 }
 

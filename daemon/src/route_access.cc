@@ -46,13 +46,12 @@ std::optional<ApiResponse> check_user_access(const ApiRequest& req, const std::s
   if (c.kind == Caller::Kind::kUnixPeer) {
     if (c.admin) return std::nullopt;
     if (app == "system" && !c.user.empty() && c.user == user) return std::nullopt;
-    return error_response(403, "permission_denied",
-                          "you may only manage your own account");
+    return error_response(403, "permission_denied", "you may only manage your own account");
   }
   if (c.kind == Caller::Kind::kApiKey && c.app == app && c.has_scope(scope)) return std::nullopt;
-  return error_response(403, "permission_denied",
-                        std::string("this API key lacks scope '") + scope + "' for app '" + app +
-                            "'");
+  return error_response(
+      403, "permission_denied",
+      std::string("this API key lacks scope '") + scope + "' for app '" + app + "'");
 }
 
 core::AuditContext audit_context(const ApiRequest& req) {

@@ -45,8 +45,8 @@ bool match(const std::vector<std::string>& pattern, const std::vector<std::strin
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
   std::vector<std::string> segments = split_path(pattern);
-  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments),
-                          std::move(handler)});
+  routes_.push_back(
+      Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
 }
 
 ApiResponse Router::dispatch(ApiRequest& req) const {

@@ -23,8 +23,9 @@ ApiResponse query(Services& s, ApiRequest& req, const std::string& app) {
   ApiResponse err;
   auto after = int_query(req, "after_id", 0, 0, INT64_MAX, err);
   auto since = after ? int_query(req, "since_ms", 0, 0, INT64_MAX, err) : std::nullopt;
-  auto limit = since ? int_query(req, "limit", 100, 1, static_cast<long long>(limits::kMaxAuditPage), err)
-                     : std::nullopt;
+  auto limit =
+      since ? int_query(req, "limit", 100, 1, static_cast<long long>(limits::kMaxAuditPage), err)
+            : std::nullopt;
   if (!limit) return err;
   f.after_id = *after;
   f.since_ms = *since;

@@ -44,10 +44,13 @@ ApiResponse start(PamConversations& convs, ApiRequest& req) {
   if (!parse_json_body(req, body, err)) return err;
   PamStart p;
   auto user = string_field(body, "user", limits::kMaxUserNameLen, true, err);
-  auto service = user ? string_field(body, "service", limits::kMaxServiceNameLen, false, err) : std::nullopt;
-  auto rhost = service ? string_field(body, "rhost", limits::kMaxRhostLen, false, err) : std::nullopt;
+  auto service =
+      user ? string_field(body, "service", limits::kMaxServiceNameLen, false, err) : std::nullopt;
+  auto rhost =
+      service ? string_field(body, "rhost", limits::kMaxRhostLen, false, err) : std::nullopt;
   auto tty = rhost ? string_field(body, "tty", limits::kMaxRhostLen, false, err) : std::nullopt;
-  auto ruser = tty ? string_field(body, "ruser", limits::kMaxUserNameLen, false, err) : std::nullopt;
+  auto ruser =
+      tty ? string_field(body, "ruser", limits::kMaxUserNameLen, false, err) : std::nullopt;
   if (!ruser) return err;
   p.user = *user;
   p.service = *service;

@@ -56,7 +56,8 @@ ApiResponse status(Services& s, ApiRequest& req) {
 }  // namespace
 
 void register_status_routes(Router& router, Services& s) {
-  router.add("GET", "/v1/apps/{app}/users/{user}/mfa", [&s](ApiRequest& r) { return status(s, r); });
+  router.add("GET", "/v1/apps/{app}/users/{user}/mfa",
+             [&s](ApiRequest& r) { return status(s, r); });
 }
 
 }  // namespace mfa::daemon

@@ -37,7 +37,8 @@ std::vector<std::string> UnixDirectory::groups_of(const std::string& user) {
   for (int i = 0; i < n; ++i) {
     group gr{};
     group* result = nullptr;
-    if (getgrgid_r(gids[static_cast<std::size_t>(i)], &gr, gbuf.data(), gbuf.size(), &result) == 0 &&
+    if (getgrgid_r(gids[static_cast<std::size_t>(i)], &gr, gbuf.data(), gbuf.size(), &result) ==
+            0 &&
         result != nullptr) {
       names.emplace_back(gr.gr_name);
     }

@@ -9,7 +9,6 @@
 #include <memory>
 #include <string>
 
-
 #include "daemon/core/aead.h"
 #include "daemon/core/base32.h"
 #include "daemon/core/clock.h"
@@ -139,8 +138,8 @@ void test_enroll_activate_and_login(void**) {
   // A wrong first code does not activate.
   auto bad = f.engine->factors.activate("system", "bob", e->factor_id, "000000", AuditContext{});
   if (oath_code(e->secret_b32, kT0) != "000000") assert_false(bad.has_value());
-  auto a = f.engine->factors.activate("system", "bob", e->factor_id,
-                                      oath_code(e->secret_b32, kT0), AuditContext{});
+  auto a = f.engine->factors.activate("system", "bob", e->factor_id, oath_code(e->secret_b32, kT0),
+                                      AuditContext{});
   assert_true(a.has_value());
   assert_int_equal(a->backup_codes.size(), 10);
   f.clock.advance_s(30);
@@ -171,8 +170,8 @@ void test_replay_and_window(void**) {
   auto old = f.engine->challenges.verify("system", start_login(f, "bob"),
                                          oath_code(e.secret, f.clock.now_s() - 60), AuditContext{});
   assert_false(old.has_value());
-  auto ahead = f.engine->challenges.verify("system", start_login(f, "bob"),
-                                           oath_code(e.secret, f.clock.now_s() + 30), AuditContext{});
+  auto ahead = f.engine->challenges.verify(
+      "system", start_login(f, "bob"), oath_code(e.secret, f.clock.now_s() + 30), AuditContext{});
   assert_true(ahead.has_value());
   // An older step than the last accepted one is refused even inside the window.
   auto older = f.engine->challenges.verify("system", start_login(f, "bob"),
@@ -296,17 +295,18 @@ rules:
   assert_true(r.has_value());
   assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kMfaRequired));
   assert_true(r->new_rhost);
-  assert_true(f.engine->challenges
-                  .verify("system", r->challenge_id, oath_code(e.secret, f.clock.now_s()),
-                          AuditContext{})
-                  .has_value());
+  assert_true(
+      f.engine->challenges
+          .verify("system", r->challenge_id, oath_code(e.secret, f.clock.now_s()), AuditContext{})
+          .has_value());
   auto again = f.engine->logins.login(lr);
   assert_true(again.has_value());
   assert_string_equal(again->reason.c_str(), "remembered");
   lr.remote_addr = "198.51.100.8";  // another address is not remembered
   auto other = f.engine->logins.login(lr);
   assert_true(other.has_value());
-  assert_int_equal(static_cast<int>(other->decision), static_cast<int>(LoginDecision::kMfaRequired));
+  assert_int_equal(static_cast<int>(other->decision),
+                   static_cast<int>(LoginDecision::kMfaRequired));
   lr.service = "cron";
   auto off = f.engine->logins.login(lr);
   assert_true(off.has_value());
@@ -330,7 +330,8 @@ step_up:
   lr.remote_addr = "203.0.113.5";
   auto first = f.engine->logins.login(lr);
   assert_true(first.has_value());
-  assert_int_equal(static_cast<int>(first->decision), static_cast<int>(LoginDecision::kMfaRequired));
+  assert_int_equal(static_cast<int>(first->decision),
+                   static_cast<int>(LoginDecision::kMfaRequired));
   assert_true(f.engine->challenges
                   .verify("system", first->challenge_id, oath_code(e.secret, f.clock.now_s()),
                           AuditContext{})
