@@ -13,6 +13,7 @@ include daemon/src/module.mk
 include cli/module.mk
 include tests/module.mk
 include tests/fuzz/module.mk
+include bench/module.mk
 
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc

@@ -1,0 +1,170 @@
+"""Writes bench/RESULTS.md from run_bench.py's results (figures only; the analysis that does
+not change from run to run is in bench/NOTES.md, which the report includes)."""
+
+from pathlib import Path
+
+
+def _ms(x):
+    return f"{x:.2f}"
+
+
+def _pam(res, lines):
+    p = res["pam"]
+    floor = p["bench-permit"]
+    names = {"bench-permit": "pam_permit (floor)", "bench-ga": "pam_google_authenticator",
+             "bench-oath": "pam_oath", "bench-mfa": "pam_mfa + mfad"}
+    lines += ["## 1. PAM login latency", "",
+              f"{floor['n']} distinct users, each authenticated once per stack "
+              "(pam_start_confdir + pam_authenticate + pam_end, one process, sequential), "
+              "each answering with its current TOTP code (liboath).", "",
+              "| stack | ok | auth/s | p50 ms | p99 ms | mean ms | added over floor (mean) |",
+              "|---|---|---|---|---|---|---|"]
+    for svc, label in names.items():
+        r = p[svc]
+        added = r["mean_ms"] - floor["mean_ms"]
+        lines.append(f"| {label} | {r['ok']}/{r['n']} | {r['auth_per_s']:.0f} | {_ms(r['p50_ms'])} | "
+                     f"{_ms(r['p99_ms'])} | {_ms(r['mean_ms'])} | "
+                     f"{'—' if svc == 'bench-permit' else _ms(added) + ' ms'} |")
+    ga_add = p["bench-ga"]["mean_ms"] - floor["mean_ms"]
+    mfa_add = p["bench-mfa"]["mean_ms"] - floor["mean_ms"]
+    ratio = mfa_add / ga_add if ga_add > 0 else float("inf")
+    verdict = "met" if ratio <= 0.1 else "MISSED"
+    lines += ["",
+              f"**Target** (pam_mfa adds ≤ 1/10 of what pam_google_authenticator adds): "
+              f"pam_mfa adds {_ms(mfa_add)} ms, pam_google_authenticator {_ms(ga_add)} ms — "
+              f"ratio {ratio:.1f}× — **{verdict}**.", "",
+              f"Durability check: after the run, {p['mfa_steps_recorded']} of "
+              f"{p['bench-mfa']['n']} factors have their last accepted TOTP step advanced in "
+              "the database file (read with sqlite3 after the logins returned).", "",
+              f"Enrolment through the API (create + activate a first TOTP factor, which also "
+              f"issues 10 PBKDF2-hashed backup codes): {p['api_enrol_ms']} ms per user "
+              f"(5 users). Seeding {floor['n']} users with bench/seed_users: {p['seed_s']} s.", ""]
+    if p.get("syscalls"):
+        lines += ["Durable-write syscalls per login (strace -c over 20 further users; for pam_mfa "
+                  "the daemon's and the harness's together):", "",
+                  "| stack | fsync | fdatasync | rename |", "|---|---|---|---|"]
+        for svc, calls in p["syscalls"].items():
+            lines.append(f"| {names[svc]} | {calls.get('fsync', 0)} | {calls.get('fdatasync', 0)} | "
+                         f"{calls.get('rename', 0) + calls.get('renameat2', 0)} |")
+        lines.append("")
+    errs = [f"`{s}`: {p[s]['stderr']}" for s in names if p[s].get("stderr")]
+    if errs:
+        lines += ["Harness messages: " + "; ".join(errs), ""]
+
+
+def _http(res, lines):
+    h = res["http"]
+    first = h[0]
+    lines += ["## 2. HTTP verification throughput", "",
+              f"{first['users']} users with an active TOTP factor in app `bench`; an API key "
+              "with scopes verify+enroll; plain HTTP on 127.0.0.1 (dev mode). Per concurrency "
+              "level, bench/http_load opens one login per user (`POST /v1/apps/bench/logins`, "
+              "phase 1) then answers every challenge (`POST .../challenges/{id}/verify`, phase 2) "
+              "with the user's current code, over that many keep-alive connections. Each "
+              "verification is a different user (a step is accepted once per factor). nginx "
+              "(same machine, same run, `return 200`, worker_processes auto) gets the same POST "
+              "shape over the same number of connections.", "",
+              "| conns | verifies | verify/s | p50 ms | p99 ms | errors | nginx req/s | "
+              "nginx p99 ms | ratio to nginx | logins/s | login p99 ms |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for lv in first["levels"]:
+        v, n, lg = lv["verify"], lv["nginx"], lv["login"]
+        ratio = v["rps"] / n["rps"] if n["rps"] else 0
+        lines.append(f"| {lv['conns']} | {v['n']} | {v['rps']:.0f} | {_ms(v['p50_ms'])} | "
+                     f"{_ms(v['p99_ms'])} | {v['errors']} | {n['rps']:.0f} | {_ms(n['p99_ms'])} | "
+                     f"{ratio * 100:.2f}% | {lg['rps']:.0f} | {_ms(lg['p99_ms'])} |")
+    at64 = [lv for lv in first["levels"] if lv["conns"] == 64]
+    if at64:
+        v, n = at64[0]["verify"], at64[0]["nginx"]
+        ratio = v["rps"] / n["rps"] if n["rps"] else 0
+        ok = ratio >= 0.25 and v["p99_ms"] < 10
+        lines += ["", f"**Target** (≥ 25% of nginx at 64 connections, p99 < 10 ms): "
+                      f"{ratio * 100:.2f}% of nginx, p99 {_ms(v['p99_ms'])} ms — "
+                      f"**{'met' if ok else 'MISSED'}**.", ""]
+    prof = first.get("profile")
+    if prof:
+        lines += ["### Where the time goes", ""]
+        if "error" in prof:
+            lines += [f"Profiling failed: {prof['error']}", ""]
+        else:
+            lines += [f"strace -c on the daemon during {prof['strace_requests']['logins']} "
+                      f"logins + {prof['strace_requests']['verifies']} verifications "
+                      f"(1 connection): syscalls {prof['syscalls']} — "
+                      f"**{prof['fsync_per_login_verify']} fsync per login+verify pair**. "
+                      f"Measured fsync latency on this disk: {res['machine']['fsync_ms']} ms.", ""]
+            if prof.get("perf_top"):
+                lines += ["perf (on-CPU, 64 connections, `perf report --no-children --sort "
+                          "dso,symbol`, entries ≥ 1.5%):", "", "```"] + prof["perf_top"] + \
+                         ["```", ""]
+
+
+def _scale(res, lines):
+    h = res["http"]
+    lines += ["## 3. Scale", "",
+              "Same harness, one fresh instance per size; throughput at "
+              f"{res['args']['scale_conns']} connections.", "",
+              "| enrolled users | verify/s | p99 ms | vs first size | DB size | RSS after start | "
+              "RSS after load (peak) | start-up | seeding |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    base = None
+    for e in h:
+        lv = [x for x in e["levels"] if x["conns"] == res["args"]["scale_conns"]]
+        if not lv:
+            continue
+        v = lv[0]["verify"]
+        base = base or v["rps"] or 1
+        lines.append(f"| {e['users']:,} | {v['rps']:.0f} | {_ms(v['p99_ms'])} | "
+                     f"{v['rps'] / base * 100:.0f}% | {e['db_bytes'] / 1048576:.1f} MiB | "
+                     f"{e['rss_start_kb']['VmRSS'] / 1024:.1f} MiB | "
+                     f"{e['rss_end_kb']['VmRSS'] / 1024:.1f} MiB "
+                     f"({e['rss_end_kb']['VmHWM'] / 1024:.1f}) | {e['startup_s'] * 1000:.0f} ms | "
+                     f"{e['seed_s']:.1f} s |")
+    sizes = [e["users"] for e in h]
+    if 1000000 not in sizes:
+        lines += ["", "1M users was not run by default (bounded `make bench`); run "
+                      "`make bench BENCH_ARGS='--only http --scale 10000,1000000'` for it."]
+    lines.append("")
+
+
+def _dlopen(res, lines):
+    lines += ["## 4. Cost of loading the module", "",
+              "dlopen(RTLD_NOW) in a fresh fork()ed child per sample (a PAM module is loaded "
+              "once per login process), modules interleaved, 300 samples each.", "",
+              "| module | size | NEEDED | libraries loaded (ldd) | p50 µs | p99 µs | min µs |",
+              "|---|---|---|---|---|---|---|"]
+    for m in res["dlopen"]:
+        lines.append(f"| {Path(m['module']).name} | {m['size'] / 1024:.0f} KiB | "
+                     f"{', '.join(m['needed'])} | {m['closure']} | {m['p50_us']:.0f} | "
+                     f"{m['p99_us']:.0f} | {m['min_us']:.0f} |")
+    lines.append("")
+
+
+def write_report(res, out):
+    m = res["machine"]
+    lines = ["# mfad benchmarks", "",
+             "Generated by `make bench` (bench/run_bench.py); raw figures in "
+             "bench/RESULTS.json. Do not edit by hand: rerun.", "",
+             "## Machine and run", "",
+             f"- date: {m['date']}, commit {m['commit']}, whole run {res.get('wall_s', '?')} s",
+             f"- CPU: {m['cpu']}, {m['cores']} cores (shared with other work: figures are "
+             "noisy; every comparison is with a reference measured in the same run)",
+             f"- memory {m['mem_gb']} GB; kernel {m['kernel']}; Debian {m['os']}",
+             f"- temp dir on {m['fs']}; **fsync of a 4 KiB write: {m['fsync_ms']} ms** "
+             "(this bounds every durable commit below)",
+             f"- command: `make bench` = `python3 bench/run_bench.py --build "
+             f"{Path(res['args']['build']).name} --pam-users {res['args']['pam_users']} "
+             f"--http-users {res['args']['http_users']} --levels {res['args']['levels']} "
+             f"--scale {res['args']['scale']}`",
+             "- mfad: dev instance, 2 worker threads, SQLite WAL `synchronous=FULL`, log level "
+             "info to a file, policy `mode: required`", ""]
+    if "pam" in res:
+        _pam(res, lines)
+    if "http" in res:
+        _http(res, lines)
+        _scale(res, lines)
+    if "dlopen" in res:
+        _dlopen(res, lines)
+    notes = Path(__file__).resolve().parent / "NOTES.md"
+    if notes.exists():
+        lines += [notes.read_text()]
+    out.write_text("\n".join(lines) + "\n")
