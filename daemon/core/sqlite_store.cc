@@ -142,16 +142,88 @@ Status Db::exec_script(const char* sql, std::string_view what) {
 
 // ---- SqliteStore: transaction paths and shared helpers ----
 
+// Group commit (leader/follower, no extra thread). Each writer queues its `fn`; whoever finds
+// no batch in progress becomes the leader, takes the whole queue and runs it as ONE
+// transaction: every fn under its own SAVEPOINT (a failing fn rolls back alone and gets its
+// own error), then one COMMIT, so one WAL fsync (synchronous=FULL) covers the batch. Writers
+// that arrive meanwhile queue up for the next batch. Every caller returns only after the
+// COMMIT that contains its write (or with an error when that COMMIT failed), so each Store
+// method keeps its contract: atomic, and durable when it returns success. Fns run in queue
+// order inside the transaction, so a compare-and-set (advance_totp_step, consume_backup_code,
+// transition_challenge) sees the writes queued before it and exactly one of two racing
+// callers wins, as before. Callers' fns run on the leader's thread while the callers are
+// blocked here, so the references they capture stay valid.
 Status SqliteStore::run_write(const std::function<Status(Db&)>& fn) {
+  PendingWrite me{&fn, {}, false};
+  std::unique_lock<std::mutex> queue_lock(queue_mu_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (batch_active_) {
+      queue_cv_.wait(queue_lock);
+      continue;
+    }
+    batch_active_ = true;
+    std::vector<PendingWrite*> batch;
+    batch.swap(queue_);
+    queue_lock.unlock();
+    try {
+      commit_batch(batch);
+    } catch (...) {
+      // A unit that throws (bad_alloc) must not leave the queue leaderless or the transaction
+      // open: the whole batch is rolled back and every caller gets an error.
+      std::lock_guard<std::mutex> lock(mu_);
+      sqlite3_exec(db_.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+      for (PendingWrite* w : batch) w->result = fail(Errc::kInternal, "write batch aborted");
+    }
+    queue_lock.lock();
+    batch_active_ = false;
+    for (PendingWrite* w : batch) w->done = true;
+    queue_cv_.notify_all();
+  }
+  return me.result;
+}
+
+void SqliteStore::commit_batch(const std::vector<PendingWrite*>& batch) {
   std::lock_guard<std::mutex> lock(mu_);
-  MFA_TRY(db_.exec_script("BEGIN IMMEDIATE", "begin write"));
-  Status st = fn(db_);
-  if (st) st = db_.exec_script("COMMIT", "commit");
-  if (!st) {
+  Status begin = db_.exec_script("BEGIN IMMEDIATE", "begin write");
+  if (!begin) {
+    for (PendingWrite* w : batch) w->result = begin;
+    return;
+  }
+  if (batch.size() == 1) {  // no savepoint needed: the transaction is the fn's alone
+    batch[0]->result = (*batch[0]->fn)(db_);
+  } else {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Status st = db_.exec_script("SAVEPOINT group_write", "savepoint");
+      if (st) st = (*batch[i]->fn)(db_);
+      if (st) st = db_.exec_script("RELEASE group_write", "release savepoint");
+      batch[i]->result = st;
+      if (st) continue;
+      if (sqlite3_get_autocommit(db_.raw()) != 0) {
+        // SQLite rolled the whole transaction back (SQLITE_FULL, IOERR, ...): the earlier
+        // writes of this batch are gone and later ones must not run outside a transaction.
+        for (PendingWrite* w : batch) {
+          if (w->result || w == batch[i]) w->result = st;
+        }
+        for (std::size_t j = i + 1; j < batch.size(); ++j) batch[j]->result = st;
+        return;
+      }
+      sqlite3_exec(db_.raw(), "ROLLBACK TO group_write; RELEASE group_write", nullptr, nullptr,
+                   nullptr);
+    }
+  }
+  bool any_ok = false;
+  for (PendingWrite* w : batch) any_ok = any_ok || static_cast<bool>(w->result);
+  Status commit = any_ok ? db_.exec_script("COMMIT", "commit") : Status{};
+  if (!any_ok || !commit) {
     // ROLLBACK fails harmlessly when SQLite already rolled back (e.g. after SQLITE_FULL).
     sqlite3_exec(db_.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
-  return st;
+  if (!commit) {
+    for (PendingWrite* w : batch) {
+      if (w->result) w->result = commit;
+    }
+  }
 }
 
 Status SqliteStore::run_read(const std::function<Status(Db&)>& fn) {

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -172,12 +173,21 @@ class SqliteStore final : public Store {
   // COMMIT — which with synchronous=FULL returns only after the WAL is fsync'd. On any error
   // the transaction is rolled back and the error returned.
   //
-  // Group commit plugs in here: instead of committing per call, run_write would enqueue `fn`
-  // and a promise; one writer thread drains the queue, runs each fn under a SAVEPOINT (so a
-  // failing fn rolls back alone), COMMITs once (one fsync for the batch) and then fulfils every
-  // promise. Callers and the Store interface do not change: a method still returns only after
-  // the commit that contains its write.
+  // Group commit: concurrent run_write calls share one transaction and one fsync. Each fn
+  // runs under its own SAVEPOINT (a failing fn rolls back alone); the caller that finds no
+  // batch in progress leads: it runs the queued fns, COMMITs once, then wakes the others (see
+  // sqlite_store.cc). Callers and the Store interface do not change: a method still returns
+  // only after the commit that contains its write.
   Status run_write(const std::function<Status(Db&)>& fn);
+  // One queued write of the group commit: the caller's fn, its result, and whether the batch
+  // that ran it has finished (committed or failed).
+  struct PendingWrite {
+    const std::function<Status(Db&)>* fn;
+    Status result;
+    bool done;
+  };
+  // Runs `batch` as one transaction (the leader, under mu_); sets every result.
+  void commit_batch(const std::vector<PendingWrite*>& batch);
   // Reads run in a deferred transaction so multi-statement reads (a challenge and its events)
   // see one snapshot.
   Status run_read(const std::function<Status(Db&)>& fn);
@@ -192,6 +202,12 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   Db db_;
+  // Group commit queue (run_write): writers waiting for the next batch, and whether a leader
+  // is running one. Lock order: queue_mu_ is never held while taking mu_.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<PendingWrite*> queue_;
+  bool batch_active_ = false;
 };
 
 }  // namespace mfa::sqlite
