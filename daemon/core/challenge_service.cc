@@ -96,9 +96,23 @@ Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const
                                                    const std::string& only_factor_id) {
   auto c = pending(app, id);
   if (!c) return fail(c.error());
+  if (c->purpose == "enroll") {
+    return fail(Errc::kConflict, "an enrolment code activates its factor (factors/{id}/activate)");
+  }
   const Evaluation ev =
       evaluate_for(deps_, make_login_context(deps_, c->app, c->user, c->service, c->remote_addr));
   VerifyRequest req;
+  if (!c->factor_id.empty() && !c->code_hash.empty()) {
+    auto f = deps_.store->get_factor(c->factor_id);
+    if (!f) return fail(f.error());
+    // A removed (or no longer active) factor's code stops working with it.
+    if (f->has_value() && (*f)->status == "active") {
+      req.delivered_hash = &c->code_hash;
+      req.challenge_id = c->id;
+      req.delivered_factor_id = c->factor_id;
+      req.delivered_type = (*f)->type;
+    }
+  }
   req.app = c->app;
   req.user = c->user;
   req.code = code;
@@ -156,12 +170,52 @@ Status ChallengeService::deny(const std::string& app, const std::string& id,
                        nlohmann::json{{"challenge_id", id}}.dump());
 }
 
-Status ChallengeService::resend(const std::string& app, const std::string& id,
-                                const AuditContext& /*ctx*/) {
+Result<DeliveryReceipt> ChallengeService::send_code(const std::string& app,
+                                                    const std::string& id,
+                                                    const std::string& factor_id,
+                                                    const AuditContext& ctx) {
+  auto c = pending(app, id);
+  if (!c) return fail(c.error());
+  if (c->purpose == "enroll") return fail(Errc::kConflict, "use resend for an enrolment code");
+  auto found = deps_.store->get_factor(factor_id);
+  if (!found) return fail(found.error());
+  if (!found->has_value() || (*found)->app != c->app || (*found)->user != c->user ||
+      (*found)->status != "active") {
+    return fail(Errc::kNotFound, "no such active factor for this user");
+  }
+  const FactorRecord& f = **found;
+  if (!is_delivery_type(f.type)) {
+    return fail(Errc::kInvalidArgument, "only sms and email factors receive a code");
+  }
+  if (c->method != "any" && c->method != f.type) {
+    return fail(Errc::kConflict, "this challenge asks for " + c->method);
+  }
+  const Evaluation ev =
+      evaluate_for(deps_, make_login_context(deps_, c->app, c->user, c->service, c->remote_addr));
+  if (!factor_allowed(ev.settings.factors, f.type)) {
+    return fail(Errc::kPermissionDenied, "the policy does not allow " + f.type + " here");
+  }
+  return delivery_.send(*c, f, ctx);
+}
+
+Result<DeliveryReceipt> ChallengeService::resend(const std::string& app, const std::string& id,
+                                                 const AuditContext& ctx) {
   auto c = pending(app, id);
   if (!c) return fail(c.error());
   // Only delivered codes (SMS, email) can be resent; TOTP codes come from the user's app.
-  return fail(Errc::kConflict, "nothing to resend: this challenge has no delivered code");
+  if (c->factor_id.empty()) {
+    return fail(Errc::kConflict, "nothing to resend: this challenge has no delivered code");
+  }
+  auto found = deps_.store->get_factor(c->factor_id);
+  if (!found) return fail(found.error());
+  if (!found->has_value() || !is_delivery_type((*found)->type)) {
+    return fail(Errc::kConflict, "nothing to resend: this challenge has no delivered code");
+  }
+  // Enrolment challenges go to the pending factor being enrolled; others need an active one.
+  if (c->purpose != "enroll" && (*found)->status != "active") {
+    return fail(Errc::kConflict, "the factor this code went to is no longer active");
+  }
+  return delivery_.send(*c, **found, ctx);
 }
 
 }  // namespace mfa::core

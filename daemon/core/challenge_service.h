@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/core/audit.h"
+#include "daemon/core/code_delivery.h"
 #include "daemon/core/code_verifier.h"
 #include "daemon/core/engine_deps.h"
 #include "daemon/core/result.h"
@@ -37,8 +38,9 @@ struct ChallengeVerified {
 
 class ChallengeService {
  public:
-  ChallengeService(const EngineDeps& deps, Auditor& audit, CodeVerifier& verifier)
-      : deps_(deps), audit_(audit), verifier_(verifier) {}
+  ChallengeService(const EngineDeps& deps, Auditor& audit, CodeVerifier& verifier,
+                   CodeDelivery& delivery)
+      : deps_(deps), audit_(audit), verifier_(verifier), delivery_(delivery) {}
 
   Result<ChallengeRecord> create(const NewChallenge& spec);
   // kNotFound unless the challenge belongs to `app`. A pending challenge past its expiry is
@@ -51,7 +53,16 @@ class ChallengeService {
                                    const std::string& only_factor_id = {});
   Status cancel(const std::string& app, const std::string& id, const AuditContext& ctx);
   Status deny(const std::string& app, const std::string& id, const AuditContext& ctx);
-  Status resend(const std::string& app, const std::string& id, const AuditContext& ctx);
+  // Sends a code to one of the user's active sms/email factors (allowed by the policy and by
+  // the challenge's method) and binds the challenge to it; verify then accepts that code.
+  // Errors: kNotFound (factor), kInvalidArgument (not a delivery factor), kPermissionDenied
+  // (policy), kRateLimited, kUnavailable ("Could not send the code: ...").
+  Result<DeliveryReceipt> send_code(const std::string& app, const std::string& id,
+                                    const std::string& factor_id, const AuditContext& ctx);
+  // A new code to the same factor; the previous code stops working. kConflict when the
+  // challenge has no delivered code (TOTP codes come from the user's app).
+  Result<DeliveryReceipt> resend(const std::string& app, const std::string& id,
+                                 const AuditContext& ctx);
 
  private:
   Result<ChallengeRecord> pending(const std::string& app, const std::string& id);
@@ -60,6 +71,7 @@ class ChallengeService {
   const EngineDeps& deps_;
   Auditor& audit_;
   CodeVerifier& verifier_;
+  CodeDelivery& delivery_;
 };
 
 }  // namespace mfa::core

@@ -5,6 +5,7 @@
 #include "daemon/core/aead.h"
 #include "daemon/core/backup_codes.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/delivered_code.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/otp.h"
 #include "daemon/core/store.h"
@@ -97,11 +98,17 @@ Result<VerifiedFactor> CodeVerifier::verify(const VerifyRequest& req, const Audi
     return fail(Errc::kInvalidArgument, "code too long");
   }
   std::string factor_id;
-  auto totp = try_totp(req, factor_id);
+  const bool delivered = req.delivered_hash != nullptr && !req.delivered_hash->empty() &&
+                         factor_allowed(req.allowed, req.delivered_type) &&
+                         delivered_code_matches(*req.delivered_hash, req.challenge_id, req.code);
+  auto totp = delivered ? Result<Match>(Match::kNone) : try_totp(req, factor_id);
   if (!totp) return fail(totp.error());
   bool replayed = *totp == Match::kReplayed;
   VerifiedFactor out;
-  if (*totp == Match::kAccepted) {
+  if (delivered) {
+    // Single use: the challenge moves to approved right after this (compare-and-set).
+    out = VerifiedFactor{req.delivered_factor_id, req.delivered_type};
+  } else if (*totp == Match::kAccepted) {
     out = VerifiedFactor{factor_id, "totp"};
   } else {
     auto backup = try_backup(req);

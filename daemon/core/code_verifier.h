@@ -4,6 +4,7 @@
 // rules are enforced once.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,11 +26,17 @@ struct VerifyRequest {
   std::string rhost;
   std::string purpose = "login";      // recorded in the audit detail
   LockoutSettings lockout;
+  // A code delivered for this challenge (SMS, email): its stored hash (delivered_code.h), the
+  // challenge it is bound to, and the factor it was sent to. Checked first when set.
+  const std::vector<std::uint8_t>* delivered_hash = nullptr;
+  std::string challenge_id;
+  std::string delivered_factor_id;
+  std::string delivered_type;
 };
 
 struct VerifiedFactor {
   std::string factor_id;  // empty for a backup code
-  std::string type;       // totp | backup_code
+  std::string type;       // totp | sms | email | backup_code
 };
 
 class CodeVerifier {

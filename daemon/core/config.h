@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "daemon/core/limits.h"
 #include "daemon/core/result.h"
@@ -34,6 +36,44 @@ struct HttpLimitsConfig {
   std::size_t max_connections_per_peer = limits::kMaxConnectionsPerPeer;
 };
 
+// Delivered codes (SMS, email): `delivery:` in mfad.yaml. Templates use {code}, {app},
+// {minutes} (and {phone} for the SMS body).
+struct MessageTemplate {
+  std::string subject = "Your {app} verification code";
+  std::string body =
+      "Your {app} verification code is {code}.\n\nIt expires in {minutes} minutes. If you did "
+      "not ask for it, someone may know your password: change it.\n";
+};
+
+struct SmtpConfig {
+  bool enabled = false;          // a `smtp:` section enables email delivery
+  std::string url;               // smtp://host[:port] or smtps://host[:port] (no credentials)
+  std::string starttls = "required";  // smtp:// only: required | optional | off
+  std::string username;          // optional AUTH
+  std::string password_file;     // read at start; never in the config itself
+  std::string from;              // "mfad <mfa@example.com>" or a bare address
+  MessageTemplate message;       // the default
+  std::vector<std::pair<std::string, MessageTemplate>> apps;  // per-app overrides
+};
+
+struct SmsGatewayConfig {
+  bool enabled = false;          // a `sms:` section enables SMS delivery
+  std::string url;               // https:// (http:// only to a loopback host)
+  std::string method = "POST";   // POST | PUT
+  std::vector<std::pair<std::string, std::string>> headers;  // values may use placeholders
+  std::string format = "form";   // form (application/x-www-form-urlencoded) | json
+  std::vector<std::pair<std::string, std::string>> body;     // field -> template
+};
+
+struct DeliveryConfig {
+  SmtpConfig smtp;
+  SmsGatewayConfig sms;
+  std::int64_t timeout_ms = 10'000;  // per attempt (connect + transfer)
+  int retries = 1;                   // extra attempts after a transient failure
+  unsigned workers = 2;              // sending threads
+  std::size_t queue = 64;            // messages waiting at most; beyond: 503 at once
+};
+
 struct DaemonConfig {
   std::string config_dir;  // directory of the loaded file; relative paths resolve against it
 
@@ -55,6 +95,7 @@ struct DaemonConfig {
 
   std::string totp_issuer = "mfad";
   std::string admin_group = "mfa-admin";
+  DeliveryConfig delivery;
 };
 
 // Loads and validates a config file. Errors (kConfigInvalid) read

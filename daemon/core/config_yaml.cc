@@ -139,10 +139,136 @@ void read_listeners(Reader& r, const YAML::Node& l, DaemonConfig& c) {
   }
 }
 
+// A mapping of strings to strings, in file order (SMS headers and body fields).
+void read_pairs(Reader& r, const YAML::Node& n, const std::string& key,
+                std::vector<std::pair<std::string, std::string>>& out) {
+  if (!n.IsMap()) return r.fail(n.Mark(), key, "expected a mapping of strings");
+  for (const auto& kv : n) {
+    const std::string k = kv.first.Scalar();
+    if (!kv.second.IsScalar()) {
+      return r.fail(kv.second.Mark(), Reader::join(key, k), "expected a string");
+    }
+    const std::string v = kv.second.Scalar();
+    // Header injection: a CR or LF would start a new header or the body.
+    if (k.empty() || k.find_first_of("\r\n:") != std::string::npos ||
+        v.find_first_of("\r\n") != std::string::npos) {
+      return r.fail(kv.first.Mark(), Reader::join(key, k), "no line breaks or colons allowed");
+    }
+    out.emplace_back(k, v);
+  }
+}
+
+void read_template(Reader& r, const YAML::Node& n, const std::string& p, MessageTemplate& t) {
+  r.str(n, p, "subject", t.subject);
+  r.str(n, p, "body", t.body);
+  if (t.subject.find_first_of("\r\n") != std::string::npos) {
+    r.fail(n["subject"].Mark(), p + ".subject", "no line breaks allowed");
+  }
+}
+
+// URL scheme check; credentials in a URL would end up in error messages and logs.
+bool url_ok(Reader& r, const YAML::Node& n, const std::string& key, const std::string& url,
+            std::initializer_list<std::string_view> schemes) {
+  bool scheme = false;
+  for (auto sc : schemes) scheme = scheme || url.rfind(std::string(sc) + "://", 0) == 0;
+  const std::size_t start = url.find("://");
+  const std::string rest = start == std::string::npos ? "" : url.substr(start + 3);
+  if (!scheme || rest.empty() || rest.substr(0, rest.find('/')).find('@') != std::string::npos) {
+    std::string list;
+    for (auto sc : schemes) list += (list.empty() ? "" : " or ") + std::string(sc) + "://";
+    r.fail(n.Mark(), key, "expected a " + list + " URL without credentials");
+    return false;
+  }
+  return true;
+}
+
+std::string url_host(const std::string& url) {
+  std::string rest = url.substr(url.find("://") + 3);
+  rest = rest.substr(0, rest.find('/'));
+  if (!rest.empty() && rest.front() == '[') return rest.substr(1, rest.find(']') - 1);
+  return rest.substr(0, rest.find(':'));
+}
+
+void read_delivery(Reader& r, const YAML::Node& d, DeliveryConfig& c) {
+  if (!r.mapping(d, "delivery", {"smtp", "sms", "timeout_ms", "retries", "workers", "queue"})) {
+    return;
+  }
+  r.integer(d, "delivery", "timeout_ms", 100, 120'000, c.timeout_ms);
+  r.integer(d, "delivery", "retries", 0, 5, c.retries);
+  r.integer(d, "delivery", "workers", 1, 64, c.workers);
+  r.integer(d, "delivery", "queue", 1, 100'000, c.queue);
+  if (const YAML::Node m = d["smtp"]) {
+    const std::string p = "delivery.smtp";
+    if (!r.mapping(m, p, {"url", "starttls", "username", "password_file", "from", "subject",
+                          "body", "apps"})) {
+      return;
+    }
+    SmtpConfig& s = c.smtp;
+    s.enabled = true;
+    r.str(m, p, "url", s.url);
+    r.str(m, p, "starttls", s.starttls);
+    r.str(m, p, "username", s.username);
+    r.str(m, p, "password_file", s.password_file);
+    r.str(m, p, "from", s.from);
+    read_template(r, m, p, s.message);
+    if (r.failed()) return;
+    if (!m["url"]) return r.fail(m.Mark(), p + ".url", "required");
+    if (!url_ok(r, m["url"], p + ".url", s.url, {"smtp", "smtps"})) return;
+    if (s.starttls != "required" && s.starttls != "optional" && s.starttls != "off") {
+      return r.fail(m["starttls"].Mark(), p + ".starttls", "expected required, optional or off");
+    }
+    const std::size_t at = s.from.find('@');
+    if (at == std::string::npos || s.from.find_first_of("\r\n") != std::string::npos) {
+      return r.fail(m["from"] ? m["from"].Mark() : m.Mark(), p + ".from",
+                    "expected an address such as \"mfad <mfa@example.com>\"");
+    }
+    if (!s.password_file.empty() && s.username.empty()) {
+      return r.fail(m["password_file"].Mark(), p + ".password_file", "needs username");
+    }
+    if (const YAML::Node apps = m["apps"]) {
+      if (!apps.IsMap()) return r.fail(apps.Mark(), p + ".apps", "expected a mapping of apps");
+      for (const auto& kv : apps) {
+        const std::string ap = p + ".apps." + kv.first.Scalar();
+        if (!r.mapping(kv.second, ap, {"subject", "body"})) return;
+        MessageTemplate t = s.message;
+        read_template(r, kv.second, ap, t);
+        s.apps.emplace_back(kv.first.Scalar(), t);
+      }
+    }
+  }
+  if (const YAML::Node m = d["sms"]) {
+    const std::string p = "delivery.sms";
+    if (!r.mapping(m, p, {"url", "method", "headers", "format", "body"})) return;
+    SmsGatewayConfig& s = c.sms;
+    s.enabled = true;
+    r.str(m, p, "url", s.url);
+    r.str(m, p, "method", s.method);
+    r.str(m, p, "format", s.format);
+    if (const YAML::Node h = m["headers"]) read_pairs(r, h, p + ".headers", s.headers);
+    if (const YAML::Node b = m["body"]) read_pairs(r, b, p + ".body", s.body);
+    if (r.failed()) return;
+    if (!m["url"]) return r.fail(m.Mark(), p + ".url", "required");
+    if (!url_ok(r, m["url"], p + ".url", s.url, {"https", "http"})) return;
+    // The request carries the code (and usually an API token): TLS unless it stays on the host.
+    if (s.url.rfind("http://", 0) == 0 && !is_loopback_address(url_host(s.url))) {
+      return r.fail(m["url"].Mark(), p + ".url", "http:// is allowed only to a loopback host");
+    }
+    if (s.method != "POST" && s.method != "PUT") {
+      return r.fail(m["method"].Mark(), p + ".method", "expected POST or PUT");
+    }
+    if (s.format != "form" && s.format != "json") {
+      return r.fail(m["format"].Mark(), p + ".format", "expected form or json");
+    }
+    if (s.body.empty()) {
+      return r.fail(m.Mark(), p + ".body", "required (fields with {phone}, {code})");
+    }
+  }
+}
+
 void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
   if (!r.mapping(root, "",
                  {"dev_mode", "worker_threads", "log", "listeners", "http", "store", "keys",
-                  "policy", "totp", "admin_group"})) {
+                  "policy", "totp", "admin_group", "delivery"})) {
     return;
   }
   r.boolean(root, "", "dev_mode", c.dev_mode);
@@ -186,6 +312,7 @@ void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
   if (const YAML::Node n = root["totp"]; n && r.mapping(n, "totp", {"issuer"})) {
     r.str(n, "totp", "issuer", c.totp_issuer);
   }
+  if (const YAML::Node n = root["delivery"]) read_delivery(r, n, c.delivery);
 }
 
 }  // namespace
@@ -249,6 +376,7 @@ Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::str
   c.tcp.tls_cert = resolve(config_dir, c.tcp.tls_cert);
   c.tcp.tls_key = resolve(config_dir, c.tcp.tls_key);
   c.tcp.client_ca = resolve(config_dir, c.tcp.client_ca);
+  c.delivery.smtp.password_file = resolve(config_dir, c.delivery.smtp.password_file);
   if (Status s = validate_daemon_config(c); !s) {
     return fail(Errc::kConfigInvalid, name + ": " + s.error().context);
   }

@@ -4,6 +4,7 @@
 
 #include "daemon/core/audit.h"
 #include "daemon/core/challenge_service.h"
+#include "daemon/core/code_delivery.h"
 #include "daemon/core/code_verifier.h"
 #include "daemon/core/engine_deps.h"
 #include "daemon/core/factor_service.h"
@@ -19,8 +20,9 @@ class Engine {
         audit(deps_),
         lockout(deps_),
         verifier(deps_, audit, lockout),
-        factors(deps_, audit, verifier),
-        challenges(deps_, audit, verifier),
+        delivery(deps_, audit),
+        factors(deps_, audit, verifier, delivery),
+        challenges(deps_, audit, verifier, delivery),
         logins(deps_, lockout, challenges) {}
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -34,6 +36,7 @@ class Engine {
   Auditor audit;
   Lockout lockout;
   CodeVerifier verifier;
+  CodeDelivery delivery;  // SMS/email codes through deps().sender
   FactorService factors;
   ChallengeService challenges;
   LoginService logins;

@@ -17,6 +17,7 @@ struct AuditEvent;
 namespace mfa::core {
 
 class PolicyHolder;
+class Sender;
 
 // The account directory of app `system` (Unix accounts through NSS). Only used for PAM and
 // for app `system`; other apps' users live in the store.
@@ -42,6 +43,7 @@ struct EngineDeps {
   PolicyHolder* policy = nullptr;
   Directory* directory = nullptr;
   AuditSink* audit_sink = nullptr;  // may be null
+  Sender* sender = nullptr;         // SMS/email codes (sender.h); null = delivery not configured
   std::string issuer = "mfad";      // TOTP issuer shown in authenticator apps
 };
 

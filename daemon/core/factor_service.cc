@@ -6,6 +6,7 @@
 #include "daemon/core/backup_codes.h"
 #include "daemon/core/base32.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/contact.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/otpauth_uri.h"
 #include "daemon/core/policy_context.h"
@@ -147,14 +148,24 @@ Result<Activation> FactorService::activate(const std::string& app, const std::st
   }
   FactorRecord f = std::move(**found);
   if (f.status != "pending") return fail(Errc::kConflict, "factor is already active");
-  if (f.type != "totp") return fail(Errc::kInvalidArgument, "this factor is not activated by a code");
+  if (f.type != "totp" && !is_delivery_type(f.type)) {
+    return fail(Errc::kInvalidArgument, "this factor is not activated by a code");
+  }
   if (code.size() > limits::kMaxCodeLen) return fail(Errc::kInvalidArgument, "code too long");
-  auto params = totp_params_from_json(f.params);
-  if (!params) return fail(params.error());
-  auto key = deps_.aead->open(f.secret_ct, factor_aad(app, user, f.id));
-  if (!key) return fail(key.error());
   const std::int64_t now = deps_.clock->now_s();
-  auto step = totp_match(*key, code, now, *params);
+  std::optional<std::int64_t> step;
+  if (is_delivery_type(f.type)) {
+    auto checked = check_enroll_code(f, code);
+    if (!checked) return fail(checked.error());
+    step = -1;  // no time steps: the enrolment challenge was consumed instead
+    MFA_TRY(record_new_destination(f, ctx));
+  } else {
+    auto params = totp_params_from_json(f.params);
+    if (!params) return fail(params.error());
+    auto key = deps_.aead->open(f.secret_ct, factor_aad(app, user, f.id));
+    if (!key) return fail(key.error());
+    step = totp_match(*key, code, now, *params);
+  }
   if (!step) return fail(Errc::kBadCode, "wrong code; check the time on your device and try again");
 
   auto active_before = active_count(app, user);
@@ -174,6 +185,9 @@ Result<Activation> FactorService::activate(const std::string& app, const std::st
   }
   nlohmann::json detail = {{"factor_id", out.factor.id}, {"type", out.factor.type},
                            {"label", out.factor.label}};
+  if (is_delivery_type(out.factor.type)) {
+    detail["destination"] = obfuscate_destination(out.factor.type, factor_destination(out.factor));
+  }
   MFA_TRY(audit_.record(app, user, audit_event::kFactorEnrolled, ctx, detail.dump()));
   return out;
 }

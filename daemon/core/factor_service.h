@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "daemon/core/audit.h"
+#include "daemon/core/code_delivery.h"
 #include "daemon/core/code_verifier.h"
 #include "daemon/core/engine_deps.h"
 #include "daemon/core/otp.h"
@@ -24,6 +25,13 @@ struct TotpEnrollment {
   std::string secret_b32;   // shown once, to put into the authenticator app
   std::string otpauth_uri;  // never logged or persisted (it holds the secret)
   TotpParams params;
+};
+
+// A pending sms/email factor and the enrolment challenge whose code activates it.
+struct DeliveryEnrollment {
+  FactorRecord factor;  // pending; params hold the destination
+  std::string challenge_id;
+  DeliveryReceipt receipt;
 };
 
 struct Activation {
@@ -41,14 +49,23 @@ struct Requester {
 
 class FactorService {
  public:
-  FactorService(const EngineDeps& deps, Auditor& audit, CodeVerifier& verifier)
-      : deps_(deps), audit_(audit), verifier_(verifier) {}
+  FactorService(const EngineDeps& deps, Auditor& audit, CodeVerifier& verifier,
+                CodeDelivery& delivery)
+      : deps_(deps), audit_(audit), verifier_(verifier), delivery_(delivery) {}
 
   Result<TotpEnrollment> begin_totp(const std::string& app, const std::string& user,
                                     const std::string& label, const TotpParams& params,
                                     const Requester& who);
-  // Activates a pending TOTP factor after a correct first code; the first active factor also
-  // generates the user's backup codes.
+  // type sms (destination: a phone number, normalised to E.164) or email: a pending factor and
+  // a code sent to it. When the send fails the pending factor is dropped and the error is
+  // kUnavailable "Could not send the code: ..." (audited). A new phone or email is always a
+  // new factor (a new binding), audited as mfa.destination_changed at activation.
+  Result<DeliveryEnrollment> begin_delivery(const std::string& app, const std::string& user,
+                                            const std::string& type,
+                                            const std::string& destination,
+                                            const std::string& label, const Requester& who);
+  // Activates a pending TOTP factor (or an sms/email one, with the code sent to it) after a
+  // correct first code; the first active factor also generates the user's backup codes.
   Result<Activation> activate(const std::string& app, const std::string& user,
                               const std::string& factor_id, std::string_view code,
                               const AuditContext& ctx);
@@ -75,7 +92,13 @@ class FactorService {
 
   const EngineDeps& deps_;
   Auditor& audit_;
+  Status record_new_destination(const FactorRecord& f, const AuditContext& ctx);
+  Result<std::int64_t> check_enroll_code(const FactorRecord& f, std::string_view code);
+  Status ensure_pending_slot(const std::string& app, const std::string& user,
+                             const std::string& type, const Requester& who);
+
   CodeVerifier& verifier_;
+  CodeDelivery& delivery_;
 };
 
 // Validates an app name, user name or label against limits.h and a safe character set.

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "daemon/core/clock.h"
+#include "daemon/core/code_delivery.h"
 #include "daemon/core/code_verifier.h"
+#include "daemon/core/contact.h"
 #include "daemon/core/factor_service.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
@@ -84,7 +86,15 @@ Result<LoginResult> LoginService::login(const LoginRequest& req) {
   if (!factors) return fail(factors.error());
   for (const FactorRecord& f : *factors) {
     if (f.status != "active" || !factor_allowed(s.factors, f.type)) continue;
-    r.factors.push_back(FactorSummary{f.id, f.type, f.label, f.last_used_at_s});
+    FactorSummary sum{f.id, f.type, f.label, f.last_used_at_s, {}, {}};
+    if (is_delivery_type(f.type)) {
+      const std::string dest = factor_destination(f);
+      // Delivery needs a configured sender; an unusable factor is not offered.
+      if (deps_.sender == nullptr) continue;
+      sum.hint = obfuscate_destination(f.type, dest);
+      sum.destination_short = f.type == "sms" ? obfuscate_phone_short(dest) : sum.hint;
+    }
+    r.factors.push_back(std::move(sum));
   }
   std::stable_sort(r.factors.begin(), r.factors.end(), [](const auto& a, const auto& b) {
     return a.last_used_at_s > b.last_used_at_s;

@@ -36,6 +36,8 @@ struct FactorSummary {
   std::string type;
   std::string label;
   std::int64_t last_used_at_s = 0;
+  std::string hint;  // sms/email: the obfuscated destination ("••• 4567" style), else empty
+  std::string destination_short;  // sms: "••• 4567" (PAM picker); email: same as hint
 };
 
 struct LoginResult {

@@ -171,6 +171,25 @@ Status SqliteStore::update_challenge_code(const std::string& id,
   });
 }
 
+Status SqliteStore::set_challenge_delivery(const std::string& id, const std::string& factor_id,
+                                           const std::vector<std::uint8_t>& code_hash,
+                                           std::int64_t expires_at_s, const std::string& data,
+                                           const ChallengeEvent& ev) {
+  return run_write([&](Db& db) -> Status {
+    // One statement: a resend's new hash replaces the old one atomically (the old code stops
+    // working the moment the new one exists).
+    {
+      auto st = db.prepare(
+          "UPDATE challenges SET factor_id = ?, code_hash = ?, expires_at_s = ?, data = ?"
+          " WHERE id = ?");
+      if (!st) return fail(st.error());
+      MFA_TRY(st->text(factor_id).blob(code_hash).i64(expires_at_s).text(data).text(id).exec());
+      MFA_TRY(require_changed(*st, "challenge"));
+    }
+    return add_challenge_event(db, id, ev);
+  });
+}
+
 Result<std::size_t> SqliteStore::count_pending_challenges(const std::string& app,
                                                           const std::string& user,
                                                           std::int64_t now_s) {

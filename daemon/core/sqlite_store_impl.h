@@ -139,6 +139,10 @@ class SqliteStore final : public Store {
   Status record_challenge_attempt(const std::string& id, const ChallengeEvent& ev) override;
   Status update_challenge_code(const std::string& id, const std::vector<std::uint8_t>& code_hash,
                                std::int64_t expires_at_s, const ChallengeEvent& ev) override;
+  Status set_challenge_delivery(const std::string& id, const std::string& factor_id,
+                                const std::vector<std::uint8_t>& code_hash,
+                                std::int64_t expires_at_s, const std::string& data,
+                                const ChallengeEvent& ev) override;
   Result<std::size_t> count_pending_challenges(const std::string& app, const std::string& user,
                                                std::int64_t now_s) override;
 

@@ -205,6 +205,13 @@ class Store {
   virtual Status update_challenge_code(const std::string& id,
                                        const std::vector<std::uint8_t>& code_hash,
                                        std::int64_t expires_at_s, const ChallengeEvent& ev) = 0;
+  // Delivered codes (SMS, email): binds the challenge to `factor_id`, replaces its code hash
+  // (empty = no valid code, e.g. the delivery failed), sets the expiry and the delivery state
+  // JSON in `data`, and records `ev`, in one transaction. kNotFound for a missing challenge.
+  virtual Status set_challenge_delivery(const std::string& id, const std::string& factor_id,
+                                        const std::vector<std::uint8_t>& code_hash,
+                                        std::int64_t expires_at_s, const std::string& data,
+                                        const ChallengeEvent& ev) = 0;
   virtual Result<std::size_t> count_pending_challenges(const std::string& app,
                                                        const std::string& user,
                                                        std::int64_t now_s) = 0;

@@ -1,5 +1,6 @@
 // mfad entry point: glue only. Parses arguments, loads the config, opens the key file, the
 // store and the policy, wires Services and routes, and runs the HTTP server until SIGTERM.
+#include <curl/curl.h>
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "daemon/core/random.h"
 #include "daemon/core/sqlite_store.h"
 #include "daemon/src/audit_log.h"
+#include "daemon/src/delivery_pool.h"
 #include "daemon/src/dev_config.h"
 #include "daemon/src/http_server.h"
 #include "daemon/src/log.h"
@@ -100,6 +102,14 @@ int main(int argc, char** argv) {
   Metrics metrics;
   UnixDirectory directory;
   AuditLog audit_log;
+  // SMS/email codes: libcurl's global state is set up once, before any thread exists.
+  std::unique_ptr<DeliveryPool> delivery;
+  if (config->delivery.smtp.enabled || config->delivery.sms.enabled) {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return die("libcurl init failed");
+    auto password = read_smtp_password(config->delivery.smtp.password_file);
+    if (!password) return die(password.error().context);
+    delivery = std::make_unique<DeliveryPool>(config->delivery, std::move(*password));
+  }
   core::EngineDeps deps;
   deps.store = store->get();
   deps.clock = &clock;
@@ -109,6 +119,7 @@ int main(int argc, char** argv) {
   deps.directory = &directory;
   deps.audit_sink = &audit_log;
   deps.issuer = config->totp_issuer;
+  deps.sender = delivery.get();
   core::Engine engine(deps);
 
   Services services;

@@ -131,36 +131,81 @@ PamStep PamConversations::decide(Conv& c) {
   c.challenge_id = r->challenge_id;
   c.retries_left = kPamTries;
   for (const auto& f : r->factors) {
-    c.options.push_back(Option{f.id, "Authenticator app '" + f.label + "'"});
+    std::string label = "Authenticator app '" + f.label + "'";
+    if (f.type == "sms") label = "Text message to " + f.destination_short;
+    if (f.type == "email") label = "Email to " + f.destination_short;
+    c.options.push_back(Option{f.id, label, f.type, f.destination_short});
   }
-  if (c.options.size() > 1) {
-    c.state = State::kPick;
-    PamStep p;
-    p.echo = true;
-    p.text = "Choose a factor:\n";
-    for (std::size_t i = 0; i < c.options.size(); ++i) {
-      p.text += "  " + std::to_string(i + 1) + ") " + c.options[i].label + "\n";
-    }
-    // Most recently used first (LoginService sorts): it is the default.
-    p.text += "A backup code is also accepted. Number or code [1]: ";
-    return p;
+  if (c.options.size() > 1) return picker(c);
+  if (c.options.empty()) {
+    c.state = State::kCode;
+    return code_prompt(c);
   }
-  c.picked_factor = c.options.empty() ? std::string() : c.options.front().factor_id;
-  c.state = State::kCode;
-  return code_prompt(c);
+  return choose(c, 0);
 }
 
-PamStep PamConversations::code_prompt(const Conv& /*c*/) const {
+PamStep PamConversations::picker(Conv& c) const {
+  c.state = State::kPick;
+  PamStep p;
+  p.echo = true;
+  p.text = "Choose a factor:\n";
+  for (std::size_t i = 0; i < c.options.size(); ++i) {
+    p.text += "  " + std::to_string(i + 1) + ") " + c.options[i].label + "\n";
+  }
+  // Most recently used first (LoginService sorts): it is the default.
+  p.text += "A backup code is also accepted. Number or code [1]: ";
+  return p;
+}
+
+PamStep PamConversations::choose(Conv& c, std::size_t i) {
+  const Option& o = c.options[i];
+  c.picked_factor = o.factor_id;
+  c.picked_type = o.type == "sms" || o.type == "email" ? o.type : std::string();
+  c.picked_hint = o.hint;
+  c.state = State::kCode;
+  if (c.picked_type.empty()) return code_prompt(c);
+  return deliver(c, false);
+}
+
+PamStep PamConversations::deliver(Conv& c, bool resend) {
+  auto sent = resend ? s_.engine->challenges.resend("system", c.challenge_id, pam_ctx(c.req))
+                     : s_.engine->challenges.send_code("system", c.challenge_id, c.picked_factor,
+                                                       pam_ctx(c.req));
+  if (sent) return code_prompt(c);
+  const Error& err = sent.error();
+  if (err.code == Errc::kExpired || err.code == Errc::kConflict) {
+    return pam_done("deny", "This login took too long; start again.");
+  }
+  std::string why = err.code == Errc::kRateLimited
+                        ? "Too many codes were sent; try again in " +
+                              std::to_string(err.retry_after_s) + " seconds."
+                        : err.context;
+  if (why.rfind("Could not send", 0) != 0) why = "Could not send the code: " + why;
+  // Let the user pick another factor (or type a backup code); with a single factor, the
+  // prompt still takes a backup code and `r` tries the send again.
+  PamStep p = c.options.size() > 1 ? picker(c) : code_prompt(c);
+  if (c.options.size() <= 1) p.text = "Backup code (or r to try sending again): ";
+  p.messages.emplace_back("error", why);
+  p.text = why + "\n" + p.text;  // OpenSSH may swallow info messages (bug 2876)
+  return p;
+}
+
+PamStep PamConversations::code_prompt(const Conv& c) const {
   PamStep p;
   p.echo = false;
-  p.text = "Verification code (or a backup code): ";
+  if (c.picked_type.empty()) {
+    p.text = "Verification code (or a backup code): ";
+  } else {
+    p.text = std::string(c.picked_type == "sms" ? "A code was sent by text message to "
+                                                : "A code was sent by email to ") +
+             c.picked_hint + ".\nCode (or r to send a new one): ";
+  }
   return p;
 }
 
 PamStep PamConversations::on_pick(Conv& c, const std::string& answer) {
-  if (answer.empty()) {
-    c.picked_factor = c.options.front().factor_id;
-  } else if (answer.size() <= 2 && answer.find_first_not_of("0123456789") == std::string::npos) {
+  if (answer.empty()) return choose(c, 0);
+  if (answer.size() <= 2 && answer.find_first_not_of("0123456789") == std::string::npos) {
     const std::size_t n = std::stoul(answer);
     if (n < 1 || n > c.options.size()) {
       PamStep p = code_prompt(c);
@@ -169,17 +214,16 @@ PamStep PamConversations::on_pick(Conv& c, const std::string& answer) {
       p.text = "Number [1]: ";
       return p;
     }
-    c.picked_factor = c.options[n - 1].factor_id;
-  } else {
-    // Anything else is taken as a code typed straight away (backup code or TOTP).
-    c.picked_factor.clear();
-    return on_code(c, answer);
+    return choose(c, n - 1);
   }
-  c.state = State::kCode;
-  return code_prompt(c);
+  // Anything else is taken as a code typed straight away (backup code or TOTP).
+  c.picked_factor.clear();
+  c.picked_type.clear();
+  return on_code(c, answer);
 }
 
 PamStep PamConversations::on_code(Conv& c, const std::string& answer) {
+  if (!c.picked_type.empty() && (answer == "r" || answer == "R")) return deliver(c, true);
   if (answer.empty()) {
     if (--c.retries_left <= 0) {
       (void)s_.engine->challenges.cancel("system", c.challenge_id, pam_ctx(c.req));

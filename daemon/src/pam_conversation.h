@@ -48,6 +48,8 @@ class PamConversations {
   struct Option {
     std::string factor_id;  // empty = any factor
     std::string label;
+    std::string type;       // totp | sms | email
+    std::string hint;       // sms/email: obfuscated destination
   };
   struct Conv {
     uid_t owner = 0;
@@ -56,6 +58,8 @@ class PamConversations {
     std::string challenge_id;
     std::vector<Option> options;
     std::string picked_factor;
+    std::string picked_type;  // sms/email: the code was delivered; `r` asks for a new one
+    std::string picked_hint;
     std::string enroll_factor_id;
     std::string enroll_prompt;
     std::vector<std::string> backup_codes;
@@ -67,6 +71,10 @@ class PamConversations {
   PamStep code_prompt(const Conv& c) const;
   PamStep on_code(Conv& c, const std::string& answer);
   PamStep on_pick(Conv& c, const std::string& answer);
+  PamStep picker(Conv& c) const;
+  // Picks option `i`; for sms/email sends the code first (or tells why it could not).
+  PamStep choose(Conv& c, std::size_t i);
+  PamStep deliver(Conv& c, bool resend);
   PamStep begin_enrollment(Conv& c);
   PamStep on_enroll_code(Conv& c, const std::string& answer);
   PamStep backup_codes_prompt(const Conv& c) const;

@@ -1,10 +1,11 @@
-// Factor routes: enrolment (TOTP), activation, listing, removal, backup codes, MFA status and
-// admin reset, under /v1/apps/{app}/users/{user}/...
+// Factor routes: enrolment (TOTP, SMS, email), activation, listing, removal, backup codes, MFA
+// status and admin reset, under /v1/apps/{app}/users/{user}/...
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
+#include "daemon/src/delivery_json.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
@@ -28,6 +29,35 @@ core::Requester requester(const ApiRequest& req, const std::string& app,
   return who;
 }
 
+// sms {phone} / email {address}: a pending factor and a code sent to it; activation with
+// that code (POST .../factors/{id}/activate). A failed send is 502 delivery_failed.
+ApiResponse enroll_delivery(Services& s, ApiRequest& req, const json& body,
+                            const std::string& type) {
+  const std::string& app = req.path_params["app"];
+  const std::string& user = req.path_params["user"];
+  ApiResponse err;
+  const char* dest_key = type == "sms" ? "phone" : "address";
+  auto dest = string_field(body, dest_key, limits::kMaxEmailLen, true, err);
+  auto label = dest ? string_field(body, "label", limits::kMaxLabelLen, false, err) : std::nullopt;
+  auto step_up = label ? string_field(body, "step_up_code", limits::kMaxCodeLen, false, err)
+                       : std::nullopt;
+  if (!step_up) return err;
+  auto e = s.engine->factors.begin_delivery(app, user, type, *dest, *label,
+                                            requester(req, app, *step_up));
+  if (!e) return delivery_error(e.error());
+  json out = {{"factor_id", e->factor.id},
+              {"type", type},
+              {"label", e->factor.label},
+              {"status", "pending"},
+              {"destination", caller_is_admin_of(req.caller, app)
+                                  ? core::factor_destination(e->factor)
+                                  : e->receipt.hint},
+              {"challenge_id", e->challenge_id},
+              {"delivery", "sent"},
+              {"code_expires_at", iso8601(e->receipt.code_expires_at_s)}};
+  return json_response(201, out);
+}
+
 ApiResponse enroll(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
@@ -35,6 +65,10 @@ ApiResponse enroll(Services& s, ApiRequest& req) {
   json body;
   ApiResponse err;
   if (!parse_json_body(req, body, err)) return err;
+  if (body.is_object() && body.contains("type") && body["type"].is_string() &&
+      core::is_delivery_type(body["type"].get<std::string>())) {
+    return enroll_delivery(s, req, body, body["type"].get<std::string>());
+  }
   auto type = string_field(body, "type", 16, true, err);
   auto label = type ? string_field(body, "label", limits::kMaxLabelLen, false, err) : std::nullopt;
   auto step_up = label ? string_field(body, "step_up_code", limits::kMaxCodeLen, false, err)
@@ -45,7 +79,7 @@ ApiResponse enroll(Services& s, ApiRequest& req) {
   if (!algorithm) return err;
   if (*type != "totp") {
     return error_response(400, "unsupported_factor",
-                          "only 'totp' can be enrolled here for now");
+                          "type must be totp, sms (with phone) or email (with address)");
   }
   const auto ev =
       core::evaluate_for(s.engine->deps(), core::make_login_context(s.engine->deps(), app, user, "", ""));
@@ -81,7 +115,7 @@ ApiResponse activate(Services& s, ApiRequest& req) {
   if (!code) return err;
   auto a = s.engine->factors.activate(app, user, req.path_params["id"], *code, audit_context(req));
   if (!a) return from_error(a.error());
-  json out = {{"factor", factor_json(a->factor)}};
+  json out = {{"factor", factor_view(a->factor, caller_is_admin_of(req.caller, app))}};
   if (!a->backup_codes.empty()) out["backup_codes"] = a->backup_codes;
   return json_response(200, out);
 }
@@ -93,7 +127,8 @@ ApiResponse list(Services& s, ApiRequest& req) {
   auto factors = s.engine->factors.list(app, user);
   if (!factors) return from_error(factors.error());
   json arr = json::array();
-  for (const auto& f : *factors) arr.push_back(factor_json(f));
+  const bool admin = caller_is_admin_of(req.caller, app);
+  for (const auto& f : *factors) arr.push_back(factor_view(f, admin));
   return json_response(200, {{"factors", arr}});
 }
 

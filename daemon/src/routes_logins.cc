@@ -5,6 +5,7 @@
 
 #include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
+#include "daemon/src/delivery_json.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
@@ -38,7 +39,9 @@ ApiResponse login(Services& s, ApiRequest& req) {
   lr.service = service->empty() ? "api" : *service;
   auto r = s.engine->logins.login(lr);
   if (!r) return from_error(r.error());
-  return json_response(200, login_json(*r));
+  json out = login_json(*r);
+  add_factor_hints(out, *r);
+  return json_response(200, out);
 }
 
 ApiResponse create(Services& s, ApiRequest& req) {
@@ -53,7 +56,7 @@ ApiResponse create(Services& s, ApiRequest& req) {
   if (!addr) return err;
   if (auto denied = check_user_access(req, app, *user, "verify")) return *denied;
   static const std::set<std::string> kPurposes = {"login", "step_up", "sensitive_action"};
-  static const std::set<std::string> kMethods = {"any", "totp", "backup_code"};
+  static const std::set<std::string> kMethods = {"any", "totp", "backup_code", "sms", "email"};
   core::NewChallenge spec;
   spec.app = app;
   spec.user = *user;
@@ -63,8 +66,8 @@ ApiResponse create(Services& s, ApiRequest& req) {
   spec.service = "api";
   if (!kPurposes.count(spec.purpose) || !kMethods.count(spec.method)) {
     return error_response(400, "invalid_argument",
-                          "purpose must be login, step_up or sensitive_action; method any, totp "
-                          "or backup_code");
+                          "purpose must be login, step_up or sensitive_action; method any, totp, "
+                          "backup_code, sms or email");
   }
   auto c = s.engine->challenges.create(spec);
   if (!c) return from_error(c.error());
@@ -88,7 +91,9 @@ std::optional<ApiResponse> may_touch(Services& s, ApiRequest& req, ChallengeReco
 ApiResponse get(Services& s, ApiRequest& req) {
   ChallengeRecord c;
   if (auto r = may_touch(s, req, c, "verify")) return *r;
-  return json_response(200, challenge_json(c, true));
+  json out = challenge_json(c, true);
+  add_delivery_state(out, c);
+  return json_response(200, out);
 }
 
 ApiResponse verify(Services& s, ApiRequest& req) {
@@ -114,12 +119,27 @@ ApiResponse cancel(Services& s, ApiRequest& req) {
   return json_response(200, {{"id", c.id}, {"status", "cancelled"}});
 }
 
+// Sends a code to one of the user's sms/email factors; verify then takes it.
+ApiResponse send(Services& s, ApiRequest& req) {
+  ChallengeRecord c;
+  if (auto r = may_touch(s, req, c, "verify")) return *r;
+  json body;
+  ApiResponse err;
+  if (!parse_json_body(req, body, err)) return err;
+  auto factor_id = string_field(body, "factor_id", 64, true, err);
+  if (!factor_id) return err;
+  auto sent = s.engine->challenges.send_code(req.path_params["app"], c.id, *factor_id,
+                                             audit_context(req));
+  if (!sent) return delivery_error(sent.error());
+  return json_response(200, receipt_json(c.id, *sent));
+}
+
 ApiResponse resend(Services& s, ApiRequest& req) {
   ChallengeRecord c;
   if (auto r = may_touch(s, req, c, "verify")) return *r;
-  auto st = s.engine->challenges.resend(req.path_params["app"], c.id, audit_context(req));
-  if (!st) return from_error(st.error());
-  return json_response(200, {{"id", c.id}, {"status", "pending"}});
+  auto sent = s.engine->challenges.resend(req.path_params["app"], c.id, audit_context(req));
+  if (!sent) return delivery_error(sent.error());
+  return json_response(200, receipt_json(c.id, *sent));
 }
 
 ApiResponse deny(Services& s, ApiRequest& req) {
@@ -169,6 +189,8 @@ void register_login_routes(Router& router, Services& s) {
              [&s](ApiRequest& r) { return verify(s, r); });
   router.add("POST", "/v1/apps/{app}/challenges/{id}/cancel",
              [&s](ApiRequest& r) { return cancel(s, r); });
+  router.add("POST", "/v1/apps/{app}/challenges/{id}/send",
+             [&s](ApiRequest& r) { return send(s, r); });
   router.add("POST", "/v1/apps/{app}/challenges/{id}/resend",
              [&s](ApiRequest& r) { return resend(s, r); });
   router.add("POST", "/v1/apps/{app}/challenges/{id}/deny",

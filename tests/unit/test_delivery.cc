@@ -1,0 +1,347 @@
+// Delivered codes (SMS, email) with a recording sender: phone validation and obfuscation,
+// code hashing bound to the challenge, enrolment and activation, login challenges (single
+// use, expiry after 10 minutes, resend cancels the previous code, wrong codes), a failed
+// delivery marks the challenge, rate limits; plus the daemon's template rendering and the
+// gateway body / email message built from the config.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/core/aead.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/contact.h"
+#include "daemon/core/delivered_code.h"
+#include "daemon/core/engine.h"
+#include "daemon/core/policy_holder.h"
+#include "daemon/core/random.h"
+#include "daemon/core/sender.h"
+#include "daemon/core/sqlite_store.h"
+#include "daemon/core/store.h"
+#include "daemon/src/delivery_channels.h"
+#include "daemon/src/message_template.h"
+
+// cmocka last: it defines a fail() macro that would clash with mfa::fail.
+// clang-format off
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+extern "C" {
+#include <cmocka.h>
+}
+// clang-format on
+
+namespace {
+
+using namespace mfa;
+using namespace mfa::core;
+
+constexpr std::int64_t kT0 = 1'800'000'000;
+
+class RecordingSender final : public Sender {
+ public:
+  Status send(const OutgoingCode& msg) override {
+    sent.push_back(msg);
+    // (mfa::fail) in parentheses: cmocka defines a fail() macro.
+    if (failing) return (mfa::fail)(Errc::kUnavailable, "the SMS gateway answered HTTP 500");
+    return {};
+  }
+  std::vector<OutgoingCode> sent;
+  bool failing = false;
+};
+
+class NoDirectory final : public Directory {
+ public:
+  bool user_exists(const std::string&) override { return true; }
+  std::vector<std::string> groups_of(const std::string&) override { return {}; }
+};
+
+constexpr const char* kPolicy = R"(
+defaults:
+  mode: required
+  factors: [totp, sms, email, backup_code]
+  lockout: {attempts: 50, window: 10m}
+)";
+
+struct Fixture {
+  ManualClock clock{kT0 * 1000};
+  OsRandom rng;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Aead> aead;
+  PolicyHolder policy{"p.yaml"};
+  NoDirectory dir;
+  RecordingSender sender;
+  std::unique_ptr<Engine> engine;
+
+  explicit Fixture(const char* policy_yaml = kPolicy) {
+    auto s = open_sqlite_store(":memory:");
+    assert_true(s.has_value());
+    store = std::move(*s);
+    auto key = rng.secret(32);
+    assert_true(key.has_value());
+    aead = std::make_unique<Aead>(std::move(*key), 1, rng);
+    auto p = parse_policy(policy_yaml, "p.yaml");
+    if (!p) fail_msg("policy: %s", p.error().context.c_str());
+    policy.set(std::move(*p));
+    EngineDeps deps;
+    deps.store = store.get();
+    deps.clock = &clock;
+    deps.random = &rng;
+    deps.aead = aead.get();
+    deps.policy = &policy;
+    deps.directory = &dir;
+    deps.sender = &sender;
+    engine = std::make_unique<Engine>(deps);
+  }
+
+  // Enrols and activates an sms factor for `user`; returns its id.
+  std::string enroll_sms(const std::string& user, const std::string& phone) {
+    Requester who;
+    who.admin = true;
+    auto e = engine->factors.begin_delivery("system", user, "sms", phone, "", who);
+    if (!e) fail_msg("begin_delivery: %s", e.error().context.c_str());
+    auto a = engine->factors.activate("system", user, e->factor.id, sender.sent.back().code,
+                                      AuditContext{});
+    if (!a) fail_msg("activate: %s", a.error().context.c_str());
+    return e->factor.id;
+  }
+
+  std::string login(const std::string& user) {
+    LoginRequest lr;
+    lr.user = user;
+    lr.service = "sshd";
+    auto r = engine->logins.login(lr);
+    if (!r) fail_msg("login: %s", r.error().context.c_str());
+    assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kMfaRequired));
+    return r->challenge_id;
+  }
+
+  std::vector<std::string> events(const std::string& challenge_id) {
+    auto c = store->get_challenge(challenge_id);
+    assert_true(c.has_value() && c->has_value());
+    std::vector<std::string> out;
+    for (const auto& e : (*c)->events) out.push_back(e.event);
+    return out;
+  }
+};
+
+bool has(const std::vector<std::string>& v, const std::string& s) {
+  for (const auto& x : v) {
+    if (x == s) return true;
+  }
+  return false;
+}
+
+void test_phone_validation(void**) {
+  assert_string_equal(normalize_phone("+1 (555) 123-4567")->c_str(), "+15551234567");
+  assert_string_equal(normalize_phone("+44 20 7946 0958")->c_str(), "+442079460958");
+  assert_false(normalize_phone("5551234567").has_value());         // no country code
+  assert_false(normalize_phone("+0551234567").has_value());        // leading zero
+  assert_false(normalize_phone("+1555").has_value());              // too short
+  assert_false(normalize_phone("+1234567890123456").has_value());  // 16 digits
+  assert_false(normalize_phone("+1555123456x").has_value());
+  assert_false(normalize_phone("+1555\r\n1234567").has_value());
+  assert_string_equal(normalize_email("Alice@Example.COM")->c_str(), "Alice@example.com");
+  assert_false(normalize_email("alice@localhost").has_value());
+  assert_false(normalize_email("a@b.com>\r\nRCPT TO:<x@y.z").has_value());
+  assert_false(normalize_email("a@@b.com").has_value());
+  assert_false(normalize_email("@b.com").has_value());
+}
+
+void test_obfuscation(void**) {
+  assert_string_equal(obfuscate_phone("+15551234567").c_str(), "+1 ••• ••• 4567");
+  assert_string_equal(obfuscate_phone("+442079460958").c_str(), "+44 ••• ••• 0958");
+  assert_string_equal(obfuscate_phone("+3531234567").c_str(), "+353 ••• ••• 4567");
+  assert_string_equal(obfuscate_phone_short("+15551234567").c_str(), "••• 4567");
+  assert_string_equal(obfuscate_email("alice@example.com").c_str(), "a•••@example.com");
+  assert_string_equal(obfuscate_destination("sms", "+15551234567").c_str(), "+1 ••• ••• 4567");
+}
+
+void test_code_hash_bound_to_challenge(void**) {
+  OsRandom rng;
+  auto h = hash_delivered_code(rng, "ch_one", "123456");
+  assert_true(h.has_value());
+  assert_int_equal(h->size(), 48);
+  assert_true(delivered_code_matches(*h, "ch_one", "123456"));
+  assert_true(delivered_code_matches(*h, "ch_one", "123 456"));
+  assert_false(delivered_code_matches(*h, "ch_one", "123457"));
+  assert_false(delivered_code_matches(*h, "ch_two", "123456"));  // bound to its challenge
+  assert_false(delivered_code_matches({}, "ch_one", "123456"));
+  auto h2 = hash_delivered_code(rng, "ch_one", "123456");
+  assert_true(*h != *h2);  // fresh salt per code
+}
+
+void test_enroll_and_login_with_sms(void**) {
+  Fixture f;
+  Requester who;
+  auto e = f.engine->factors.begin_delivery("system", "bob", "sms", "+1 555 123 4567", "", who);
+  assert_true(e.has_value());
+  assert_int_equal(f.sender.sent.size(), 1);
+  const OutgoingCode& m = f.sender.sent.back();
+  assert_string_equal(m.destination.c_str(), "+15551234567");
+  assert_string_equal(m.channel.c_str(), "sms");
+  assert_int_equal(m.code.size(), 6);
+  assert_int_equal(m.minutes, 10);
+  assert_string_equal(e->receipt.hint.c_str(), "+1 ••• ••• 4567");
+  // Stored hashed: the challenge row never holds the code.
+  auto c = f.store->get_challenge(e->challenge_id);
+  assert_int_equal((*c)->code_hash.size(), 48);
+  // A wrong code does not activate; the right one does (and brings backup codes).
+  std::string wrong = m.code == "000000" ? "111111" : "000000";
+  auto bad = f.engine->factors.activate("system", "bob", e->factor.id, wrong, AuditContext{});
+  assert_false(bad.has_value());
+  assert_int_equal(static_cast<int>(bad.error().code), static_cast<int>(Errc::kBadCode));
+  auto a = f.engine->factors.activate("system", "bob", e->factor.id, m.code, AuditContext{});
+  assert_true(a.has_value());
+  assert_int_equal(a->backup_codes.size(), 10);
+  auto u = f.store->get_user("system", "bob");
+  assert_string_equal((*u)->phone.c_str(), "+15551234567");
+
+  const std::string ch = f.login("bob");
+  auto sent = f.engine->challenges.send_code("system", ch, e->factor.id, AuditContext{});
+  assert_true(sent.has_value());
+  const std::string code = f.sender.sent.back().code;
+  auto v = f.engine->challenges.verify("system", ch, code, AuditContext{});
+  assert_true(v.has_value());
+  assert_string_equal(v->factor.type.c_str(), "sms");
+  assert_string_equal(v->factor.factor_id.c_str(), e->factor.id.c_str());
+  // Single use: the challenge is approved; the code is useless on a new one.
+  assert_false(f.engine->challenges.verify("system", ch, code, AuditContext{}).has_value());
+  const std::string ch2 = f.login("bob");
+  assert_false(f.engine->challenges.verify("system", ch2, code, AuditContext{}).has_value());
+}
+
+void test_expiry_and_resend(void**) {
+  Fixture f;
+  const std::string fid = f.enroll_sms("carol", "+15550001111");
+  std::string ch = f.login("carol");
+  assert_true(f.engine->challenges.send_code("system", ch, fid, AuditContext{}).has_value());
+  const std::string first = f.sender.sent.back().code;
+  auto again = f.engine->challenges.resend("system", ch, AuditContext{});
+  assert_true(again.has_value());
+  const std::string second = f.sender.sent.back().code;
+  if (first != second) {  // 1 in 10^6 they collide
+    auto old = f.engine->challenges.verify("system", ch, first, AuditContext{});
+    assert_false(old.has_value());  // resend cancelled the first code
+  }
+  assert_true(has(f.events(ch), "code_sent"));
+  // 10 minutes later the code is dead with its challenge.
+  f.clock.advance_s(kDeliveredCodeTtlS);
+  auto late = f.engine->challenges.verify("system", ch, second, AuditContext{});
+  assert_false(late.has_value());
+  assert_int_equal(static_cast<int>(late.error().code), static_cast<int>(Errc::kExpired));
+  // Just inside the lifetime it works.
+  ch = f.login("carol");
+  assert_true(f.engine->challenges.send_code("system", ch, fid, AuditContext{}).has_value());
+  f.clock.advance_s(kDeliveredCodeTtlS - 1);
+  assert_true(f.engine->challenges.verify("system", ch, f.sender.sent.back().code, AuditContext{})
+                  .has_value());
+}
+
+void test_failed_delivery_marks_challenge(void**) {
+  Fixture f;
+  const std::string fid = f.enroll_sms("dave", "+15550002222");
+  const std::string ch = f.login("dave");
+  f.sender.failing = true;
+  auto sent = f.engine->challenges.send_code("system", ch, fid, AuditContext{});
+  assert_false(sent.has_value());
+  assert_int_equal(static_cast<int>(sent.error().code), static_cast<int>(Errc::kUnavailable));
+  assert_string_equal(sent.error().context.c_str(),
+                      "Could not send the code: the SMS gateway answered HTTP 500");
+  auto c = f.store->get_challenge(ch);
+  assert_true((*c)->code_hash.empty());  // no valid code exists
+  assert_true((*c)->data.find("\"delivery\":\"failed\"") != std::string::npos);
+  assert_true(has(f.events(ch), "delivery_failed"));
+  // The code that was handed to the failing sender does not work.
+  auto v = f.engine->challenges.verify("system", ch, f.sender.sent.back().code, AuditContext{});
+  assert_false(v.has_value());
+  AuditFilter af;
+  af.event = audit_event::kDeliveryFailed;
+  auto audit = f.store->query_audit(af);
+  assert_int_equal(audit->size(), 1);
+  assert_true((*audit)[0].detail.find("HTTP 500") != std::string::npos);
+  // A failed enrolment send leaves no pending factor behind.
+  Requester who;
+  who.admin = true;
+  auto e = f.engine->factors.begin_delivery("system", "erin", "email", "erin@example.com", "", who);
+  assert_false(e.has_value());
+  assert_true(f.engine->factors.list("system", "erin")->empty());
+}
+
+void test_rate_limit_per_destination(void**) {
+  Fixture f;
+  const std::string fid = f.enroll_sms("frank", "+15550003333");  // 1 send
+  const std::string ch = f.login("frank");
+  assert_true(f.engine->challenges.send_code("system", ch, fid, AuditContext{}).has_value());
+  for (int i = 0; i < 3; ++i) {
+    assert_true(f.engine->challenges.resend("system", ch, AuditContext{}).has_value());
+  }
+  // Five sends to this destination in the window: the sixth is refused.
+  auto r = f.engine->challenges.resend("system", ch, AuditContext{});
+  assert_false(r.has_value());
+  assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kRateLimited));
+  assert_true(r.error().retry_after_s > 0);
+  assert_int_equal(f.sender.sent.size(), 5);
+}
+
+void test_policy_gates_email(void**) {
+  Fixture f(R"(
+defaults:
+  mode: required
+  factors: [totp, sms, backup_code]
+)");
+  Requester who;
+  auto e = f.engine->factors.begin_delivery("system", "gus", "email", "gus@example.com", "", who);
+  assert_false(e.has_value());
+  assert_int_equal(static_cast<int>(e.error().code), static_cast<int>(Errc::kPermissionDenied));
+  assert_true(f.sender.sent.empty());
+}
+
+void test_templates_and_bodies(void**) {
+  assert_string_equal(
+      mfa::daemon::render_template("{app}: {code} ({minutes} min) {unknown}",
+                                   {{"app", "shop"}, {"code", "123456"}, {"minutes", "10"}})
+          .c_str(),
+      "shop: 123456 (10 min) {unknown}");
+  OutgoingCode m;
+  m.channel = "sms";
+  m.app = "shop";
+  m.destination = "+15551234567";
+  m.code = "654321";
+  m.minutes = 10;
+  m.challenge_id = "ch_x";
+  SmsGatewayConfig sms;
+  sms.body = {{"To", "{phone}"}, {"Body", "Your {app} code: {code}"}};
+  assert_string_equal(mfa::daemon::build_sms_body(sms, m).c_str(),
+                      "To=%2B15551234567&Body=Your+shop+code%3A+654321");
+  sms.format = "json";
+  assert_string_equal(mfa::daemon::build_sms_body(sms, m).c_str(),
+                      "{\"Body\":\"Your shop code: 654321\",\"To\":\"+15551234567\"}");
+  SmtpConfig smtp;
+  smtp.from = "mfad <mfa@example.com>";
+  smtp.apps = {{"shop", MessageTemplate{"Shop login", "Code {code} for {app}\n"}}};
+  m.channel = "email";
+  m.destination = "bob@example.com";
+  const std::string mail = mfa::daemon::build_email(smtp, m, kT0);
+  assert_true(mail.find("Subject: Shop login\r\n") != std::string::npos);
+  assert_true(mail.find("To: <bob@example.com>\r\n") != std::string::npos);
+  assert_true(mail.find("\r\n\r\nCode 654321 for shop\r\n") != std::string::npos);
+}
+
+}  // namespace
+
+int main() {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_phone_validation),
+      cmocka_unit_test(test_obfuscation),
+      cmocka_unit_test(test_code_hash_bound_to_challenge),
+      cmocka_unit_test(test_enroll_and_login_with_sms),
+      cmocka_unit_test(test_expiry_and_resend),
+      cmocka_unit_test(test_failed_delivery_marks_challenge),
+      cmocka_unit_test(test_rate_limit_per_destination),
+      cmocka_unit_test(test_policy_gates_email),
+      cmocka_unit_test(test_templates_and_bodies),
+  };
+  return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
