@@ -72,9 +72,8 @@ bool parse_response(const std::string& in, int& status, std::string& body, std::
   status = std::atoi(in.c_str() + 9);
   std::size_t len = 0;
   std::string head = in.substr(0, end);
-  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
+  std::transform(head.begin(), head.end(), head.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const std::size_t cl = head.find("content-length:");
   if (cl != std::string::npos) len = std::strtoul(head.c_str() + cl + 15, nullptr, 10);
   if (in.size() < end + 4 + len) return false;
@@ -162,8 +161,7 @@ PhaseResult run_phase(int port, int conns, long count, const std::function<std::
       std::string body;
       std::size_t used = 0;
       if (c.req >= 0 && parse_response(c.in, status, body, used)) {
-        const double ms =
-            std::chrono::duration<double, std::milli>(Clock::now() - c.t0).count();
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - c.t0).count();
         r.lat_ms.push_back(ms);
         if (done(c.req, status, body)) {
           ++r.ok;

@@ -1,7 +1,7 @@
 # bench: `make bench` builds the harnesses and runs bench/run_bench.py, which writes
 # bench/RESULTS.md. Not part of `make all` or `make check`; its extra Debian packages are
 # installed by `bench-deps` only (so `make check` stays lean).
-BENCH_PKGS := libpam-google-authenticator libpam-oath nginx-light linux-perf
+BENCH_PKGS := libpam-google-authenticator libpam-oath nginx-light linux-perf strace
 BENCH_TOOLS := $(BUILD)/bench/pam_bench $(BUILD)/bench/dlopen_bench $(BUILD)/bench/http_load \
                $(BUILD)/bench/seed_users
 BENCH_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror

@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
   while (n < count && fscanf(f, "%63s %127s", users[n].name, b32) == 2) {
     char* raw = NULL;
     size_t len = 0;
-    if (oath_base32_decode(b32, strlen(b32), &raw, &len) != OATH_OK || len > sizeof users[n].secret) {
+    if (oath_base32_decode(b32, strlen(b32), &raw, &len) != OATH_OK ||
+        len > sizeof users[n].secret) {
       fprintf(stderr, "pam_bench: bad secret for %s\n", users[n].name);
       return 2;
     }
@@ -108,10 +109,11 @@ int main(int argc, char** argv) {
   }
   const double secs = (now_ms() - t_start) / 1e3;
   qsort(lat, (size_t)n, sizeof *lat, cmp_double);
-  printf("{\"service\":\"%s\",\"n\":%ld,\"ok\":%ld,\"errors\":%ld,\"secs\":%.4f,\"auth_per_s\":%.1f,"
-         "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f}\n",
-         service, n, ok, n - ok, secs, secs > 0 ? (double)ok / secs : 0.0, pct(lat, n, 0.5),
-         pct(lat, n, 0.99), pct(lat, n, 1.0), n > 0 ? secs * 1e3 / (double)n : 0.0);
+  printf(
+      "{\"service\":\"%s\",\"n\":%ld,\"ok\":%ld,\"errors\":%ld,\"secs\":%.4f,\"auth_per_s\":%.1f,"
+      "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f}\n",
+      service, n, ok, n - ok, secs, secs > 0 ? (double)ok / secs : 0.0, pct(lat, n, 0.5),
+      pct(lat, n, 0.99), pct(lat, n, 1.0), n > 0 ? secs * 1e3 / (double)n : 0.0);
   free(users);
   free(lat);
   oath_done();

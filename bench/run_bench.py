@@ -173,8 +173,9 @@ def machine(tmp):
             "kernel": platform.release(), "os": Path("/etc/debian_version").read_text().strip(),
             "fs": " ".join(fs.split()[:2]), "fsync_ms": round(fsync_ms(tmp), 2),
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                     capture_output=True, text=True).stdout.strip()}
+            "commit": os.environ.get("BENCH_COMMIT") or subprocess.run(
+                ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                text=True).stdout.strip()}
 
 
 # ---------------------------------------------------------------- PAM
@@ -295,8 +296,10 @@ def pam_bench(args, tmp, results):
         # Durability: every accepted pam_mfa login left its step in the store (the daemon
         # returned success only after the COMMIT; synchronous=FULL).
         db = sqlite3.connect(inst.dir / "mfad.db")
-        advanced = db.execute("SELECT count(*) FROM factors WHERE app='system' AND last_step > ?",
-                              (seeded_step,)).fetchone()[0]
+        timed = {u for u, _ in pairs[:n]}
+        advanced = sum(1 for u, step in db.execute(
+            "SELECT user, last_step FROM factors WHERE app='system'")
+            if u in timed and step > seeded_step)
         db.close()
         out["mfa_steps_recorded"] = advanced
         # A few real enrolments through the API (factor + activation + backup codes).
@@ -452,7 +455,9 @@ def http_bench(args, tmp, results):
                 if offset + m > scale:
                     log(f"HTTP: not enough users for {conns} conns at {scale}")
                     break
+                fs = fsync_ms(str(inst.dir), 20)
                 r = http_load(args, "mfad", inst.port, conns, key, "bench", users, offset, m)
+                r["fsync_ms"] = round((fs + fsync_ms(str(inst.dir), 20)) / 2, 2)
                 offset += m
                 ng = http_load(args, "nginx", nginx.port, conns, max(20000, 20 * conns))
                 r["conns"] = conns
@@ -523,10 +528,10 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build", type=Path)
     ap.add_argument("--pam-users", type=int, default=200)
-    ap.add_argument("--http-users", type=int, default=400,
+    ap.add_argument("--http-users", type=int, default=1000,
                     help="verifications per concurrency level (at least 8 per connection)")
     ap.add_argument("--levels", default="1,16,64,256")
-    ap.add_argument("--scale", default="10000,100000",
+    ap.add_argument("--scale", default="10000,100000,1000000",
                     help="enrolled users per HTTP run; the first runs every level")
     ap.add_argument("--scale-conns", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2, help="mfad worker_threads for HTTP runs")
