@@ -95,6 +95,24 @@ char simple_escape(char c) {
 
 }  // namespace
 
+namespace {
+
+// jsmn accepts an object member without a value ({"k"} and {"k":}); then a lookup would walk
+// into the parent's next key. Every object member must be a string key with one value.
+bool objects_well_formed(const JsonDoc& doc) {
+  for (int i = 0; i < doc.count; ++i) {
+    if (doc.tok[i].type != JSMN_OBJECT) continue;
+    int j = i + 1;
+    for (int k = 0; k < doc.tok[i].size; ++k) {
+      if (j >= doc.count || doc.tok[j].type != JSMN_STRING || doc.tok[j].size != 1) return false;
+      j = mfa_json_skip(doc, j + 1);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 bool mfa_json_parse(JsonDoc* doc, const char* js, size_t len) {
   // jsmn stops at a NUL byte; a body with one inside is not JSON.
   if (len == 0 || memchr(js, '\0', len) != nullptr) return false;
@@ -105,7 +123,8 @@ bool mfa_json_parse(JsonDoc* doc, const char* js, size_t len) {
   doc->js = js;
   doc->len = len;
   doc->count = n;
-  return mfa_json_skip(*doc, 0) == n;  // one value only: "{}{}" or "{}1" is garbage
+  // One value only: "{}{}" or "{}1" is garbage.
+  return mfa_json_skip(*doc, 0) == n && objects_well_formed(*doc);
 }
 
 int mfa_json_skip(const JsonDoc& doc, int i) {

@@ -76,6 +76,9 @@ std::string uri_encode(std::string_view s) {
 mfa::Result<std::string> make_otpauth_uri(std::string_view issuer, std::string_view account,
                                           std::string_view secret_b32, const TotpParams& params) {
   if (account.empty()) return bad("account is empty");
+  // Leading spaces are what the label syntax strips after "issuer:"; an account that starts
+  // with one would not survive a round trip.
+  if (account.front() == ' ') return bad("account may not start with a space");
   if (issuer.find(':') != std::string_view::npos || account.find(':') != std::string_view::npos) {
     return bad("issuer and account may not contain ':'");
   }
@@ -137,6 +140,7 @@ mfa::Result<OtpauthUri> parse_otpauth_uri(std::string_view uri) {
     out.account = std::string(acct);
     out.issuer = *label_issuer;
   } else {
+    if (label->front() == ' ') return bad("account may not start with a space");
     out.account = *label;
   }
   if (out.account.empty()) return bad("empty account");

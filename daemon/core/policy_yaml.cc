@@ -24,11 +24,30 @@ struct PolicyError {
   std::string message;
 };
 
+// Error messages quote the offending text; they end up in logs, JSON and terminals, so
+// control characters and bytes that are not valid UTF-8 become '?'.
+std::string printable(const std::string& in) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < in.size()) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= in.size() && c >= 0x20 && c != 0x7f;
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
+    }
+    if (ok && len == 2) ok = c >= 0xC2;  // no overlong two-byte forms
+    out += ok ? in.substr(i, len) : std::string("?");
+    i += ok ? len : 1;
+  }
+  return out;
+}
+
 struct Parser {
   std::size_t entries = 0;
 
   [[noreturn]] static void error(int line, const std::string& path, std::string msg) {
-    throw PolicyError{line, path, std::move(msg)};
+    throw PolicyError{line, printable(path), printable(msg)};
   }
 
   static int line_of(const YAML::Node& n, int fallback) {

@@ -243,7 +243,12 @@ net::awaitable<void> HttpServer::Impl::handle_signals() {
     const int sig = co_await signals.async_wait(net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return;
     if (sig == SIGHUP) {
-      log_info(hooks.reload ? "SIGHUP: " + hooks.reload() : "SIGHUP: reload requested");
+      // A throwing hook must not end this loop: later SIGHUPs and SIGTERM depend on it.
+      try {
+        log_info(hooks.reload ? "SIGHUP: " + hooks.reload() : "SIGHUP: reload requested");
+      } catch (const std::exception& e) {
+        log_error(std::string("SIGHUP: reload failed: ") + e.what());
+      }
       continue;
     }
     log_info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", draining");

@@ -7,6 +7,8 @@
 
 namespace mfa::daemon {
 
+// Policy errors quote the offending text, which may not be UTF-8: dumps replace bad bytes
+// rather than throw (a throw here would end the SIGHUP handler).
 Result<std::string> reload_policy(Services& s, const core::AuditContext& ctx) {
   auto r = s.policy->reload();
   if (!r) {
@@ -14,12 +16,12 @@ Result<std::string> reload_policy(Services& s, const core::AuditContext& ctx) {
     // The failed reload is already an error for the caller; an audit write failure on top of
     // it must not hide the original error.
     (void)s.engine->audit.record("system", "", core::audit_event::kPolicyReloadFailed, ctx,
-                                 detail.dump());
+                                 detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return fail(r.error());
   }
   nlohmann::json detail = {{"path", s.policy->path()}, {"summary", *r}};
   MFA_TRY(
-      s.engine->audit.record("system", "", core::audit_event::kPolicyReloaded, ctx, detail.dump()));
+      s.engine->audit.record("system", "", core::audit_event::kPolicyReloaded, ctx, detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   return r;
 }
 
