@@ -10,7 +10,7 @@ const std::vector<CommandEntry>& command_table() {
       {"apikey", cmd_apikey,
        "apikey create --app APP --name NAME --scope verify,enroll,admin | list --app APP | "
        "revoke --app APP ID"},
-      {"enroll", cmd_enroll, "enroll totp [--label LABEL] [--user USER]: QR code, first code, backup codes"},
+      {"enroll", cmd_enroll, "enroll totp [--label LABEL] [--user USER]: QR code, first code, backup codes; enroll passkey [--user USER]: a one-time link to register a passkey in a browser"},
       {"factors", cmd_factors, "factors [USER]: list factors"},
       {"remove", cmd_remove, "remove FACTOR_ID [--user USER]: remove a factor (asks for a code)"},
       {"backup-codes", cmd_backup_codes, "backup-codes [regenerate] [--user USER]"},

@@ -33,6 +33,7 @@ const std::vector<CommandEntry>& command_table();
 int cmd_status(CliContext& ctx, std::vector<std::string> args);
 int cmd_apikey(CliContext& ctx, std::vector<std::string> args);
 int cmd_enroll(CliContext& ctx, std::vector<std::string> args);
+int cmd_enroll_passkey(CliContext& ctx, std::vector<std::string> args);  // cmd_enroll_passkey.cc
 int cmd_factors(CliContext& ctx, std::vector<std::string> args);
 int cmd_remove(CliContext& ctx, std::vector<std::string> args);
 int cmd_backup_codes(CliContext& ctx, std::vector<std::string> args);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,13 @@ class ChallengeService {
   Result<ChallengeVerified> verify(const std::string& app, const std::string& id,
                                    std::string_view code, const AuditContext& ctx,
                                    const std::string& only_factor_id = {});
+  // For a factor verified outside CodeVerifier (WebAuthn, challenge_service_external.cc): runs
+  // `check` on the pending challenge with the policy in force, then does verify()'s
+  // bookkeeping (attempts, failed after max_attempts, approved once, remember, seen address).
+  using FactorCheck =
+      std::function<Result<VerifiedFactor>(const ChallengeRecord&, const Evaluation&)>;
+  Result<ChallengeVerified> verify_external(const std::string& app, const std::string& id,
+                                            const FactorCheck& check);
   Status cancel(const std::string& app, const std::string& id, const AuditContext& ctx);
   Status deny(const std::string& app, const std::string& id, const AuditContext& ctx);
   // Sends a code to one of the user's active sms/email factors (allowed by the policy and by

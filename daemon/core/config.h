@@ -12,6 +12,7 @@
 
 #include "daemon/core/limits.h"
 #include "daemon/core/result.h"
+#include "daemon/core/webauthn_config.h"
 
 namespace mfa {
 
@@ -96,6 +97,7 @@ struct DaemonConfig {
   std::string totp_issuer = "mfad";
   std::string admin_group = "mfa-admin";
   DeliveryConfig delivery;
+  WebAuthnConfig webauthn;  // webauthn_config.h
 };
 
 // Loads and validates a config file. Errors (kConfigInvalid) read

@@ -265,10 +265,49 @@ void read_delivery(Reader& r, const YAML::Node& d, DeliveryConfig& c) {
   }
 }
 
+// webauthn: {rp_id, rp_name, origins: [...], user_verification, attestation,
+// refuse_sign_count_regression, timeout_ms, enroll_link_ttl_s}
+void read_webauthn(Reader& r, const YAML::Node& n, WebAuthnConfig& w) {
+  const std::string p = "webauthn";
+  if (!r.mapping(n, p,
+                 {"rp_id", "rp_name", "origins", "user_verification", "attestation",
+                  "refuse_sign_count_regression", "timeout_ms", "enroll_link_ttl_s"})) {
+    return;
+  }
+  r.str(n, p, "rp_id", w.rp_id);
+  r.str(n, p, "rp_name", w.rp_name);
+  r.str(n, p, "user_verification", w.user_verification);
+  r.str(n, p, "attestation", w.attestation);
+  r.boolean(n, p, "refuse_sign_count_regression", w.refuse_sign_count_regression);
+  r.integer(n, p, "timeout_ms", 30'000, 600'000, w.timeout_ms);
+  r.integer(n, p, "enroll_link_ttl_s", 60, 7 * 86400, w.enroll_link_ttl_s);
+  if (const YAML::Node o = n["origins"]) {
+    if (!o.IsSequence()) return r.fail(o.Mark(), p + ".origins", "expected a list of origins");
+    for (const auto& e : o) {
+      const std::string v = e.IsScalar() ? e.Scalar() : std::string();
+      // An origin is scheme://host[:port]: no path, no trailing slash (WebAuthn compares
+      // the serialized origin exactly).
+      const bool ok = (v.rfind("https://", 0) == 0 || v.rfind("http://", 0) == 0) &&
+                      v.find('/', v.find("//") + 2) == std::string::npos && v.size() <= 256;
+      if (!ok) return r.fail(e.Mark(), p + ".origins", "expected scheme://host[:port], got '" + v + "'");
+      w.origins.push_back(v);
+    }
+  }
+  if (w.user_verification != "required" && w.user_verification != "preferred" &&
+      w.user_verification != "discouraged") {
+    return r.fail(n["user_verification"].Mark(), p + ".user_verification",
+                  "expected required, preferred or discouraged");
+  }
+  if (w.attestation != "none" && w.attestation != "direct") {
+    return r.fail(n["attestation"].Mark(), p + ".attestation", "expected none or direct");
+  }
+}
+
 void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
   if (!r.mapping(root, "",
                  {"dev_mode", "worker_threads", "log", "listeners", "http", "store", "keys",
-                  "policy", "totp", "admin_group", "delivery"})) {
+                  "policy", "totp", "admin_group", "delivery",
+                  "webauthn"})) {
     return;
   }
   r.boolean(root, "", "dev_mode", c.dev_mode);
@@ -313,6 +352,7 @@ void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
     r.str(n, "totp", "issuer", c.totp_issuer);
   }
   if (const YAML::Node n = root["delivery"]) read_delivery(r, n, c.delivery);
+  if (const YAML::Node n = root["webauthn"]) read_webauthn(r, n, c.webauthn);
 }
 
 }  // namespace

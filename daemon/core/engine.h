@@ -10,6 +10,7 @@
 #include "daemon/core/factor_service.h"
 #include "daemon/core/lockout.h"
 #include "daemon/core/login_service.h"
+#include "daemon/core/webauthn_service.h"
 
 namespace mfa::core {
 
@@ -40,6 +41,7 @@ class Engine {
   FactorService factors;
   ChallengeService challenges;
   LoginService logins;
+  WebAuthnService webauthn{deps_, audit, lockout, verifier, challenges};
 };
 
 }  // namespace mfa::core

@@ -12,6 +12,7 @@ class Clock;
 class Random;
 class Aead;
 struct AuditEvent;
+struct WebAuthnConfig;
 }  // namespace mfa
 
 namespace mfa::core {
@@ -44,6 +45,7 @@ struct EngineDeps {
   Directory* directory = nullptr;
   AuditSink* audit_sink = nullptr;  // may be null
   Sender* sender = nullptr;         // SMS/email codes (sender.h); null = delivery not configured
+  const WebAuthnConfig* webauthn = nullptr;  // null = WebAuthn not configured
   std::string issuer = "mfad";      // TOTP issuer shown in authenticator apps
 };
 

@@ -143,6 +143,10 @@ class SqliteStore final : public Store {
                                 const std::vector<std::uint8_t>& code_hash,
                                 std::int64_t expires_at_s, const std::string& data,
                                 const ChallengeEvent& ev) override;
+  Result<bool> attach_webauthn_challenge(const std::string& id,
+                                         const std::string& challenge_b64url) override;
+  Result<std::optional<FactorRecord>> find_webauthn_credential(
+      const std::string& credential_id_b64url) override;
   Result<std::size_t> count_pending_challenges(const std::string& app, const std::string& user,
                                                std::int64_t now_s) override;
 

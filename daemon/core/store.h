@@ -178,6 +178,10 @@ class Store {
   virtual Status update_sign_count(const std::string& id, std::int64_t sign_count,
                                    std::int64_t now_s) = 0;
   virtual Status touch_factor(const std::string& id, std::int64_t now_s) = 0;
+  // WebAuthn: the factor (any app, user or status) whose params hold this credential id
+  // (base64url), for the "not registered for any user" check (WebAuthn 7.1 step 26).
+  virtual Result<std::optional<FactorRecord>> find_webauthn_credential(
+      const std::string& credential_id_b64url) = 0;
   virtual Status delete_factor(const std::string& id) = 0;
   virtual Result<std::size_t> delete_all_factors(const std::string& app,
                                                  const std::string& user) = 0;
@@ -212,6 +216,10 @@ class Store {
                                         const std::vector<std::uint8_t>& code_hash,
                                         std::int64_t expires_at_s, const std::string& data,
                                         const ChallengeEvent& ev) = 0;
+  // WebAuthn: records `challenge_b64url` as the challenge's WebAuthn challenge (data JSON key
+  // "webauthn_challenge") only if the challenge is pending and has none yet; false otherwise.
+  virtual Result<bool> attach_webauthn_challenge(const std::string& id,
+                                                 const std::string& challenge_b64url) = 0;
   virtual Result<std::size_t> count_pending_challenges(const std::string& app,
                                                        const std::string& user,
                                                        std::int64_t now_s) = 0;

@@ -31,7 +31,8 @@ std::vector<std::uint8_t> signed_data(std::span<const std::uint8_t> auth_data,
 
 // WebAuthn 8.2.1 "Certificate Requirements for Packed Attestation Statements".
 Status check_packed_cert(X509* cert, const std::array<std::uint8_t, 16>& aaguid) {
-  if (X509_get_version(cert) != 2) return fail(Errc::kInvalidArgument, "attestation certificate is not X.509 v3");
+  if (X509_get_version(cert) != 2)
+    return fail(Errc::kInvalidArgument, "attestation certificate is not X.509 v3");
   X509_NAME* subject = X509_get_subject_name(cert);
   char ou[64] = {};
   if (X509_NAME_get_text_by_NID(subject, NID_organizationalUnitName, ou, sizeof ou) <= 0 ||
@@ -63,7 +64,8 @@ Status check_packed_cert(X509* cert, const std::array<std::uint8_t, 16>& aaguid)
   return {};
 }
 
-Result<AttestationResult> verify_packed(const CborValue& st, std::span<const std::uint8_t> auth_data,
+Result<AttestationResult> verify_packed(const CborValue& st,
+                                        std::span<const std::uint8_t> auth_data,
                                         std::span<const std::uint8_t> cdh,
                                         const CosePublicKey& credential_key,
                                         const std::array<std::uint8_t, 16>& aaguid) {
@@ -76,7 +78,8 @@ Result<AttestationResult> verify_packed(const CborValue& st, std::span<const std
   if (const CborValue* x5c = st.find("x5c")) {
     if (x5c->type != CborValue::Type::kArray || x5c->items.empty() ||
         x5c->items[0].type != CborValue::Type::kBytes) {
-      return fail(Errc::kInvalidArgument, "packed attestation x5c must be an array of certificates");
+      return fail(Errc::kInvalidArgument,
+                  "packed attestation x5c must be an array of certificates");
     }
     const auto& der = x5c->items[0].bytes;
     const unsigned char* p = der.data();
@@ -88,7 +91,8 @@ Result<AttestationResult> verify_packed(const CborValue& st, std::span<const std
       return fail(Errc::kInvalidArgument, "unsupported attestation signature algorithm");
     }
     EVP_PKEY* cert_key = X509_get0_pubkey(cert.get());
-    if (cert_key == nullptr) return fail(Errc::kInvalidArgument, "attestation certificate has no key");
+    if (cert_key == nullptr)
+      return fail(Errc::kInvalidArgument, "attestation certificate has no key");
     MFA_TRY(verify_signature(cert_key, *alg->as_int(), message, sig->bytes));
     MFA_TRY(check_packed_cert(cert.get(), aaguid));
     return AttestationResult{"basic"};
@@ -113,13 +117,15 @@ Result<AttestationResult> verify_attestation(const std::string& fmt, const CborV
     return fail(Errc::kInvalidArgument, "attStmt is not a map");
   }
   if (fmt == "none") {
-    if (!att_stmt.map.empty()) return fail(Errc::kInvalidArgument, "fmt none needs an empty attStmt");
+    if (!att_stmt.map.empty())
+      return fail(Errc::kInvalidArgument, "fmt none needs an empty attStmt");
     return AttestationResult{"none"};
   }
   if (fmt == "packed") {
     return verify_packed(att_stmt, auth_data, client_data_hash, credential_key, aaguid);
   }
-  return fail(Errc::kInvalidArgument, "attestation format '" + fmt.substr(0, 32) + "' is not supported");
+  return fail(Errc::kInvalidArgument,
+              "attestation format '" + fmt.substr(0, 32) + "' is not supported");
 }
 
 }  // namespace mfa::webauthn

@@ -20,7 +20,8 @@ Result<AuthenticatorData> parse_authenticator_data(std::span<const std::uint8_t>
                  (std::uint32_t{raw[35]} << 8) | std::uint32_t{raw[36]};
   std::size_t pos = kFixedLen;
   if ((a.flags & flag::kAt) != 0) {
-    if (raw.size() - pos < 18) return fail(Errc::kInvalidArgument, "attested credential data truncated");
+    if (raw.size() - pos < 18)
+      return fail(Errc::kInvalidArgument, "attested credential data truncated");
     std::copy_n(raw.begin() + static_cast<std::ptrdiff_t>(pos), 16, a.aaguid.begin());
     pos += 16;
     const std::size_t id_len = (std::size_t{raw[pos]} << 8) | raw[pos + 1];

@@ -18,8 +18,14 @@ class Decoder {
     CborValue v;
     if (major == 7) {
       switch (info) {
-        case 20: v.type = CborValue::Type::kBool; v.boolean = false; return v;
-        case 21: v.type = CborValue::Type::kBool; v.boolean = true; return v;
+        case 20:
+          v.type = CborValue::Type::kBool;
+          v.boolean = false;
+          return v;
+        case 21:
+          v.type = CborValue::Type::kBool;
+          v.boolean = true;
+          return v;
         case 22: v.type = CborValue::Type::kNull; return v;
         default: return fail(Errc::kInvalidArgument, "CBOR simple value or float not supported");
       }
@@ -28,8 +34,14 @@ class Decoder {
     if (!arg) return fail(arg.error());
     const std::uint64_t n = *arg;
     switch (major) {
-      case 0: v.type = CborValue::Type::kUint; v.uint = n; return v;
-      case 1: v.type = CborValue::Type::kNint; v.uint = n; return v;
+      case 0:
+        v.type = CborValue::Type::kUint;
+        v.uint = n;
+        return v;
+      case 1:
+        v.type = CborValue::Type::kNint;
+        v.uint = n;
+        return v;
       case 2:
       case 3: {
         if (n > in_.size() - pos_) return fail(Errc::kInvalidArgument, "CBOR string truncated");

@@ -16,7 +16,7 @@ struct WebAuthnConfig {
   // A sign count that does not grow (WebAuthn 7.2 step 21) is always audited as
   // mfa.sign_count_regression; with this set the assertion is also refused.
   bool refuse_sign_count_regression = true;
-  std::int64_t timeout_ms = 300'000;       // WebAuthn recommends 5 minutes (section 13.4.3)
+  std::int64_t timeout_ms = 300'000;      // WebAuthn recommends 5 minutes (section 13.4.3)
   std::int64_t enroll_link_ttl_s = 3600;  // one-time self-service enrolment links
 
   bool enabled() const { return !rp_id.empty() && !origins.empty(); }

@@ -6,8 +6,8 @@
 #include <openssl/x509.h>
 
 #include <array>
-#include <string_view>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace mfa::webauthn {
@@ -81,12 +81,14 @@ Result<EvpPkeyPtr> rsa_key(const CborValue& map) {
   std::unique_ptr<BIGNUM, BnFree> bn_n(BN_bin2bn(n->data(), static_cast<int>(n->size()), nullptr));
   std::unique_ptr<BIGNUM, BnFree> bn_e(BN_bin2bn(e->data(), static_cast<int>(e->size()), nullptr));
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
-  if (!bn_n || !bn_e || !bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) ||
+  if (!bn_n || !bn_e || !bld ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) ||
       !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get())) {
     return fail(Errc::kCrypto, "RSA key parameters");
   }
   std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
   EVP_PKEY* raw = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
@@ -106,7 +108,8 @@ bool is_supported_alg(std::int64_t alg) {
 }
 
 Result<CosePublicKey> cose_key_from_cbor(const CborValue& map) {
-  if (map.type != CborValue::Type::kMap) return fail(Errc::kInvalidArgument, "COSE key is not a map");
+  if (map.type != CborValue::Type::kMap)
+    return fail(Errc::kInvalidArgument, "COSE key is not a map");
   const CborValue* kty = map.find(kKty);
   const CborValue* alg = map.find(kAlg);
   if (kty == nullptr || alg == nullptr || !kty->as_int() || !alg->as_int()) {
@@ -140,7 +143,8 @@ Status verify_signature(EVP_PKEY* key, std::int64_t alg, std::span<const std::ui
     // Only the P-256 curve is ES256 (an attestation certificate could hold another curve).
     char group[32] = {};
     std::size_t len = 0;
-    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) != 1 ||
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                       &len) != 1 ||
         std::string_view(group, len) != "prime256v1") {
       return fail(Errc::kInvalidArgument, "ES256 needs a P-256 key");
     }

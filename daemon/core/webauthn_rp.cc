@@ -61,11 +61,13 @@ Status check_client_data(const WebAuthnConfig& rp, std::span<const std::uint8_t>
 }
 
 Status check_rp_and_flags(const WebAuthnConfig& rp, const AuthenticatorData& a, bool require_uv) {
-  const std::vector<std::uint8_t> expected = sha256(
-      std::span(reinterpret_cast<const std::uint8_t*>(rp.rp_id.data()), rp.rp_id.size()));
-  if (!ct_equal(expected, a.rp_id_hash)) return fail(Errc::kBadCode, "rpIdHash does not match the RP ID");
+  const std::vector<std::uint8_t> expected =
+      sha256(std::span(reinterpret_cast<const std::uint8_t*>(rp.rp_id.data()), rp.rp_id.size()));
+  if (!ct_equal(expected, a.rp_id_hash))
+    return fail(Errc::kBadCode, "rpIdHash does not match the RP ID");
   if (!a.up()) return fail(Errc::kBadCode, "user presence (UP) flag not set");
-  if (require_uv && !a.uv()) return fail(Errc::kBadCode, "user verification (UV) required but not set");
+  if (require_uv && !a.uv())
+    return fail(Errc::kBadCode, "user verification (UV) required but not set");
   if (!a.be() && a.bs()) return fail(Errc::kBadCode, "backup state set without backup eligibility");
   return {};
 }
@@ -104,7 +106,8 @@ Result<RegisteredCredential> verify_registration(const WebAuthnConfig& rp,
       in.requested_algs.end()) {
     return fail(Errc::kBadCode, "credential algorithm was not requested");
   }
-  auto attestation = verify_attestation(fmt->text, *att_stmt, auth_data->bytes, cdh, *key, a->aaguid);
+  auto attestation =
+      verify_attestation(fmt->text, *att_stmt, auth_data->bytes, cdh, *key, a->aaguid);
   if (!attestation) return fail(attestation.error());
   RegisteredCredential out;
   out.credential_id = a->credential_id;

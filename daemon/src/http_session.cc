@@ -13,6 +13,7 @@
 #include "daemon/src/log.h"
 #include "daemon/src/metrics.h"
 #include "daemon/src/router.h"
+#include "daemon/src/routes_webauthn.h"
 #include "daemon/src/services.h"
 #include "daemon/src/url.h"
 
@@ -82,6 +83,8 @@ std::string lower(std::string_view s) {
 ApiResponse authenticate_tcp(ServerContext& ctx, const HttpRequest& hreq, ApiRequest& areq) {
   // Health stays open so that load balancers can probe without a key.
   if (areq.method == "GET" && areq.path == "/v1/health") return ApiResponse{};
+  // The self-service enrolment page and its API: the one-time link token is the credential.
+  if (is_enroll_link_path(areq.path)) return ApiResponse{};
   if (ctx.services.store == nullptr || ctx.services.clock == nullptr) {
     return error_response(503, "unavailable", "store not ready");
   }

@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
   deps.directory = &directory;
   deps.audit_sink = &audit_log;
   deps.issuer = config->totp_issuer;
+  deps.webauthn = &config->webauthn;
   deps.sender = delivery.get();
   core::Engine engine(deps);
 

@@ -131,6 +131,8 @@ PamStep PamConversations::decide(Conv& c) {
   c.challenge_id = r->challenge_id;
   c.retries_left = kPamTries;
   for (const auto& f : r->factors) {
+    // A browser passkey cannot answer a terminal prompt (local FIDO2 keys are not done yet).
+    if (f.type == "webauthn") continue;
     std::string label = "Authenticator app '" + f.label + "'";
     if (f.type == "sms") label = "Text message to " + f.destination_short;
     if (f.type == "email") label = "Email to " + f.destination_short;

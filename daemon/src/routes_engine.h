@@ -3,6 +3,7 @@
 #pragma once
 
 #include "daemon/src/router.h"
+#include "daemon/src/routes_webauthn.h"
 #include "daemon/src/services.h"
 
 namespace mfa::daemon {
@@ -21,6 +22,8 @@ inline void register_engine_routes(Router& router, Services& s) {
   register_audit_routes(router, s);
   register_policy_routes(router, s);
   register_pam_routes(router, s);
+  register_webauthn_routes(router, s);
+  register_enroll_page_routes(router, s);
 }
 
 }  // namespace mfa::daemon

@@ -12,6 +12,7 @@
 #include "daemon/src/qr_render.h"
 #include "daemon/src/route_access.h"
 #include "daemon/src/routes_engine.h"
+#include "daemon/src/routes_webauthn.h"
 #include "daemon/src/services.h"
 
 namespace mfa::daemon {
@@ -69,6 +70,9 @@ ApiResponse enroll(Services& s, ApiRequest& req) {
       core::is_delivery_type(body["type"].get<std::string>())) {
     return enroll_delivery(s, req, body, body["type"].get<std::string>());
   }
+  if (body.is_object() && body.value("type", json()) == "webauthn") {
+    return webauthn_enroll(s, req, body);
+  }
   auto type = string_field(body, "type", 16, true, err);
   auto label = type ? string_field(body, "label", limits::kMaxLabelLen, false, err) : std::nullopt;
   auto step_up = label ? string_field(body, "step_up_code", limits::kMaxCodeLen, false, err)
@@ -111,6 +115,7 @@ ApiResponse activate(Services& s, ApiRequest& req) {
   json body;
   ApiResponse err;
   if (!parse_json_body(req, body, err)) return err;
+  if (body.is_object() && body.contains("credential")) return webauthn_activate(s, req, body);
   auto code = string_field(body, "code", limits::kMaxCodeLen, true, err);
   if (!code) return err;
   auto a = s.engine->factors.activate(app, user, req.path_params["id"], *code, audit_context(req));

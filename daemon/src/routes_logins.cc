@@ -11,6 +11,7 @@
 #include "daemon/src/json_fields.h"
 #include "daemon/src/route_access.h"
 #include "daemon/src/routes_engine.h"
+#include "daemon/src/routes_webauthn.h"
 
 namespace mfa::daemon {
 namespace {
@@ -102,6 +103,7 @@ ApiResponse verify(Services& s, ApiRequest& req) {
   json body;
   ApiResponse err;
   if (!parse_json_body(req, body, err)) return err;
+  if (body.is_object() && body.contains("assertion")) return webauthn_verify(s, req, c, body);
   auto code = string_field(body, "code", limits::kMaxCodeLen, true, err);
   if (!code) return err;
   auto v = s.engine->challenges.verify(req.path_params["app"], c.id, *code, audit_context(req));

@@ -4,9 +4,9 @@
 // Header-only so that any test binary can include it without build changes.
 #pragma once
 
-#include <openssl/evp.h>
-#include <openssl/ec.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
 
 #include <cstdint>
 #include <span>
@@ -41,7 +41,8 @@ class CborWriter {
     return *this;
   }
   CborWriter& integer(std::int64_t v) {
-    return v >= 0 ? head(0, static_cast<std::uint64_t>(v)) : head(1, static_cast<std::uint64_t>(-1 - v));
+    return v >= 0 ? head(0, static_cast<std::uint64_t>(v))
+                  : head(1, static_cast<std::uint64_t>(-1 - v));
   }
   CborWriter& bytes(std::span<const std::uint8_t> b) {
     head(2, b.size());
@@ -114,13 +115,25 @@ class SoftAuthenticator {
       std::vector<std::uint8_t> x(32);
       std::size_t len = x.size();
       EVP_PKEY_get_raw_public_key(c.key.get(), x.data(), &len);
-      w.map(4).integer(1).integer(1).integer(3).integer(-8).integer(-1).integer(6).integer(-2).bytes(x);
+      w.map(4)
+          .integer(1)
+          .integer(1)
+          .integer(3)
+          .integer(-8)
+          .integer(-1)
+          .integer(6)
+          .integer(-2)
+          .bytes(x);
     } else {
       std::vector<std::uint8_t> pt(65);
       std::size_t len = 0;
-      EVP_PKEY_get_octet_string_param(c.key.get(), OSSL_PKEY_PARAM_PUB_KEY, pt.data(), pt.size(), &len);
+      EVP_PKEY_get_octet_string_param(c.key.get(), OSSL_PKEY_PARAM_PUB_KEY, pt.data(), pt.size(),
+                                      &len);
       w.map(5).integer(1).integer(2).integer(3).integer(-7).integer(-1).integer(1);
-      w.integer(-2).bytes(std::span(pt).subspan(1, 32)).integer(-3).bytes(std::span(pt).subspan(33, 32));
+      w.integer(-2)
+          .bytes(std::span(pt).subspan(1, 32))
+          .integer(-3)
+          .bytes(std::span(pt).subspan(33, 32));
     }
     return w.out;
   }
@@ -133,9 +146,11 @@ class SoftAuthenticator {
     return j + "}";
   }
 
-  static std::vector<std::uint8_t> sign(const SoftCredential& c, std::span<const std::uint8_t> msg) {
+  static std::vector<std::uint8_t> sign(const SoftCredential& c,
+                                        std::span<const std::uint8_t> msg) {
     EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-    EVP_DigestSignInit(ctx.get(), nullptr, c.alg == -8 ? nullptr : EVP_sha256(), nullptr, c.key.get());
+    EVP_DigestSignInit(ctx.get(), nullptr, c.alg == -8 ? nullptr : EVP_sha256(), nullptr,
+                       c.key.get());
     std::size_t len = 0;
     EVP_DigestSign(ctx.get(), nullptr, &len, msg.data(), msg.size());
     std::vector<std::uint8_t> sig(len);

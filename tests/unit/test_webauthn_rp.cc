@@ -59,9 +59,9 @@ Result<webauthn::RegisteredCredential> register_with(const Attestation& a,
   return webauthn::verify_registration(rp(), in);
 }
 
-Result<webauthn::AssertionOutcome> assert_with(const Assertion& a, const std::vector<std::uint8_t>& key,
-                                               std::int64_t stored_count, bool require_uv = false,
-                                               const std::vector<std::uint8_t>& challenge = kChallenge) {
+Result<webauthn::AssertionOutcome> assert_with(
+    const Assertion& a, const std::vector<std::uint8_t>& key, std::int64_t stored_count,
+    bool require_uv = false, const std::vector<std::uint8_t>& challenge = kChallenge) {
   const auto cdj = bytes_of(a.client_data_json);
   AssertionInput in;
   in.client_data_json = cdj;
@@ -98,49 +98,69 @@ void registers_and_asserts(std::int64_t alg, bool packed) {
   assert_false(as->sign_count_regression);
 }
 
-void test_es256_none(void**) { registers_and_asserts(-7, false); }
-void test_es256_packed_self(void**) { registers_and_asserts(-7, true); }
-void test_eddsa_none(void**) { registers_and_asserts(-8, false); }
-void test_eddsa_packed_self(void**) { registers_and_asserts(-8, true); }
+void test_es256_none(void**) {
+  registers_and_asserts(-7, false);
+}
+void test_es256_packed_self(void**) {
+  registers_and_asserts(-7, true);
+}
+void test_eddsa_none(void**) {
+  registers_and_asserts(-8, false);
+}
+void test_eddsa_packed_self(void**) {
+  registers_and_asserts(-8, true);
+}
 
 void test_registration_refusals(void**) {
   SoftCredential cred = SoftAuthenticator::new_credential(-7);
   {
     Ceremony c = ceremony();
     c.origin = "https://evil.example.net";
-    expect_refused(register_with(SoftAuthenticator::make_credential(cred, c), kChallenge).has_value(), "wrong origin");
+    expect_refused(
+        register_with(SoftAuthenticator::make_credential(cred, c), kChallenge).has_value(),
+        "wrong origin");
   }
   {
     Ceremony c = ceremony();
     c.rp_id = "evil.example.net";
-    expect_refused(register_with(SoftAuthenticator::make_credential(cred, c), kChallenge).has_value(), "wrong rp id");
+    expect_refused(
+        register_with(SoftAuthenticator::make_credential(cred, c), kChallenge).has_value(),
+        "wrong rp id");
   }
   {
     Ceremony c = ceremony();
     c.type = "webauthn.get";
-    expect_refused(register_with(SoftAuthenticator::make_credential(cred, c), kChallenge).has_value(), "wrong type");
+    expect_refused(
+        register_with(SoftAuthenticator::make_credential(cred, c), kChallenge).has_value(),
+        "wrong type");
   }
   {
     Ceremony c = ceremony();
     const std::vector<std::uint8_t> other(32, 0x11);
-    expect_refused(register_with(SoftAuthenticator::make_credential(cred, c), other).has_value(), "other challenge");
+    expect_refused(register_with(SoftAuthenticator::make_credential(cred, c), other).has_value(),
+                   "other challenge");
   }
   {
     Ceremony c = ceremony();
     c.flags = 0x04;  // UV without UP
-    expect_refused(register_with(SoftAuthenticator::make_credential(cred, c), kChallenge).has_value(), "UP missing");
+    expect_refused(
+        register_with(SoftAuthenticator::make_credential(cred, c), kChallenge).has_value(),
+        "UP missing");
   }
   {
     Ceremony c = ceremony();
     c.flags = 0x01;  // UP only
     assert_true(register_with(SoftAuthenticator::make_credential(cred, c), kChallenge).has_value());
-    expect_refused(register_with(SoftAuthenticator::make_credential(cred, c), kChallenge, true).has_value(),
-                   "UV missing when required");
+    expect_refused(
+        register_with(SoftAuthenticator::make_credential(cred, c), kChallenge, true).has_value(),
+        "UV missing when required");
   }
   {
     Ceremony c = ceremony();
     c.cross_origin = true;
-    expect_refused(register_with(SoftAuthenticator::make_credential(cred, c), kChallenge).has_value(), "cross origin");
+    expect_refused(
+        register_with(SoftAuthenticator::make_credential(cred, c), kChallenge).has_value(),
+        "cross origin");
   }
   {
     // packed self attestation over tampered authenticator data: the attestation signature fails.
@@ -155,7 +175,9 @@ void test_registration_refusals(void**) {
     // BS without BE is inconsistent (WebAuthn 7.1 step 15/16).
     Ceremony c = ceremony();
     c.flags = 0x01 | 0x10;
-    expect_refused(register_with(SoftAuthenticator::make_credential(cred, c), kChallenge).has_value(), "BS without BE");
+    expect_refused(
+        register_with(SoftAuthenticator::make_credential(cred, c), kChallenge).has_value(),
+        "BS without BE");
   }
 }
 
@@ -188,27 +210,32 @@ void test_assertion_refusals(void**) {
   {
     Ceremony w = c;
     w.origin = "https://app.example.com.evil.net";
-    expect_refused(assert_with(SoftAuthenticator::get_assertion(cred, w), key, 0).has_value(), "wrong origin");
+    expect_refused(assert_with(SoftAuthenticator::get_assertion(cred, w), key, 0).has_value(),
+                   "wrong origin");
   }
   {
     Ceremony w = c;
     w.rp_id = "example.net";
-    expect_refused(assert_with(SoftAuthenticator::get_assertion(cred, w), key, 0).has_value(), "wrong rp id");
+    expect_refused(assert_with(SoftAuthenticator::get_assertion(cred, w), key, 0).has_value(),
+                   "wrong rp id");
   }
   {
     Ceremony w = c;
     w.type = "webauthn.create";
-    expect_refused(assert_with(SoftAuthenticator::get_assertion(cred, w), key, 0).has_value(), "wrong type");
+    expect_refused(assert_with(SoftAuthenticator::get_assertion(cred, w), key, 0).has_value(),
+                   "wrong type");
   }
   {
     const std::vector<std::uint8_t> other(32, 0x22);
-    expect_refused(assert_with(SoftAuthenticator::get_assertion(cred, c), key, 0, false, other).has_value(),
-                   "replayed assertion for an earlier challenge");
+    expect_refused(
+        assert_with(SoftAuthenticator::get_assertion(cred, c), key, 0, false, other).has_value(),
+        "replayed assertion for an earlier challenge");
   }
   {
     Ceremony w = c;
     w.flags = 0x04;
-    expect_refused(assert_with(SoftAuthenticator::get_assertion(cred, w), key, 0).has_value(), "UP missing");
+    expect_refused(assert_with(SoftAuthenticator::get_assertion(cred, w), key, 0).has_value(),
+                   "UP missing");
   }
   {
     Ceremony w = c;

@@ -1,0 +1,46 @@
+// ChallengeService::verify_external: the challenge bookkeeping of verify() for factors that
+// are not typed codes (WebAuthn assertions). The factor check itself (and its lockout and
+// audit records) belongs to the caller; this file only moves the challenge.
+#include <nlohmann/json.hpp>
+
+#include "daemon/core/challenge_service.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/policy_context.h"
+
+namespace mfa::core {
+
+Result<ChallengeVerified> ChallengeService::verify_external(const std::string& app,
+                                                            const std::string& id,
+                                                            const FactorCheck& check) {
+  auto c = pending(app, id);
+  if (!c) return fail(c.error());
+  if (c->purpose == "enroll")
+    return fail(Errc::kConflict, "enrolment challenges are not verified here");
+  const Evaluation ev =
+      evaluate_for(deps_, make_login_context(deps_, c->app, c->user, c->service, c->remote_addr));
+  auto verified = check(*c, ev);
+  if (!verified) {
+    const Error err = verified.error();
+    MFA_TRY(deps_.store->record_challenge_attempt(
+        c->id,
+        ChallengeEvent{deps_.clock->now_ms(), "attempt_failed", std::string(to_string(err.code))}));
+    if (c->attempts + 1 >= c->max_attempts || err.code == Errc::kLockedOut) {
+      auto moved = deps_.store->transition_challenge(
+          c->id, "pending", "failed", ChallengeEvent{deps_.clock->now_ms(), "failed", {}});
+      if (!moved) return fail(moved.error());
+    }
+    return fail(err);
+  }
+  nlohmann::json detail = {{"factor", verified->type}, {"factor_id", verified->factor_id}};
+  auto moved = deps_.store->transition_challenge(
+      c->id, "pending", "approved",
+      ChallengeEvent{deps_.clock->now_ms(), "approved", detail.dump()});
+  if (!moved) return fail(moved.error());
+  if (!*moved) return fail(Errc::kConflict, "challenge was completed concurrently");
+  MFA_TRY(after_success(*c));
+  auto fresh = get(app, id);
+  if (!fresh) return fail(fresh.error());
+  return ChallengeVerified{std::move(*fresh), std::move(*verified)};
+}
+
+}  // namespace mfa::core

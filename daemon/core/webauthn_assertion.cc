@@ -1,0 +1,207 @@
+// WebAuthnService: the authentication ceremony for login and step-up challenges (WebAuthn 7.2).
+#include <algorithm>
+
+#include "daemon/core/base64url.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/policy_context.h"
+#include "daemon/core/random.h"
+#include "daemon/core/store.h"
+#include "daemon/core/webauthn_config.h"
+#include "daemon/core/webauthn_rp.h"
+#include "daemon/core/webauthn_service.h"
+
+namespace mfa::core {
+namespace {
+
+using nlohmann::json;
+
+Result<std::vector<std::uint8_t>> b64(const json& obj, const char* name, bool required) {
+  auto it = obj.find(name);
+  if (it == obj.end() || it->is_null()) {
+    if (required) return fail(Errc::kInvalidArgument, std::string("missing field ") + name);
+    return std::vector<std::uint8_t>();
+  }
+  if (!it->is_string() || it->get_ref<const std::string&>().size() > kMaxWebAuthnFieldLen) {
+    return fail(Errc::kInvalidArgument, std::string(name) + " must be a base64url string");
+  }
+  auto v = base64url_decode(it->get_ref<const std::string&>());
+  if (!v) return fail(Errc::kInvalidArgument, std::string(name) + " is not base64url");
+  return std::move(*v);
+}
+
+std::string param(const FactorRecord& f, const char* key) {
+  const json p = json::parse(f.params, nullptr, false);
+  return p.is_object() && p.contains(key) && p[key].is_string() ? p[key].get<std::string>() : "";
+}
+
+bool method_accepts_webauthn(const ChallengeRecord& c) {
+  return c.method == "any" || c.method == "webauthn";
+}
+
+}  // namespace
+
+Result<json> WebAuthnService::request_options(const std::string& app,
+                                              const std::string& challenge_id) {
+  if (!enabled()) return fail(Errc::kConflict, "WebAuthn is not configured");
+  auto c = challenges_.get(app, challenge_id);
+  if (!c) return fail(c.error());
+  if (c->status == "expired") return fail(Errc::kExpired, "challenge expired");
+  if (c->status != "pending") return fail(Errc::kConflict, "challenge is " + c->status);
+  if (c->purpose == "enroll" || !method_accepts_webauthn(*c)) {
+    return fail(Errc::kConflict, "this challenge does not accept a passkey");
+  }
+  const Evaluation ev =
+      evaluate_for(deps_, make_login_context(deps_, c->app, c->user, c->service, c->remote_addr));
+  if (!factor_allowed(ev.settings.factors, "webauthn")) {
+    return fail(Errc::kPermissionDenied, "the policy does not allow passkeys here");
+  }
+  auto factors = deps_.store->list_factors(c->app, c->user);
+  if (!factors) return fail(factors.error());
+  json allow = json::array();
+  for (const FactorRecord& f : *factors) {
+    if (f.type != "webauthn" || f.status != "active") continue;
+    json d = {{"type", "public-key"}, {"id", param(f, "credential_id")}};
+    const json p = json::parse(f.params, nullptr, false);
+    if (p.is_object() && p.contains("transports")) d["transports"] = p["transports"];
+    allow.push_back(std::move(d));
+  }
+  if (allow.empty()) return fail(Errc::kConflict, "this user has no passkey");
+  // The WebAuthn challenge is made on first request and then fixed for this challenge.
+  auto bytes = deps_.random->secret(kWebAuthnChallengeBytes);
+  if (!bytes) return fail(bytes.error());
+  auto attached = deps_.store->attach_webauthn_challenge(c->id, base64url_encode(bytes->span()));
+  if (!attached) return fail(attached.error());
+  auto fresh = deps_.store->get_challenge(c->id);
+  if (!fresh) return fail(fresh.error());
+  const json data = fresh->has_value() ? json::parse((*fresh)->data, nullptr, false) : json();
+  if (!data.is_object() || !data.contains("webauthn_challenge")) {
+    return fail(Errc::kConflict, "challenge is no longer pending");
+  }
+  const WebAuthnConfig& cfg = *deps_.webauthn;
+  return json{{"challenge", data["webauthn_challenge"]},
+              {"timeout", cfg.timeout_ms},
+              {"rpId", cfg.rp_id},
+              {"allowCredentials", allow},
+              {"userVerification", cfg.user_verification}};
+}
+
+Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c,
+                                                        const Evaluation& ev, const json& assertion,
+                                                        const AuditContext& ctx) {
+  MFA_TRY(lockout_.check(c.app, c.user, c.remote_addr));
+  if (!method_accepts_webauthn(c))
+    return fail(Errc::kConflict, "this challenge does not accept a passkey");
+  if (!factor_allowed(ev.settings.factors, "webauthn")) {
+    return fail(Errc::kPermissionDenied, "the policy does not allow passkeys here");
+  }
+  const json data = json::parse(c.data, nullptr, false);
+  auto expected = base64url_decode(data.is_object() ? data.value("webauthn_challenge", "") : "");
+  if (!expected || expected->empty()) {
+    return fail(Errc::kConflict, "ask for the passkey options (webauthn-options) first");
+  }
+  std::string factor_id;
+  auto check = [&]() -> Result<webauthn::AssertionOutcome> {
+    if (!assertion.is_object() || assertion.value("type", "") != "public-key") {
+      return fail(Errc::kInvalidArgument, "assertion type must be public-key");
+    }
+    auto raw_id = b64(assertion, "rawId", true);
+    auto id = raw_id ? b64(assertion, "id", true) : raw_id;
+    if (!id) return fail(id.error());
+    if (*id != *raw_id) return fail(Errc::kInvalidArgument, "assertion id and rawId differ");
+    auto r = assertion.find("response");
+    if (r == assertion.end() || !r->is_object()) {
+      return fail(Errc::kInvalidArgument, "assertion response must be an object");
+    }
+    auto cdj = b64(*r, "clientDataJSON", true);
+    auto ad = cdj ? b64(*r, "authenticatorData", true) : cdj;
+    auto sig = ad ? b64(*r, "signature", true) : ad;
+    auto handle = sig ? b64(*r, "userHandle", false) : sig;
+    if (!handle) return fail(handle.error());
+    // 7.2 steps 5-6: allowCredentials is every active passkey of this user, so the credential
+    // must be one of them (another user's credential is "unknown" here).
+    auto factors = deps_.store->list_factors(c.app, c.user);
+    if (!factors) return fail(factors.error());
+    const std::string wanted = base64url_encode(*raw_id);
+    const FactorRecord* f = nullptr;
+    for (const auto& x : *factors) {
+      if (x.type == "webauthn" && x.status == "active" && param(x, "credential_id") == wanted)
+        f = &x;
+    }
+    if (f == nullptr) return fail(Errc::kBadCode, "unknown credential");
+    if (!handle->empty() && base64url_encode(*handle) != param(*f, "user_handle")) {
+      return fail(Errc::kBadCode, "userHandle does not match the account");
+    }
+    auto key = base64url_decode(param(*f, "public_key"));
+    if (!key) return fail(Errc::kInternal, "stored public key unreadable");
+    webauthn::AssertionInput in;
+    in.client_data_json = *cdj;
+    in.authenticator_data = *ad;
+    in.signature = *sig;
+    in.expected_challenge = *expected;
+    in.stored_cose_key = *key;
+    in.stored_sign_count = f->sign_count;
+    in.require_uv = deps_.webauthn->uv_required();
+    factor_id = f->id;
+    auto out = webauthn::verify_assertion(*deps_.webauthn, in);
+    if (!out) return fail(out.error());
+    if (out->sign_count_regression) {
+      MFA_TRY(audit_.record(c.app, c.user, audit_event::kSignCountRegression, ctx,
+                            json{{"factor_id", f->id},
+                                 {"stored", f->sign_count},
+                                 {"presented", out->sign_count},
+                                 {"refused", deps_.webauthn->refuse_sign_count_regression}}
+                                .dump()));
+      if (deps_.webauthn->refuse_sign_count_regression) {
+        return fail(Errc::kBadCode, "signature counter did not increase (possible cloned key)");
+      }
+    }
+    return out;
+  };
+  auto outcome = check();
+  if (!outcome) {
+    const Error err = outcome.error();
+    if (err.code == Errc::kStorage || err.code == Errc::kBusy || err.code == Errc::kInternal) {
+      return fail(err);
+    }
+    auto st = lockout_.record_failure(c.app, c.user, c.remote_addr, ev.settings.lockout);
+    if (!st) return fail(st.error());
+    MFA_TRY(audit_.record(
+        c.app, c.user, audit_event::kMfaFailed, ctx,
+        json{{"reason", "webauthn"}, {"error", err.context}, {"purpose", c.purpose}}.dump()));
+    if (st->locked) {
+      MFA_TRY(audit_.record(c.app, c.user, audit_event::kLockedOut, ctx,
+                            json{{"retry_after", st->retry_after_s}}.dump()));
+      Error e = make_error(Errc::kLockedOut, "too many failed attempts; try again in " +
+                                                 std::to_string(st->retry_after_s) + " s");
+      e.retry_after_s = st->retry_after_s;
+      return fail(std::move(e));
+    }
+    return fail(err);
+  }
+  // 7.2 step 22: the counter is stored only after every check passed.
+  MFA_TRY(deps_.store->update_sign_count(factor_id, outcome->sign_count, deps_.clock->now_s()));
+  MFA_TRY(lockout_.record_success(c.app, c.user, c.remote_addr));
+  MFA_TRY(audit_.record(c.app, c.user, audit_event::kMfaSucceeded, ctx,
+                        json{{"factor", "webauthn"},
+                             {"factor_id", factor_id},
+                             {"purpose", c.purpose},
+                             {"uv", outcome->uv}}
+                            .dump()));
+  return VerifiedFactor{factor_id, "webauthn"};
+}
+
+Result<ChallengeVerified> WebAuthnService::verify_assertion(const std::string& app,
+                                                            const std::string& challenge_id,
+                                                            const json& assertion,
+                                                            const AuditContext& ctx) {
+  if (!enabled()) return fail(Errc::kConflict, "WebAuthn is not configured");
+  return challenges_.verify_external(app, challenge_id,
+                                     [&](const ChallengeRecord& c, const Evaluation& ev) {
+                                       AuditContext actx = ctx;
+                                       if (actx.remote_addr.empty())
+                                         actx.remote_addr = c.remote_addr;
+                                       return check_assertion(c, ev, assertion, actx);
+                                     });
+}
+
+}  // namespace mfa::core

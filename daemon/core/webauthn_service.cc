@@ -1,0 +1,345 @@
+#include "daemon/core/webauthn_service.h"
+
+#include <algorithm>
+
+#include "daemon/core/backup_codes.h"
+#include "daemon/core/base64url.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/limits.h"
+#include "daemon/core/policy_context.h"
+#include "daemon/core/random.h"
+#include "daemon/core/store.h"
+#include "daemon/core/webauthn_config.h"
+#include "daemon/core/webauthn_cose.h"
+#include "daemon/core/webauthn_rp.h"
+
+namespace mfa::core {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxTransports = 8;
+const std::vector<std::int64_t> kAlgs = {webauthn::kAlgEs256, webauthn::kAlgEdDsa,
+                                         webauthn::kAlgRs256};
+
+// A bounded base64url field of a PublicKeyCredential JSON ("" allowed when !required).
+Result<std::vector<std::uint8_t>> b64_field(const json& obj, const char* name, bool required) {
+  auto it = obj.find(name);
+  if (it == obj.end() || it->is_null()) {
+    if (required) return fail(Errc::kInvalidArgument, std::string("missing field ") + name);
+    return std::vector<std::uint8_t>();
+  }
+  if (!it->is_string() || it->get_ref<const std::string&>().size() > kMaxWebAuthnFieldLen) {
+    return fail(Errc::kInvalidArgument, std::string(name) + " must be a base64url string");
+  }
+  auto v = base64url_decode(it->get_ref<const std::string&>());
+  if (!v) return fail(Errc::kInvalidArgument, std::string(name) + " is not base64url");
+  return std::move(*v);
+}
+
+// Common envelope: type "public-key", id == base64url(rawId), a response object.
+Result<std::vector<std::uint8_t>> credential_envelope(const json& cred, const json*& response) {
+  if (!cred.is_object()) return fail(Errc::kInvalidArgument, "credential must be an object");
+  auto type = cred.find("type");
+  if (type == cred.end() || *type != "public-key") {
+    return fail(Errc::kInvalidArgument, "credential type must be public-key");
+  }
+  auto raw_id = b64_field(cred, "rawId", true);
+  if (!raw_id) return fail(raw_id.error());
+  auto id = b64_field(cred, "id", true);
+  if (!id) return fail(id.error());
+  if (*id != *raw_id) return fail(Errc::kInvalidArgument, "credential id and rawId differ");
+  auto r = cred.find("response");
+  if (r == cred.end() || !r->is_object()) {
+    return fail(Errc::kInvalidArgument, "credential response must be an object");
+  }
+  response = &*r;
+  return std::move(*raw_id);
+}
+
+json credential_descriptor(const FactorRecord& f) {
+  json p = json::parse(f.params, nullptr, false);
+  json d = {{"type", "public-key"}, {"id", p.is_object() ? p.value("credential_id", "") : ""}};
+  if (p.is_object() && p.contains("transports") && p["transports"].is_array()) {
+    d["transports"] = p["transports"];
+  }
+  return d;
+}
+
+bool is_webauthn_active(const FactorRecord& f) {
+  return f.type == "webauthn" && f.status == "active";
+}
+
+}  // namespace
+
+bool WebAuthnService::enabled() const {
+  return deps_.webauthn != nullptr && deps_.webauthn->enabled();
+}
+
+Status WebAuthnService::step_up(const std::string& app, const std::string& user,
+                                const Requester& who) {
+  if (who.admin) return {};
+  auto factors = deps_.store->list_factors(app, user);
+  if (!factors) return fail(factors.error());
+  VerifyRequest req;
+  req.allowed = {"backup_code"};
+  for (const auto& f : *factors) {
+    if (f.status == "active") req.allowed.push_back(f.type);
+  }
+  if (req.allowed.size() == 1) return {};  // no active factor: nothing to step up from
+  if (who.step_up_code.empty()) {
+    return fail(Errc::kPermissionDenied,
+                "this change needs a fresh code from one of your existing factors (step_up_code)");
+  }
+  req.app = app;
+  req.user = user;
+  req.code = who.step_up_code;
+  req.rhost = who.rhost;
+  req.purpose = "enroll";
+  req.lockout =
+      evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost)).settings.lockout;
+  auto v = verifier_.verify(req, who.audit);
+  if (!v) return fail(v.error());
+  return {};
+}
+
+Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::string& app,
+                                                                 const std::string& user,
+                                                                 const std::string& label,
+                                                                 const Requester& who) {
+  if (!enabled())
+    return fail(Errc::kConflict, "WebAuthn is not configured (webauthn: in mfad.yaml)");
+  MFA_TRY(validate_app_name(app));
+  MFA_TRY(validate_user_name(user));
+  MFA_TRY(validate_label(label));
+  const WebAuthnConfig& cfg = *deps_.webauthn;
+  auto factors = deps_.store->list_factors(app, user);
+  if (!factors) return fail(factors.error());
+  // One pending passkey enrolment at a time: an abandoned one is replaced.
+  for (const FactorRecord& old : *factors) {
+    if (old.status == "pending" && old.type == "webauthn")
+      MFA_TRY(deps_.store->delete_factor(old.id));
+  }
+  std::erase_if(*factors, [](const FactorRecord& f) {
+    return f.status == "pending" && f.type == "webauthn";
+  });
+  if (factors->size() >= limits::kMaxFactorsPerUser) {
+    return fail(Errc::kLimitExceeded, "too many factors for this user");
+  }
+  MFA_TRY(step_up(app, user, who));
+
+  // The user handle is random (no user name in it, WebAuthn 14.6.1) and the same for all of
+  // the user's passkeys.
+  std::string user_handle;
+  json exclude = json::array();
+  for (const FactorRecord& f : *factors) {
+    if (!is_webauthn_active(f)) continue;
+    exclude.push_back(credential_descriptor(f));
+    json p = json::parse(f.params, nullptr, false);
+    if (user_handle.empty() && p.is_object()) user_handle = p.value("user_handle", "");
+  }
+  if (user_handle.empty()) {
+    auto h = deps_.random->secret(16);
+    if (!h) return fail(h.error());
+    user_handle = base64url_encode(h->span());
+  }
+  auto challenge = deps_.random->secret(kWebAuthnChallengeBytes);
+  if (!challenge) return fail(challenge.error());
+  const std::string challenge_b64 = base64url_encode(challenge->span());
+  auto factor_id = deps_.random->id("f_");
+  auto challenge_id = factor_id ? deps_.random->id("ch_") : factor_id;
+  if (!challenge_id) return fail(challenge_id.error());
+  const std::int64_t now = deps_.clock->now_s();
+
+  FactorRecord f;
+  f.id = *factor_id;
+  f.app = app;
+  f.user = user;
+  f.type = "webauthn";
+  f.label = label.empty() ? "Passkey" : label;
+  f.status = "pending";
+  f.params = json{{"user_handle", user_handle}}.dump();
+  f.created_at_s = now;
+  MFA_TRY(deps_.store->insert_factor(f));
+
+  // The challenge is kept server-side, bound to this factor, and used once (WebAuthn 13.4.3).
+  ChallengeRecord c;
+  c.id = *challenge_id;
+  c.app = app;
+  c.user = user;
+  c.purpose = "enroll";
+  c.method = "webauthn";
+  c.status = "pending";
+  c.factor_id = f.id;
+  c.max_attempts = 1;
+  c.created_at_s = now;
+  c.expires_at_s = now + cfg.timeout_ms / 1000;
+  c.remote_addr = who.rhost;
+  c.service = "webauthn";
+  c.data =
+      json{{"webauthn_challenge", challenge_b64}, {"algs", kAlgs}, {"uv", cfg.user_verification}}
+          .dump();
+  c.events.push_back(ChallengeEvent{deps_.clock->now_ms(), "created", "webauthn registration"});
+  MFA_TRY(deps_.store->insert_challenge(c));
+
+  json params = json::array();
+  for (auto alg : kAlgs) params.push_back({{"type", "public-key"}, {"alg", alg}});
+  const std::string display = app == "system" ? user : user + " (" + app + ")";
+  WebAuthnRegistration out;
+  out.factor_id = f.id;
+  out.label = f.label;
+  out.expires_at_s = c.expires_at_s;
+  out.options = {{"rp", {{"id", cfg.rp_id}, {"name", cfg.rp_name}}},
+                 {"user", {{"id", user_handle}, {"name", user}, {"displayName", display}}},
+                 {"challenge", challenge_b64},
+                 {"pubKeyCredParams", params},
+                 {"timeout", cfg.timeout_ms},
+                 {"excludeCredentials", exclude},
+                 {"authenticatorSelection",
+                  {{"residentKey", "preferred"}, {"userVerification", cfg.user_verification}}},
+                 {"attestation", cfg.attestation}};
+  return out;
+}
+
+Result<std::vector<std::string>> WebAuthnService::backup_codes_if_first(const std::string& app,
+                                                                        const std::string& user,
+                                                                        std::size_t active_before) {
+  if (active_before > 0) return std::vector<std::string>();
+  auto unused = deps_.store->unused_backup_codes(app, user);
+  if (!unused) return fail(unused.error());
+  if (!unused->empty()) return std::vector<std::string>();
+  auto generated = generate_backup_codes(*deps_.random, app, user);
+  if (!generated) return fail(generated.error());
+  MFA_TRY(deps_.store->replace_backup_codes(app, user, generated->records));
+  return std::move(generated->codes);
+}
+
+Result<Activation> WebAuthnService::finish_registration(const std::string& app,
+                                                        const std::string& user,
+                                                        const std::string& factor_id,
+                                                        const json& credential,
+                                                        const AuditContext& ctx) {
+  if (!enabled()) return fail(Errc::kConflict, "WebAuthn is not configured");
+  auto found = deps_.store->get_factor(factor_id);
+  if (!found) return fail(found.error());
+  if (!found->has_value() || (*found)->app != app || (*found)->user != user ||
+      (*found)->type != "webauthn") {
+    return fail(Errc::kNotFound, "no such factor");
+  }
+  FactorRecord f = std::move(**found);
+  if (f.status != "pending") return fail(Errc::kConflict, "factor is already active");
+
+  ChallengeFilter filter;
+  filter.app = app;
+  filter.user = user;
+  filter.purpose = "enroll";
+  filter.method = "webauthn";
+  filter.status = "pending";
+  auto pending = deps_.store->list_challenges(filter);
+  if (!pending) return fail(pending.error());
+  auto it = std::find_if(pending->begin(), pending->end(),
+                         [&](const ChallengeRecord& c) { return c.factor_id == f.id; });
+  if (it == pending->end()) {
+    return fail(Errc::kExpired, "no pending registration for this factor; start again");
+  }
+  auto c = challenges_.get(app, it->id);  // moves an expired one to `expired`
+  if (!c) return fail(c.error());
+  if (c->status != "pending")
+    return fail(Errc::kExpired, "the registration challenge expired; start again");
+  const json data = json::parse(c->data, nullptr, false);
+  auto expected = base64url_decode(data.is_object() ? data.value("webauthn_challenge", "") : "");
+  if (!expected || expected->empty()) return fail(Errc::kInternal, "registration challenge lost");
+
+  auto verify = [&]() -> Result<webauthn::RegisteredCredential> {
+    const json* response = nullptr;
+    auto raw_id = credential_envelope(credential, response);
+    if (!raw_id) return fail(raw_id.error());
+    auto cdj = b64_field(*response, "clientDataJSON", true);
+    if (!cdj) return fail(cdj.error());
+    auto att = b64_field(*response, "attestationObject", true);
+    if (!att) return fail(att.error());
+    webauthn::RegistrationInput in;
+    in.client_data_json = *cdj;
+    in.attestation_object = *att;
+    in.expected_challenge = *expected;
+    in.requested_algs = kAlgs;
+    in.require_uv = deps_.webauthn->uv_required();
+    auto reg = webauthn::verify_registration(*deps_.webauthn, in);
+    if (!reg) return fail(reg.error());
+    if (reg->credential_id != *raw_id) {
+      return fail(Errc::kBadCode, "rawId differs from the attested credential id");
+    }
+    auto dup = deps_.store->find_webauthn_credential(base64url_encode(reg->credential_id));
+    if (!dup) return fail(dup.error());
+    if (dup->has_value())
+      return fail(Errc::kAlreadyExists, "this credential is already registered");
+    return reg;
+  };
+  auto reg = verify();
+  // Single use either way: a failed registration needs a new challenge.
+  const std::string outcome = reg ? "approved" : "failed";
+  auto moved = deps_.store->transition_challenge(
+      c->id, "pending", outcome,
+      ChallengeEvent{deps_.clock->now_ms(), outcome,
+                     reg ? "" : std::string(to_string(reg.error().code))});
+  if (!moved) return fail(moved.error());
+  if (!reg) {
+    MFA_TRY(audit_.record(
+        app, user, audit_event::kMfaFailed, ctx,
+        json{{"reason", "webauthn_registration"}, {"error", reg.error().context}}.dump()));
+    return fail(reg.error());
+  }
+  if (!*moved) return fail(Errc::kConflict, "registration challenge was used concurrently");
+
+  json transports = json::array();
+  const json* response = nullptr;
+  (void)credential_envelope(credential, response);
+  if (response != nullptr) {
+    auto t = response->find("transports");
+    if (t != response->end() && t->is_array()) {
+      for (const auto& e : *t) {
+        if (e.is_string() && e.get_ref<const std::string&>().size() <= 32 &&
+            transports.size() < kMaxTransports) {
+          transports.push_back(e);
+        }
+      }
+    }
+  }
+  json p = json::parse(f.params, nullptr, false);
+  if (!p.is_object()) p = json::object();
+  p["credential_id"] = base64url_encode(reg->credential_id);
+  p["public_key"] = base64url_encode(reg->cose_key);
+  p["alg"] = reg->alg;
+  p["transports"] = transports;
+  p["attestation"] = reg->attestation_type;
+  p["fmt"] = reg->fmt;
+  p["aaguid"] = reg->aaguid_hex;
+  p["uv_initialized"] = reg->uv;
+  p["backup_eligible"] = reg->backup_eligible;
+  p["backup_state"] = reg->backup_state;
+  const std::int64_t now = deps_.clock->now_s();
+  auto factors = deps_.store->list_factors(app, user);
+  if (!factors) return fail(factors.error());
+  const auto active_before = static_cast<std::size_t>(std::count_if(
+      factors->begin(), factors->end(), [](const auto& x) { return x.status == "active"; }));
+  MFA_TRY(deps_.store->update_factor_params(f.id, p.dump()));
+  MFA_TRY(deps_.store->activate_factor(f.id, -1, now));
+  if (reg->sign_count > 0) MFA_TRY(deps_.store->update_sign_count(f.id, reg->sign_count, now));
+  Activation out;
+  f.status = "active";
+  f.params = p.dump();
+  f.sign_count = reg->sign_count;
+  out.factor = std::move(f);
+  auto codes = backup_codes_if_first(app, user, active_before);
+  if (!codes) return fail(codes.error());
+  out.backup_codes = std::move(*codes);
+  json detail = {{"factor_id", out.factor.id},
+                 {"type", "webauthn"},
+                 {"label", out.factor.label},
+                 {"attestation", reg->attestation_type},
+                 {"aaguid", reg->aaguid_hex}};
+  MFA_TRY(audit_.record(app, user, audit_event::kFactorEnrolled, ctx, detail.dump()));
+  return out;
+}
+
+}  // namespace mfa::core

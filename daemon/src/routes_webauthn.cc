@@ -1,0 +1,113 @@
+// WebAuthn routes for apps: passkey enrolment (through POST .../factors), activation with the
+// attestation, request options for a login challenge, assertion verification, and one-time
+// enrolment links for the self-service page.
+#include "daemon/src/routes_webauthn.h"
+
+#include "daemon/core/config.h"
+#include "daemon/core/engine.h"
+#include "daemon/core/limits.h"
+#include "daemon/core/policy_context.h"
+#include "daemon/core/webauthn_config.h"
+#include "daemon/src/engine_json.h"
+#include "daemon/src/http_errors.h"
+#include "daemon/src/json_fields.h"
+#include "daemon/src/route_access.h"
+
+namespace mfa::daemon {
+namespace {
+
+using nlohmann::json;
+
+core::Requester requester(const ApiRequest& req, const std::string& app, std::string_view code) {
+  core::Requester who;
+  who.admin = caller_is_admin_of(req.caller, app);
+  who.step_up_code = code;
+  who.rhost = req.caller.remote_addr == "unix" ? "" : req.caller.remote_addr;
+  who.audit = audit_context(req);
+  return who;
+}
+
+ApiResponse options(Services& s, ApiRequest& req) {
+  const std::string& app = req.path_params["app"];
+  auto c = s.engine->challenges.get(app, req.path_params["id"]);
+  if (!c) return from_error(c.error());
+  if (check_user_access(req, app, c->user, "verify")) {
+    return error_response(404, "not_found", "no such challenge");
+  }
+  auto o = s.engine->webauthn.request_options(app, c->id);
+  if (!o) return from_error(o.error());
+  return json_response(200, {{"challenge_id", c->id}, {"publicKey", *o}});
+}
+
+ApiResponse issue_link(Services& s, ApiRequest& req) {
+  const std::string& app = req.path_params["app"];
+  const std::string& user = req.path_params["user"];
+  if (auto denied = check_user_access(req, app, user, "enroll")) return *denied;
+  json body = json::object();
+  ApiResponse err;
+  if (!req.body.empty() && !parse_json_body(req, body, err)) return err;
+  auto step_up = string_field(body, "step_up_code", limits::kMaxCodeLen, false, err);
+  if (!step_up) return err;
+  auto link = s.engine->webauthn.issue_link(app, user, requester(req, app, *step_up));
+  if (!link) return from_error(link.error());
+  json out = {
+      {"path", link->path}, {"token", link->token}, {"expires_at", iso8601(link->expires_at_s)}};
+  const auto& origins = s.config->webauthn.origins;
+  if (!origins.empty()) out["url"] = origins.front() + link->path;
+  return json_response(201, out);
+}
+
+}  // namespace
+
+ApiResponse webauthn_enroll(Services& s, ApiRequest& req, const json& body) {
+  const std::string& app = req.path_params["app"];
+  const std::string& user = req.path_params["user"];
+  ApiResponse err;
+  auto label = string_field(body, "label", limits::kMaxLabelLen, false, err);
+  auto step_up =
+      label ? string_field(body, "step_up_code", limits::kMaxCodeLen, false, err) : std::nullopt;
+  if (!step_up) return err;
+  const auto ev = core::evaluate_for(s.engine->deps(),
+                                     core::make_login_context(s.engine->deps(), app, user, "", ""));
+  if (!core::factor_allowed(ev.settings.factors, "webauthn")) {
+    return error_response(403, "factor_not_allowed", "the policy does not allow passkeys here");
+  }
+  auto r = s.engine->webauthn.begin_registration(app, user, *label, requester(req, app, *step_up));
+  if (!r) return from_error(r.error());
+  return json_response(201, {{"factor_id", r->factor_id},
+                             {"type", "webauthn"},
+                             {"label", r->label},
+                             {"status", "pending"},
+                             {"expires_at", iso8601(r->expires_at_s)},
+                             {"publicKey", r->options}});
+}
+
+ApiResponse webauthn_activate(Services& s, ApiRequest& req, const json& body) {
+  const std::string& app = req.path_params["app"];
+  const std::string& user = req.path_params["user"];
+  auto a = s.engine->webauthn.finish_registration(app, user, req.path_params["id"],
+                                                  body["credential"], audit_context(req));
+  if (!a) return from_error(a.error());
+  json out = {{"factor", factor_json(a->factor)}};
+  if (!a->backup_codes.empty()) out["backup_codes"] = a->backup_codes;
+  return json_response(200, out);
+}
+
+ApiResponse webauthn_verify(Services& s, ApiRequest& req, const ChallengeRecord& c,
+                            const json& body) {
+  auto v = s.engine->webauthn.verify_assertion(req.path_params["app"], c.id, body["assertion"],
+                                               audit_context(req));
+  if (!v) return from_error(v.error());
+  json out = challenge_json(v->challenge, false);
+  out["factor"] = {{"type", v->factor.type}, {"id", v->factor.factor_id}};
+  return json_response(200, out);
+}
+
+void register_webauthn_routes(Router& router, Services& s) {
+  router.add("GET", "/v1/apps/{app}/challenges/{id}/webauthn-options",
+             [&s](ApiRequest& r) { return options(s, r); });
+  router.add("POST", "/v1/apps/{app}/users/{user}/enroll-links",
+             [&s](ApiRequest& r) { return issue_link(s, r); });
+}
+
+}  // namespace mfa::daemon
