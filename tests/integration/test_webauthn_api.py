@@ -189,3 +189,13 @@ def test_not_configured(mfad_factory):
     mfad = start_with_webauthn(mfad_factory)  # policy allows webauthn, mfad.yaml has no RP
     r = mfad.unix_request("POST", "/v1/apps/shop/users/hal/factors", {"type": "webauthn"})
     assert r.status == 409, r
+
+
+def test_mfactl_enroll_passkey_prints_a_working_link(daemon):
+    r = daemon.mfactl("enroll", "passkey", "--user", "ivan")
+    assert r.returncode == 0, r.stderr
+    url = [w for w in r.stdout.split() if w.startswith("https://app.example.com/enroll/")]
+    assert len(url) == 1, r.stdout
+    path = url[0][len("https://app.example.com"):]
+    st = daemon.tcp_request("GET", "/v1" + path)
+    assert st.status == 200 and st.json()["user"] == "ivan" and st.json()["app"] == "system"
