@@ -10,6 +10,7 @@
 
 #include "daemon/core/aead.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/config.h"
 #include "daemon/core/contact.h"
 #include "daemon/core/delivered_code.h"
 #include "daemon/core/engine.h"
@@ -329,6 +330,59 @@ void test_templates_and_bodies(void**) {
   assert_true(mail.find("\r\n\r\nCode 654321 for shop\r\n") != std::string::npos);
 }
 
+void test_config_delivery_section(void**) {
+  const std::string base = "dev_mode: true\n";  // errors below count this line
+  auto c = parse_daemon_config(base + R"(delivery:
+  retries: 2
+  smtp:
+    url: smtps://mail.example.com:465
+    username: mfad
+    password_file: smtp.pw
+    from: "MFA <mfa@example.com>"
+    apps:
+      shop: {subject: "Shop"}
+  sms:
+    url: https://sms.example.com/send
+    headers: {Authorization: "Bearer x"}
+    body: {To: "{phone}", Body: "{code}"}
+)",
+                               "mfad.yaml", "/etc/mfad");
+  if (!c) fail_msg("%s", c.error().context.c_str());
+  assert_true(c->delivery.smtp.enabled && c->delivery.sms.enabled);
+  assert_int_equal(c->delivery.retries, 2);
+  assert_string_equal(c->delivery.smtp.password_file.c_str(), "/etc/mfad/smtp.pw");
+  assert_string_equal(c->delivery.smtp.apps[0].second.subject.c_str(), "Shop");
+  // The app template keeps the default body.
+  assert_string_equal(c->delivery.smtp.apps[0].second.body.c_str(), MessageTemplate{}.body.c_str());
+  assert_int_equal(c->delivery.sms.body.size(), 2);
+  struct Bad {
+    const char* yaml;
+    const char* error;
+  };
+  const Bad bad[] = {
+      {"delivery:\n  smtp:\n    url: http://x.example.com\n    from: a@b.c\n",
+       "mfad.yaml:4: delivery.smtp.url: expected a smtp:// or smtps:// URL without credentials"},
+      {"delivery:\n  smtp:\n    url: smtp://u:p@x.example.com\n    from: a@b.c\n",
+       "mfad.yaml:4: delivery.smtp.url: expected a smtp:// or smtps:// URL without credentials"},
+      {"delivery:\n  smtp:\n    url: smtp://x.example.com\n    from: a@b.c\n    starttls: no\n",
+       "mfad.yaml:6: delivery.smtp.starttls: expected required, optional or off"},
+      {"delivery:\n  sms:\n    url: https://x.example.com\n    headers: {\"X\": \"a\\r\\nB: c\"}\n"
+       "    body: {to: x}\n",
+       "mfad.yaml:5: delivery.sms.headers.X: no line breaks or colons allowed"},
+      {"delivery:\n  sms:\n    url: https://x.example.com\n    method: GET\n    body: {to: x}\n",
+       "mfad.yaml:5: delivery.sms.method: expected POST or PUT"},
+      {"delivery:\n  retries: 9\n", "mfad.yaml:3: delivery.retries: expected an integer 0-5"},
+      {"delivery:\n  smpt: {}\n", "mfad.yaml:3: delivery.smpt: unknown key"},
+  };
+  for (const Bad& b : bad) {
+    auto r = parse_daemon_config(base + b.yaml, "mfad.yaml", "/etc/mfad");
+    if (r) fail_msg("accepted: %s", b.yaml);
+    if (r.error().context != b.error) {
+      fail_msg("got '%s', want '%s'", r.error().context.c_str(), b.error);
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -342,6 +396,7 @@ int main() {
       cmocka_unit_test(test_rate_limit_per_destination),
       cmocka_unit_test(test_policy_gates_email),
       cmocka_unit_test(test_templates_and_bodies),
+      cmocka_unit_test(test_config_delivery_section),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
