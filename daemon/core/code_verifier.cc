@@ -119,7 +119,8 @@ Result<VerifiedFactor> CodeVerifier::verify(const VerifyRequest& req, const Audi
     out = VerifiedFactor{"", "backup_code"};
   }
   MFA_TRY(lockout_.record_success(req.app, req.user, req.rhost));
-  if (!out.factor_id.empty()) MFA_TRY(deps_.store->touch_factor(out.factor_id, deps_.clock->now_s()));
+  // No touch_factor here: advance_totp_step already stored the use time in the same UPDATE,
+  // and every extra write is one more fsync on the login path (bench/RESULTS.md).
   MFA_TRY(audit_.record(req.app, req.user, audit_event::kMfaSucceeded, ctx,
                         "{\"factor\":\"" + out.type + "\",\"factor_id\":\"" + out.factor_id +
                             "\",\"purpose\":\"" + req.purpose + "\"}"));

@@ -72,6 +72,10 @@ Status Lockout::record_success(const std::string& app, const std::string& user,
   // The address counter is not cleared: one attacker's own success must not wipe the
   // failures it caused against other accounts from the same address.
   (void)rhost;
+  // Most successes follow no failure: read first (no fsync) and write only when needed.
+  auto st = deps_.store->get_lockout(user_key(app, user));
+  if (!st) return fail(st.error());
+  if (st->failures == 0 && st->locked_until_s == 0) return {};
   return deps_.store->clear_lockout(user_key(app, user));
 }
 
