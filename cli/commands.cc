@@ -10,11 +10,14 @@ const std::vector<CommandEntry>& command_table() {
       {"apikey", cmd_apikey,
        "apikey create --app APP --name NAME --scope verify,enroll,admin | list --app APP | "
        "revoke --app APP ID"},
-      {"enroll", cmd_enroll, "enroll totp [--label LABEL] [--user USER]: QR code, first code, backup codes; enroll passkey [--user USER]: a one-time link to register a passkey in a browser"},
+      {"enroll", cmd_enroll,
+       "enroll totp [--label LABEL] [--user USER]: QR code, first code, backup codes; enroll "
+       "passkey [--user USER]: a one-time link to register a passkey in a browser"},
       {"factors", cmd_factors, "factors [USER]: list factors"},
       {"remove", cmd_remove, "remove FACTOR_ID [--user USER]: remove a factor (asks for a code)"},
       {"backup-codes", cmd_backup_codes, "backup-codes [regenerate] [--user USER]"},
-      {"user", cmd_user, "user show USER: MFA status (mode, factors, backup codes, grace, lockout)"},
+      {"user", cmd_user,
+       "user show USER: MFA status (mode, factors, backup codes, grace, lockout)"},
       {"reset", cmd_reset, "reset USER [--yes]: admin removal of every factor of USER"},
       {"policy", cmd_policy,
        "policy check [FILE] | reload | explain --user U [--service S] [--rhost ADDR] [--app APP]"},

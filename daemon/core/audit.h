@@ -36,7 +36,7 @@ class Auditor {
   // `detail` is a JSON object text; the store assigns the id. A failed store write is an
   // error the caller must see: an unaudited success must not be reported as success.
   Status record(const std::string& app, const std::string& user, const std::string& event,
-                 const AuditContext& ctx, const std::string& detail = "{}");
+                const AuditContext& ctx, const std::string& detail = "{}");
 
  private:
   const EngineDeps& deps_;

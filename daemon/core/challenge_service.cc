@@ -53,8 +53,8 @@ Result<ChallengeRecord> ChallengeService::get(const std::string& app, const std:
   }
   ChallengeRecord c = std::move(**found);
   if (c.status == "pending" && deps_.clock->now_s() >= c.expires_at_s) {
-    auto moved = deps_.store->transition_challenge(c.id, "pending", "expired",
-                                                   event(deps_, "expired"));
+    auto moved =
+        deps_.store->transition_challenge(c.id, "pending", "expired", event(deps_, "expired"));
     if (!moved) return fail(moved.error());
     auto again = deps_.store->get_challenge(id);
     if (!again) return fail(again.error());
@@ -91,8 +91,7 @@ Status ChallengeService::after_success(const ChallengeRecord& c) {
 }
 
 Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const std::string& id,
-                                                   std::string_view code,
-                                                   const AuditContext& ctx,
+                                                   std::string_view code, const AuditContext& ctx,
                                                    const std::string& only_factor_id) {
   auto c = pending(app, id);
   if (!c) return fail(c.error());
@@ -130,8 +129,8 @@ Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const
     MFA_TRY(deps_.store->record_challenge_attempt(
         c->id, event(deps_, "attempt_failed", std::string(to_string(err.code)))));
     if (c->attempts + 1 >= c->max_attempts || err.code == Errc::kLockedOut) {
-      auto moved = deps_.store->transition_challenge(c->id, "pending", "failed",
-                                                     event(deps_, "failed"));
+      auto moved =
+          deps_.store->transition_challenge(c->id, "pending", "failed", event(deps_, "failed"));
       if (!moved) return fail(moved.error());
     }
     return fail(err);
@@ -162,16 +161,15 @@ Status ChallengeService::deny(const std::string& app, const std::string& id,
                               const AuditContext& ctx) {
   auto c = pending(app, id);
   if (!c) return fail(c.error());
-  auto moved = deps_.store->transition_challenge(id, "pending", "denied",
-                                                 event(deps_, "denied", ctx.actor));
+  auto moved =
+      deps_.store->transition_challenge(id, "pending", "denied", event(deps_, "denied", ctx.actor));
   if (!moved) return fail(moved.error());
   if (!*moved) return fail(Errc::kConflict, "challenge is no longer pending");
   return audit_.record(c->app, c->user, audit_event::kChallengeDenied, ctx,
                        nlohmann::json{{"challenge_id", id}}.dump());
 }
 
-Result<DeliveryReceipt> ChallengeService::send_code(const std::string& app,
-                                                    const std::string& id,
+Result<DeliveryReceipt> ChallengeService::send_code(const std::string& app, const std::string& id,
                                                     const std::string& factor_id,
                                                     const AuditContext& ctx) {
   auto c = pending(app, id);

@@ -20,11 +20,11 @@ struct VerifyRequest {
   std::string app;
   std::string user;
   std::string_view code;
-  std::vector<std::string> allowed;   // factor types the policy allows (totp, backup_code, ...)
-  std::string exclude_factor_id;      // "another factor": the one being removed
-  std::string only_factor_id;         // the factor picked at a PAM prompt (backup codes still count)
+  std::vector<std::string> allowed;  // factor types the policy allows (totp, backup_code, ...)
+  std::string exclude_factor_id;     // "another factor": the one being removed
+  std::string only_factor_id;        // the factor picked at a PAM prompt (backup codes still count)
   std::string rhost;
-  std::string purpose = "login";      // recorded in the audit detail
+  std::string purpose = "login";  // recorded in the audit detail
   LockoutSettings lockout;
   // A code delivered for this challenge (SMS, email): its stored hash (delivered_code.h), the
   // challenge it is bound to, and the factor it was sent to. Checked first when set.

@@ -47,23 +47,23 @@ struct MessageTemplate {
 };
 
 struct SmtpConfig {
-  bool enabled = false;          // a `smtp:` section enables email delivery
-  std::string url;               // smtp://host[:port] or smtps://host[:port] (no credentials)
+  bool enabled = false;               // a `smtp:` section enables email delivery
+  std::string url;                    // smtp://host[:port] or smtps://host[:port] (no credentials)
   std::string starttls = "required";  // smtp:// only: required | optional | off
-  std::string username;          // optional AUTH
-  std::string password_file;     // read at start; never in the config itself
-  std::string from;              // "mfad <mfa@example.com>" or a bare address
-  MessageTemplate message;       // the default
+  std::string username;               // optional AUTH
+  std::string password_file;          // read at start; never in the config itself
+  std::string from;                   // "mfad <mfa@example.com>" or a bare address
+  MessageTemplate message;            // the default
   std::vector<std::pair<std::string, MessageTemplate>> apps;  // per-app overrides
 };
 
 struct SmsGatewayConfig {
-  bool enabled = false;          // a `sms:` section enables SMS delivery
-  std::string url;               // https:// (http:// only to a loopback host)
-  std::string method = "POST";   // POST | PUT
+  bool enabled = false;         // a `sms:` section enables SMS delivery
+  std::string url;              // https:// (http:// only to a loopback host)
+  std::string method = "POST";  // POST | PUT
   std::vector<std::pair<std::string, std::string>> headers;  // values may use placeholders
-  std::string format = "form";   // form (application/x-www-form-urlencoded) | json
-  std::vector<std::pair<std::string, std::string>> body;     // field -> template
+  std::string format = "form";  // form (application/x-www-form-urlencoded) | json
+  std::vector<std::pair<std::string, std::string>> body;  // field -> template
 };
 
 struct DeliveryConfig {

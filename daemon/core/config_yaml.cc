@@ -199,8 +199,9 @@ void read_delivery(Reader& r, const YAML::Node& d, DeliveryConfig& c) {
   r.integer(d, "delivery", "queue", 1, 100'000, c.queue);
   if (const YAML::Node m = d["smtp"]) {
     const std::string p = "delivery.smtp";
-    if (!r.mapping(m, p, {"url", "starttls", "username", "password_file", "from", "subject",
-                          "body", "apps"})) {
+    if (!r.mapping(
+            m, p,
+            {"url", "starttls", "username", "password_file", "from", "subject", "body", "apps"})) {
       return;
     }
     SmtpConfig& s = c.smtp;
@@ -289,7 +290,8 @@ void read_webauthn(Reader& r, const YAML::Node& n, WebAuthnConfig& w) {
       // the serialized origin exactly).
       const bool ok = (v.rfind("https://", 0) == 0 || v.rfind("http://", 0) == 0) &&
                       v.find('/', v.find("//") + 2) == std::string::npos && v.size() <= 256;
-      if (!ok) return r.fail(e.Mark(), p + ".origins", "expected scheme://host[:port], got '" + v + "'");
+      if (!ok)
+        return r.fail(e.Mark(), p + ".origins", "expected scheme://host[:port], got '" + v + "'");
       w.origins.push_back(v);
     }
   }
@@ -306,8 +308,7 @@ void read_webauthn(Reader& r, const YAML::Node& n, WebAuthnConfig& w) {
 void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
   if (!r.mapping(root, "",
                  {"dev_mode", "worker_threads", "log", "listeners", "http", "store", "keys",
-                  "policy", "totp", "admin_group", "delivery",
-                  "webauthn"})) {
+                  "policy", "totp", "admin_group", "delivery", "webauthn"})) {
     return;
   }
   r.boolean(root, "", "dev_mode", c.dev_mode);

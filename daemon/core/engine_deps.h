@@ -46,7 +46,7 @@ struct EngineDeps {
   AuditSink* audit_sink = nullptr;  // may be null
   Sender* sender = nullptr;         // SMS/email codes (sender.h); null = delivery not configured
   const WebAuthnConfig* webauthn = nullptr;  // null = WebAuthn not configured
-  std::string issuer = "mfad";      // TOTP issuer shown in authenticator apps
+  std::string issuer = "mfad";               // TOTP issuer shown in authenticator apps
 };
 
 }  // namespace mfa::core

@@ -70,16 +70,16 @@ Status FactorService::require_step_up(const std::string& app, const std::string&
   req.exclude_factor_id = exclude_factor_id;
   req.rhost = who.rhost;
   req.purpose = purpose;
-  req.lockout = evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost))
-                    .settings.lockout;
+  req.lockout =
+      evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost)).settings.lockout;
   auto v = verifier_.verify(req, who.audit);
   if (!v) return fail(v.error());
   return {};
 }
 
 Result<TotpEnrollment> FactorService::begin_totp(const std::string& app, const std::string& user,
-                                                 const std::string& label,
-                                                 const TotpParams& params, const Requester& who) {
+                                                 const std::string& label, const TotpParams& params,
+                                                 const Requester& who) {
   MFA_TRY(ensure_user(app, user));
   MFA_TRY(validate_label(label));
   MFA_TRY(validate_totp_params(params));
@@ -90,7 +90,8 @@ Result<TotpEnrollment> FactorService::begin_totp(const std::string& app, const s
   for (const FactorRecord& old : *factors) {
     if (old.status == "pending" && old.type == "totp") MFA_TRY(deps_.store->delete_factor(old.id));
   }
-  std::erase_if(*factors, [](const FactorRecord& f) { return f.status == "pending" && f.type == "totp"; });
+  std::erase_if(*factors,
+                [](const FactorRecord& f) { return f.status == "pending" && f.type == "totp"; });
   if (factors->size() >= limits::kMaxFactorsPerUser) {
     return fail(Errc::kLimitExceeded, "too many factors for this user");
   }
@@ -183,8 +184,8 @@ Result<Activation> FactorService::activate(const std::string& app, const std::st
     if (!codes) return fail(codes.error());
     out.backup_codes = std::move(*codes);
   }
-  nlohmann::json detail = {{"factor_id", out.factor.id}, {"type", out.factor.type},
-                           {"label", out.factor.label}};
+  nlohmann::json detail = {
+      {"factor_id", out.factor.id}, {"type", out.factor.type}, {"label", out.factor.label}};
   if (is_delivery_type(out.factor.type)) {
     detail["destination"] = obfuscate_destination(out.factor.type, factor_destination(out.factor));
   }
@@ -216,8 +217,8 @@ Status FactorService::remove(const std::string& app, const std::string& user,
   if (!active) return fail(active.error());
   // Backup codes back up a factor; with none left they would be a lone weak factor.
   if (*active == 0) MFA_TRY(deps_.store->replace_backup_codes(app, user, {}));
-  nlohmann::json detail = {{"factor_id", factor_id}, {"type", (*found)->type},
-                           {"by_admin", who.admin}};
+  nlohmann::json detail = {
+      {"factor_id", factor_id}, {"type", (*found)->type}, {"by_admin", who.admin}};
   return audit_.record(app, user, audit_event::kFactorRemoved, who.audit, detail.dump());
 }
 

@@ -61,8 +61,7 @@ class FactorService {
   // kUnavailable "Could not send the code: ..." (audited). A new phone or email is always a
   // new factor (a new binding), audited as mfa.destination_changed at activation.
   Result<DeliveryEnrollment> begin_delivery(const std::string& app, const std::string& user,
-                                            const std::string& type,
-                                            const std::string& destination,
+                                            const std::string& type, const std::string& destination,
                                             const std::string& label, const Requester& who);
   // Activates a pending TOTP factor (or an sms/email one, with the code sent to it) after a
   // correct first code; the first active factor also generates the user's backup codes.

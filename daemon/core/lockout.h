@@ -33,8 +33,7 @@ class Lockout {
   Result<LockoutStatus> record_failure(const std::string& app, const std::string& user,
                                        const std::string& rhost, const LockoutSettings& settings);
   // NIST SP 800-63B 5.2.2: after a success, disregard the user's previous failures.
-  Status record_success(const std::string& app, const std::string& user,
-                        const std::string& rhost);
+  Status record_success(const std::string& app, const std::string& user, const std::string& rhost);
   Status clear_user(const std::string& app, const std::string& user);
 
  private:

@@ -23,7 +23,8 @@ std::string_view to_string(LoginDecision d);
 struct LoginRequest {
   std::string app = "system";
   std::string user;
-  std::string first_factor;  // password | webauthn | publickey | ... (informational but for webauthn)
+  std::string
+      first_factor;  // password | webauthn | publickey | ... (informational but for webauthn)
   std::string remote_addr;
   std::string user_agent;
   std::string service;

@@ -17,23 +17,23 @@ namespace mfa {
 struct UserRecord {
   std::string app;
   std::string user;
-  std::string email;         // empty when unset
-  std::string phone;         // E.164 or empty
+  std::string email;  // empty when unset
+  std::string phone;  // E.164 or empty
   std::string display_name;
-  std::string status = "active";  // active | disabled
+  std::string status = "active";                 // active | disabled
   std::optional<std::int64_t> grace_deadline_s;  // set when `required` first applies
   std::int64_t created_at_s = 0;
 };
 
 struct FactorRecord {
-  std::string id;             // "f_..."
+  std::string id;  // "f_..."
   std::string app;
   std::string user;
-  std::string type;           // totp | sms | email | webauthn | fido2
+  std::string type;  // totp | sms | email | webauthn | fido2
   std::string label;
-  std::string status;         // pending | active
+  std::string status;                   // pending | active
   std::vector<std::uint8_t> secret_ct;  // AEAD ciphertext (aead.h), bound to app/user/id
-  std::string params;         // JSON: digits, period, algorithm, destination, credential...
+  std::string params;           // JSON: digits, period, algorithm, destination, credential...
   std::int64_t last_step = -1;  // TOTP: last accepted time step (replay guard, RFC 6238 5.2)
   std::int64_t sign_count = 0;  // WebAuthn
   std::int64_t created_at_s = 0;
@@ -51,18 +51,19 @@ struct BackupCodeRecord {
 
 struct ChallengeEvent {
   std::int64_t at_ms = 0;
-  std::string event;   // created | attempt_failed | approved | denied | expired | cancelled | resent ...
+  std::string
+      event;  // created | attempt_failed | approved | denied | expired | cancelled | resent ...
   std::string detail;  // never a code
 };
 
 struct ChallengeRecord {
-  std::string id;        // "ch_..."
+  std::string id;  // "ch_..."
   std::string app;
   std::string user;
-  std::string purpose;   // login | step_up | enroll | verify_email | verify_phone | sensitive_action
-  std::string method;    // totp | sms | email | webauthn | backup_code | any
-  std::string status;    // pending | approved | denied | expired | cancelled | failed
-  std::string factor_id; // optional: the factor this challenge is bound to
+  std::string purpose;  // login | step_up | enroll | verify_email | verify_phone | sensitive_action
+  std::string method;   // totp | sms | email | webauthn | backup_code | any
+  std::string status;   // pending | approved | denied | expired | cancelled | failed
+  std::string factor_id;  // optional: the factor this challenge is bound to
   std::int64_t attempts = 0;
   std::int64_t max_attempts = 0;
   std::int64_t created_at_s = 0;
@@ -70,8 +71,8 @@ struct ChallengeRecord {
   std::string remote_addr;
   std::string service;
   std::vector<std::uint8_t> code_hash;  // SMS/email code hash, empty otherwise
-  std::string data;      // JSON (e.g. WebAuthn options)
-  std::vector<ChallengeEvent> events;  // filled by get_challenge only
+  std::string data;                     // JSON (e.g. WebAuthn options)
+  std::vector<ChallengeEvent> events;   // filled by get_challenge only
 };
 
 struct ChallengeFilter {
@@ -85,18 +86,18 @@ struct ChallengeFilter {
 };
 
 struct AuditEvent {
-  std::int64_t id = 0;      // assigned by the store
+  std::int64_t id = 0;  // assigned by the store
   std::int64_t at_ms = 0;
   std::string app;
   std::string user;
-  std::string event;        // mfa.factor_enrolled, user.mfa_succeeded, ...
-  std::string actor;        // "uid:0", "apikey:k_...", "system"
+  std::string event;  // mfa.factor_enrolled, user.mfa_succeeded, ...
+  std::string actor;  // "uid:0", "apikey:k_...", "system"
   std::string remote_addr;
-  std::string detail;       // JSON object; never secrets
+  std::string detail;  // JSON object; never secrets
 };
 
 struct AuditFilter {
-  std::string app;          // empty = any
+  std::string app;  // empty = any
   std::string user;
   std::string event;
   std::int64_t after_id = 0;  // for --follow
@@ -106,18 +107,18 @@ struct AuditFilter {
 };
 
 struct LockoutState {
-  std::string key;          // "user:<app>/<user>" or "rhost:<app>/<addr>"
+  std::string key;  // "user:<app>/<user>" or "rhost:<app>/<addr>"
   std::int64_t failures = 0;
   std::int64_t window_start_s = 0;
   std::int64_t locked_until_s = 0;
 };
 
 struct ApiKeyRecord {
-  std::string id;           // "k_..." (public part, shown in lists)
+  std::string id;  // "k_..." (public part, shown in lists)
   std::string app;
   std::string name;
-  std::vector<std::uint8_t> hash;  // SHA-256 of the secret part; the secret is never stored
-  std::vector<std::string> scopes; // verify | enroll | admin
+  std::vector<std::uint8_t> hash;   // SHA-256 of the secret part; the secret is never stored
+  std::vector<std::string> scopes;  // verify | enroll | admin
   std::int64_t created_at_s = 0;
   std::optional<std::int64_t> revoked_at_s;
   std::int64_t last_used_at_s = 0;
@@ -191,7 +192,7 @@ class Store {
   virtual Status replace_backup_codes(const std::string& app, const std::string& user,
                                       const std::vector<BackupCodeRecord>& codes) = 0;
   virtual Result<std::vector<BackupCodeRecord>> unused_backup_codes(const std::string& app,
-                                                                   const std::string& user) = 0;
+                                                                    const std::string& user) = 0;
   // Marks one code used only if it is still unused (two parallel uses: exactly one wins).
   virtual Result<bool> consume_backup_code(std::int64_t id, std::int64_t now_s) = 0;
 

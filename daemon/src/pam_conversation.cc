@@ -59,7 +59,7 @@ void PamConversations::purge_expired(std::int64_t now) {
 }
 
 Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& req,
-                                                               const Caller& caller) {
+                                                                const Caller& caller) {
   if (req.user.empty() || req.user.size() > limits::kMaxUserNameLen ||
       req.service.size() > limits::kMaxServiceNameLen || req.rhost.size() > limits::kMaxRhostLen ||
       req.tty.size() > limits::kMaxRhostLen || req.ruser.size() > limits::kMaxUserNameLen) {
@@ -266,8 +266,9 @@ PamStep PamConversations::begin_enrollment(Conv& c) {
   c.retries_left = kPamTries;
   // OpenSSH's keyboard-interactive may swallow info messages, so everything the user needs
   // to read is in the prompt text itself (OpenSSH bug 2876).
-  std::string text = "Multi-factor authentication is required for this account.\n"
-                     "Scan this QR code with an authenticator app:\n\n";
+  std::string text =
+      "Multi-factor authentication is required for this account.\n"
+      "Scan this QR code with an authenticator app:\n\n";
   // No ANSI: the module strips control characters from what it relays (terminal injection).
   if (auto qr = qr_utf8(e->otpauth_uri, false)) text += *qr + "\n";
   text += "Or enter this key by hand: " + group4(e->secret_b32) + "\n\n";
@@ -308,8 +309,9 @@ PamStep PamConversations::on_enroll_code(Conv& c, const std::string& answer) {
 PamStep PamConversations::backup_codes_prompt(const Conv& c) const {
   PamStep p;
   p.echo = true;
-  p.text = "Your authenticator app is set up. Your backup codes — each works once; keep them "
-           "somewhere safe, they are shown only now:\n\n";
+  p.text =
+      "Your authenticator app is set up. Your backup codes — each works once; keep them "
+      "somewhere safe, they are shown only now:\n\n";
   for (std::size_t i = 0; i < c.backup_codes.size(); ++i) {
     p.text += "  " + core::format_backup_code(c.backup_codes[i]) + (i % 2 == 1 ? "\n" : "");
   }

@@ -48,8 +48,8 @@ class PamConversations {
   struct Option {
     std::string factor_id;  // empty = any factor
     std::string label;
-    std::string type;       // totp | sms | email
-    std::string hint;       // sms/email: obfuscated destination
+    std::string type;  // totp | sms | email
+    std::string hint;  // sms/email: obfuscated destination
   };
   struct Conv {
     uid_t owner = 0;

@@ -15,13 +15,15 @@ Result<std::string> reload_policy(Services& s, const core::AuditContext& ctx) {
     nlohmann::json detail = {{"path", s.policy->path()}, {"error", r.error().context}};
     // The failed reload is already an error for the caller; an audit write failure on top of
     // it must not hide the original error.
-    (void)s.engine->audit.record("system", "", core::audit_event::kPolicyReloadFailed, ctx,
-                                 detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    (void)s.engine->audit.record(
+        "system", "", core::audit_event::kPolicyReloadFailed, ctx,
+        detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return fail(r.error());
   }
   nlohmann::json detail = {{"path", s.policy->path()}, {"summary", *r}};
-  MFA_TRY(
-      s.engine->audit.record("system", "", core::audit_event::kPolicyReloaded, ctx, detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+  MFA_TRY(s.engine->audit.record(
+      "system", "", core::audit_event::kPolicyReloaded, ctx,
+      detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   return r;
 }
 

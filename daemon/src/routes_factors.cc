@@ -40,22 +40,22 @@ ApiResponse enroll_delivery(Services& s, ApiRequest& req, const json& body,
   const char* dest_key = type == "sms" ? "phone" : "address";
   auto dest = string_field(body, dest_key, limits::kMaxEmailLen, true, err);
   auto label = dest ? string_field(body, "label", limits::kMaxLabelLen, false, err) : std::nullopt;
-  auto step_up = label ? string_field(body, "step_up_code", limits::kMaxCodeLen, false, err)
-                       : std::nullopt;
+  auto step_up =
+      label ? string_field(body, "step_up_code", limits::kMaxCodeLen, false, err) : std::nullopt;
   if (!step_up) return err;
   auto e = s.engine->factors.begin_delivery(app, user, type, *dest, *label,
                                             requester(req, app, *step_up));
   if (!e) return delivery_error(e.error());
-  json out = {{"factor_id", e->factor.id},
-              {"type", type},
-              {"label", e->factor.label},
-              {"status", "pending"},
-              {"destination", caller_is_admin_of(req.caller, app)
-                                  ? core::factor_destination(e->factor)
-                                  : e->receipt.hint},
-              {"challenge_id", e->challenge_id},
-              {"delivery", "sent"},
-              {"code_expires_at", iso8601(e->receipt.code_expires_at_s)}};
+  json out = {
+      {"factor_id", e->factor.id},
+      {"type", type},
+      {"label", e->factor.label},
+      {"status", "pending"},
+      {"destination",
+       caller_is_admin_of(req.caller, app) ? core::factor_destination(e->factor) : e->receipt.hint},
+      {"challenge_id", e->challenge_id},
+      {"delivery", "sent"},
+      {"code_expires_at", iso8601(e->receipt.code_expires_at_s)}};
   return json_response(201, out);
 }
 
@@ -75,8 +75,8 @@ ApiResponse enroll(Services& s, ApiRequest& req) {
   }
   auto type = string_field(body, "type", 16, true, err);
   auto label = type ? string_field(body, "label", limits::kMaxLabelLen, false, err) : std::nullopt;
-  auto step_up = label ? string_field(body, "step_up_code", limits::kMaxCodeLen, false, err)
-                       : std::nullopt;
+  auto step_up =
+      label ? string_field(body, "step_up_code", limits::kMaxCodeLen, false, err) : std::nullopt;
   auto digits = step_up ? int_field(body, "digits", 6, 6, 8, err) : std::nullopt;
   auto period = digits ? int_field(body, "period", 30, 15, 120, err) : std::nullopt;
   auto algorithm = period ? string_field(body, "algorithm", 8, false, err) : std::nullopt;
@@ -85,8 +85,8 @@ ApiResponse enroll(Services& s, ApiRequest& req) {
     return error_response(400, "unsupported_factor",
                           "type must be totp, sms (with phone) or email (with address)");
   }
-  const auto ev =
-      core::evaluate_for(s.engine->deps(), core::make_login_context(s.engine->deps(), app, user, "", ""));
+  const auto ev = core::evaluate_for(s.engine->deps(),
+                                     core::make_login_context(s.engine->deps(), app, user, "", ""));
   if (!core::factor_allowed(ev.settings.factors, "totp")) {
     return error_response(403, "factor_not_allowed", "the policy does not allow TOTP here");
   }
@@ -100,8 +100,12 @@ ApiResponse enroll(Services& s, ApiRequest& req) {
   }
   auto e = s.engine->factors.begin_totp(app, user, *label, params, requester(req, app, *step_up));
   if (!e) return from_error(e.error());
-  json out = {{"factor_id", e->factor_id}, {"type", "totp"},        {"label", e->label},
-              {"status", "pending"},       {"secret", e->secret_b32}, {"otpauth_uri", e->otpauth_uri},
+  json out = {{"factor_id", e->factor_id},
+              {"type", "totp"},
+              {"label", e->label},
+              {"status", "pending"},
+              {"secret", e->secret_b32},
+              {"otpauth_uri", e->otpauth_uri},
               {"params", json::parse(core::totp_params_to_json(params))}};
   if (auto svg = qr_svg(e->otpauth_uri)) out["qr_svg"] = *svg;
   if (auto text = qr_utf8(e->otpauth_uri)) out["qr_text"] = *text;
@@ -150,7 +154,8 @@ ApiResponse remove(Services& s, ApiRequest& req) {
     if (!code) return err;
     step_up = *code;
   }
-  auto st = s.engine->factors.remove(app, user, req.path_params["id"], requester(req, app, step_up));
+  auto st =
+      s.engine->factors.remove(app, user, req.path_params["id"], requester(req, app, step_up));
   if (!st) return from_error(st.error());
   return json_response(200, {{"removed", req.path_params["id"]}});
 }
@@ -194,7 +199,8 @@ void register_factor_routes(Router& router, Services& s) {
   const std::string base = "/v1/apps/{app}/users/{user}";
   router.add("POST", base + "/factors", [&s](ApiRequest& r) { return enroll(s, r); });
   router.add("GET", base + "/factors", [&s](ApiRequest& r) { return list(s, r); });
-  router.add("POST", base + "/factors/{id}/activate", [&s](ApiRequest& r) { return activate(s, r); });
+  router.add("POST", base + "/factors/{id}/activate",
+             [&s](ApiRequest& r) { return activate(s, r); });
   router.add("DELETE", base + "/factors/{id}", [&s](ApiRequest& r) { return remove(s, r); });
   router.add("POST", base + "/backup-codes", [&s](ApiRequest& r) { return regenerate(s, r); });
   router.add("GET", base + "/backup-codes", [&s](ApiRequest& r) { return remaining(s, r); });

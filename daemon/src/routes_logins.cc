@@ -25,10 +25,11 @@ ApiResponse login(Services& s, ApiRequest& req) {
   if (!parse_json_body(req, body, err)) return err;
   auto user = string_field(body, "user", limits::kMaxUserNameLen, true, err);
   auto first = user ? string_field(body, "first_factor", 32, false, err) : std::nullopt;
-  auto addr = first ? string_field(body, "remote_addr", limits::kMaxRhostLen, false, err) : std::nullopt;
+  auto addr =
+      first ? string_field(body, "remote_addr", limits::kMaxRhostLen, false, err) : std::nullopt;
   auto agent = addr ? string_field(body, "user_agent", 512, false, err) : std::nullopt;
-  auto service = agent ? string_field(body, "service", limits::kMaxServiceNameLen, false, err)
-                       : std::nullopt;
+  auto service =
+      agent ? string_field(body, "service", limits::kMaxServiceNameLen, false, err) : std::nullopt;
   if (!service) return err;
   if (auto denied = check_user_access(req, app, *user, "verify")) return *denied;
   core::LoginRequest lr;
@@ -53,7 +54,8 @@ ApiResponse create(Services& s, ApiRequest& req) {
   auto user = string_field(body, "user", limits::kMaxUserNameLen, true, err);
   auto purpose = user ? string_field(body, "purpose", 32, false, err) : std::nullopt;
   auto method = purpose ? string_field(body, "method", 32, false, err) : std::nullopt;
-  auto addr = method ? string_field(body, "remote_addr", limits::kMaxRhostLen, false, err) : std::nullopt;
+  auto addr =
+      method ? string_field(body, "remote_addr", limits::kMaxRhostLen, false, err) : std::nullopt;
   if (!addr) return err;
   if (auto denied = check_user_access(req, app, *user, "verify")) return *denied;
   static const std::set<std::string> kPurposes = {"login", "step_up", "sensitive_action"};
@@ -130,8 +132,8 @@ ApiResponse send(Services& s, ApiRequest& req) {
   if (!parse_json_body(req, body, err)) return err;
   auto factor_id = string_field(body, "factor_id", 64, true, err);
   if (!factor_id) return err;
-  auto sent = s.engine->challenges.send_code(req.path_params["app"], c.id, *factor_id,
-                                             audit_context(req));
+  auto sent =
+      s.engine->challenges.send_code(req.path_params["app"], c.id, *factor_id, audit_context(req));
   if (!sent) return delivery_error(sent.error());
   return json_response(200, receipt_json(c.id, *sent));
 }
