@@ -560,7 +560,8 @@ def main():
         results["wall_s"] = round(time.monotonic() - t0, 1)
         (tmp / "results.json").write_text(json.dumps(results, indent=1))
         json_out = Path(args.out).with_suffix(".json")
-        json_out.write_text(json.dumps(results, indent=1) + "\n")
+        # Paths relative to the repository: the committed report names no machine's paths.
+        json_out.write_text(json.dumps(results, indent=1).replace(str(ROOT) + "/", "") + "\n")
         shutil.rmtree(tmp, ignore_errors=True)
     write_report(results, Path(args.out))
     log(f"wrote {args.out} and {json_out} in {results['wall_s']} s")
