@@ -61,4 +61,14 @@ core::AuditContext audit_context(const ApiRequest& req) {
   return ctx;
 }
 
+core::Requester requester(const ApiRequest& req, const std::string& app,
+                          std::string_view step_up_code) {
+  core::Requester who;
+  who.admin = caller_is_admin_of(req.caller, app);
+  who.step_up_code = step_up_code;
+  who.rhost = req.caller.remote_addr == "unix" ? "" : req.caller.remote_addr;
+  who.audit = audit_context(req);
+  return who;
+}
+
 }  // namespace mfa::daemon

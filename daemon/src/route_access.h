@@ -10,6 +10,7 @@
 #include <string>
 
 #include "daemon/core/audit.h"
+#include "daemon/core/factor_service.h"
 #include "daemon/src/api_types.h"
 
 namespace mfa::daemon {
@@ -24,5 +25,9 @@ std::optional<ApiResponse> check_app_scope(const ApiRequest& req, const std::str
                                            const char* scope);
 bool caller_is_admin_of(const Caller& caller, const std::string& app);
 core::AuditContext audit_context(const ApiRequest& req);
+// The requester of a protected change (admin or not, step-up code, address, audit actor).
+// `step_up_code` must outlive the returned value (it is a view).
+core::Requester requester(const ApiRequest& req, const std::string& app,
+                          std::string_view step_up_code);
 
 }  // namespace mfa::daemon

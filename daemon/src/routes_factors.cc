@@ -20,16 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-core::Requester requester(const ApiRequest& req, const std::string& app,
-                          const std::string& step_up_code) {
-  core::Requester who;
-  who.admin = caller_is_admin_of(req.caller, app);
-  who.step_up_code = step_up_code;
-  who.rhost = req.caller.remote_addr == "unix" ? "" : req.caller.remote_addr;
-  who.audit = audit_context(req);
-  return who;
-}
-
 // sms {phone} / email {address}: a pending factor and a code sent to it; activation with
 // that code (POST .../factors/{id}/activate). A failed send is 502 delivery_failed.
 ApiResponse enroll_delivery(Services& s, ApiRequest& req, const json& body,

@@ -18,15 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-core::Requester requester(const ApiRequest& req, const std::string& app, std::string_view code) {
-  core::Requester who;
-  who.admin = caller_is_admin_of(req.caller, app);
-  who.step_up_code = code;
-  who.rhost = req.caller.remote_addr == "unix" ? "" : req.caller.remote_addr;
-  who.audit = audit_context(req);
-  return who;
-}
-
 ApiResponse options(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   auto c = s.engine->challenges.get(app, req.path_params["id"]);
