@@ -74,7 +74,7 @@ def subset_mismatch(want, got, where="json"):
     return [] if want == got else [f"{where}: expected {want!r}, got {got!r}"]
 
 
-def serve_one(conn, exchange, report):
+def serve_one(conn, exchange, report, consumed):
     method, path, version, headers, body = read_request(conn)
     try:
         parsed = json.loads(body) if body else None
@@ -94,8 +94,11 @@ def serve_one(conn, exchange, report):
         errs.append(f"content-type: {headers.get('content-type')!r}")
     if "json" in expect:
         errs.extend(subset_mismatch(expect["json"], parsed))
+    report["errors"].extend(errs)
+    # The exchange is recorded before anything is answered: once the module has its answer
+    # the driver may exit and the runner kill us, so nothing may be left to write by then.
+    consumed()
     if errs:
-        report["errors"].extend(errs)
         conn.sendall(http_answer(400, b'{"error":{"code":"fake_mismatch","message":"x"}}'))
         return
     r = exchange.get("respond", {})
@@ -156,14 +159,22 @@ def main():
 
     for exchange in exchanges:
         conn, _ = srv.accept()
+        done = []
+
+        def consumed():
+            done.append(True)
+            report["remaining"] -= 1
+            write_report(args.report, report)
+
         try:
-            serve_one(conn, exchange, report)
+            serve_one(conn, exchange, report, consumed)
         except (OSError, ValueError) as e:
             report["errors"].append(f"connection error: {e}")
+            if not done:
+                consumed()
+            write_report(args.report, report)
         finally:
             conn.close()
-        report["remaining"] -= 1
-        write_report(args.report, report)
     # Anything after the script is unexpected: record it and fail closed.
     while True:
         conn, _ = srv.accept()
