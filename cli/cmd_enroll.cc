@@ -65,6 +65,7 @@ int activate(CliContext& ctx, const std::string& user, const std::string& factor
 
 int cmd_enroll(CliContext& ctx, std::vector<std::string> args) {
   if (!args.empty() && args[0] == "passkey") return cmd_enroll_passkey(ctx, std::move(args));
+  if (!args.empty() && args[0] == "fido2") return cmd_enroll_fido2(ctx, std::move(args));
   std::string label;
   const std::string user = target_user(args);
   if (user.empty() || !take_option(args, "--label", label) || args.size() != 1 ||

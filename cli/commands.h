@@ -34,6 +34,7 @@ int cmd_status(CliContext& ctx, std::vector<std::string> args);
 int cmd_apikey(CliContext& ctx, std::vector<std::string> args);
 int cmd_enroll(CliContext& ctx, std::vector<std::string> args);
 int cmd_enroll_passkey(CliContext& ctx, std::vector<std::string> args);  // cmd_enroll_passkey.cc
+int cmd_enroll_fido2(CliContext& ctx, std::vector<std::string> args);    // cmd_enroll_fido2.cc
 int cmd_factors(CliContext& ctx, std::vector<std::string> args);
 int cmd_remove(CliContext& ctx, std::vector<std::string> args);
 int cmd_backup_codes(CliContext& ctx, std::vector<std::string> args);

@@ -80,9 +80,11 @@ void log_refusal(Ctx& c) {
              r.status, safe);
 }
 
-// Sends s->body to `path`; wipes the body; parses a 2xx answer into s->doc.
-int post(Ctx& c, const char* path, size_t body_len) {
-  const client::Config cfg = {c.opt.socket_path, c.opt.timeout_ms, c.opt.daemon_uid};
+// Sends s->body to `path`; wipes the body; parses a 2xx answer into s->doc. `timeout_ms`
+// 0 = the stack's timeout= (a `wait` step asks for longer).
+int post(Ctx& c, const char* path, size_t body_len, int timeout_ms = 0) {
+  const client::Config cfg = {c.opt.socket_path, timeout_ms > 0 ? timeout_ms : c.opt.timeout_ms,
+                              c.opt.daemon_uid};
   ++c.requests;
   const client::Error e =
       client::mfa_client_request(cfg, "POST", path, c.s->body, body_len, &c.s->resp);
@@ -199,6 +201,55 @@ int do_prompt(Ctx& c, int step) {
   return post(c, c.s->path, w.len);
 }
 
+// A non-negative JSON integer token (no sign, no fraction), at most `max`.
+bool json_ms(const JsonDoc& doc, int i, int max, int* out) {
+  if (i < 0 || !client::mfa_json_is(doc, i, JSMN_PRIMITIVE)) return false;
+  const jsmntok_t& t = doc.tok[i];
+  if (t.end <= t.start || t.end - t.start > 9) return false;
+  long v = 0;
+  for (int k = t.start; k < t.end; ++k) {
+    const char ch = doc.js[k];
+    if (ch < '0' || ch > '9') return false;
+    v = v * 10 + (ch - '0');
+  }
+  *out = v > max ? max : static_cast<int>(v);
+  return true;
+}
+
+// `wait` (docs/pam-protocol.md): shows the text, answers "" at once and gives the daemon up to
+// timeout_ms (clamped to the stack's timeout= .. client::kMaxTimeoutMs) to come back, e.g.
+// while it waits for a security key to be touched.
+int do_wait(Ctx& c, int step) {
+  if (!get_string(c, step, "text", c.s->text, sizeof c.s->text) || !valid_id(c.s->id)) {
+    return unavailable(c, "bad wait step");
+  }
+  int timeout = c.opt.timeout_ms;
+  const int t = client::mfa_json_find(c.s->doc, step, "timeout_ms");
+  if (t >= 0) {
+    int asked = 0;
+    if (!json_ms(c.s->doc, t, client::kMaxTimeoutMs, &asked)) {
+      return unavailable(c, "bad wait timeout");
+    }
+    if (asked > timeout) timeout = asked;
+  }
+  if (c.requests >= kMaxSteps) {
+    pam_syslog(c.pamh, LOG_ERR, "conversation for user '%s' exceeded %d steps", c.items.user,
+               kMaxSteps);
+    return PAM_AUTH_ERR;
+  }
+  // The user has to act on this text, so it is shown even under PAM_SILENT.
+  sanitize_text(c.s->text, c.s->shown, sizeof c.s->shown);
+  if (c.s->shown[0] != '\0' && show_message(c.pamh, PAM_TEXT_INFO, c.s->shown) != PAM_SUCCESS &&
+      c.opt.debug) {
+    pam_syslog(c.pamh, LOG_DEBUG, "could not display a message");
+  }
+  client::JsonWriter w;
+  client::mfa_json_writer_init(&w, c.s->body, sizeof c.s->body);
+  client::mfa_json_put_raw(&w, "{\"answer\":\"\"}");
+  snprintf(c.s->path, sizeof c.s->path, "/v1/pam/conversations/%s", c.s->id);
+  return post(c, c.s->path, w.len, timeout);
+}
+
 // One 2xx answer: messages, then the step. Returns a PAM code, or kNext after a new answer.
 int handle_answer(Ctx& c) {
   c.daemon_answered = true;
@@ -213,6 +264,7 @@ int handle_answer(Ctx& c) {
   if (!get_string(c, step, "type", type, sizeof type)) return unavailable(c, "missing step");
   if (strcmp(type, "done") == 0) return do_done(c, step);
   if (strcmp(type, "prompt") == 0) return do_prompt(c, step);
+  if (strcmp(type, "wait") == 0) return do_wait(c, step);
   return unavailable(c, "unknown step type");
 }
 

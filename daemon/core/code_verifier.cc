@@ -25,6 +25,9 @@ std::string trim(std::string_view s) {
 }  // namespace
 
 bool factor_allowed(const std::vector<std::string>& allowed, std::string_view type) {
+  // The policy names one FIDO2/WebAuthn factor (DESIGN.md section 5): `webauthn` allows
+  // browser passkeys and security keys plugged into this host (factor type fido2) alike.
+  if (type == "fido2") type = "webauthn";
   return std::find(allowed.begin(), allowed.end(), type) != allowed.end();
 }
 

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/core/fido2_config.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/result.h"
 #include "daemon/core/webauthn_config.h"
@@ -98,6 +99,7 @@ struct DaemonConfig {
   std::string admin_group = "mfa-admin";
   DeliveryConfig delivery;
   WebAuthnConfig webauthn;  // webauthn_config.h
+  Fido2Config fido2;        // fido2_config.h: local security keys
 };
 
 // Loads and validates a config file. Errors (kConfigInvalid) read

@@ -266,6 +266,38 @@ void read_delivery(Reader& r, const YAML::Node& d, DeliveryConfig& c) {
   }
 }
 
+// fido2: {device, rp_id, user_verification, timeout_ms, refuse_sign_count_regression}
+// (fido2_config.h). The section's presence turns local security keys on.
+void read_fido2(Reader& r, const YAML::Node& n, Fido2Config& f) {
+  const std::string p = "fido2";
+  f.enabled = true;
+  if (n.IsNull()) return;  // `fido2:` alone: every default
+  if (!r.mapping(
+          n, p,
+          {"device", "rp_id", "user_verification", "timeout_ms", "refuse_sign_count_regression"})) {
+    return;
+  }
+  r.str(n, p, "device", f.device);
+  r.str(n, p, "rp_id", f.rp_id);
+  r.str(n, p, "user_verification", f.user_verification);
+  r.integer(n, p, "timeout_ms", 1'000, 120'000, f.timeout_ms);
+  r.boolean(n, p, "refuse_sign_count_regression", f.refuse_sign_count_regression);
+  if (r.failed()) return;
+  // unix: paths must fit sockaddr_un (108 bytes with "unix:" removed and a NUL).
+  const bool dev_ok = f.device.empty() ||
+                      (f.device.rfind("unix:/", 0) == 0 && f.device.size() < 108) ||
+                      (f.device.rfind("/dev/", 0) == 0 && f.device.size() < 256);
+  if (!dev_ok) {
+    return r.fail(n["device"].Mark(), p + ".device",
+                  "expected empty (first key found), /dev/hidrawN or unix:/absolute/path");
+  }
+  if (f.rp_id.size() > 253) return r.fail(n["rp_id"].Mark(), p + ".rp_id", "too long");
+  if (f.user_verification != "required" && f.user_verification != "discouraged") {
+    return r.fail(n["user_verification"].Mark(), p + ".user_verification",
+                  "expected required or discouraged");
+  }
+}
+
 // webauthn: {rp_id, rp_name, origins: [...], user_verification, attestation,
 // refuse_sign_count_regression, timeout_ms, enroll_link_ttl_s}
 void read_webauthn(Reader& r, const YAML::Node& n, WebAuthnConfig& w) {
@@ -308,7 +340,7 @@ void read_webauthn(Reader& r, const YAML::Node& n, WebAuthnConfig& w) {
 void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
   if (!r.mapping(root, "",
                  {"dev_mode", "worker_threads", "log", "listeners", "http", "store", "keys",
-                  "policy", "totp", "admin_group", "delivery", "webauthn"})) {
+                  "policy", "totp", "admin_group", "delivery", "webauthn", "fido2"})) {
     return;
   }
   r.boolean(root, "", "dev_mode", c.dev_mode);
@@ -354,6 +386,7 @@ void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
   }
   if (const YAML::Node n = root["delivery"]) read_delivery(r, n, c.delivery);
   if (const YAML::Node n = root["webauthn"]) read_webauthn(r, n, c.webauthn);
+  if (const YAML::Node n = root["fido2"]) read_fido2(r, n, c.fido2);
 }
 
 }  // namespace

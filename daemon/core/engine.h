@@ -8,6 +8,7 @@
 #include "daemon/core/code_verifier.h"
 #include "daemon/core/engine_deps.h"
 #include "daemon/core/factor_service.h"
+#include "daemon/core/local_key_service.h"
 #include "daemon/core/lockout.h"
 #include "daemon/core/login_service.h"
 #include "daemon/core/webauthn_service.h"
@@ -42,6 +43,7 @@ class Engine {
   ChallengeService challenges;
   LoginService logins;
   WebAuthnService webauthn{deps_, audit, lockout, verifier, challenges};
+  LocalKeyService local_keys{deps_, audit, lockout, verifier, challenges};  // FIDO2 on this host
 };
 
 }  // namespace mfa::core

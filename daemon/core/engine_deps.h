@@ -13,6 +13,10 @@ class Random;
 class Aead;
 struct AuditEvent;
 struct WebAuthnConfig;
+struct Fido2Config;
+namespace fido {
+class FidoDevices;
+}  // namespace fido
 }  // namespace mfa
 
 namespace mfa::core {
@@ -46,6 +50,8 @@ struct EngineDeps {
   AuditSink* audit_sink = nullptr;  // may be null
   Sender* sender = nullptr;         // SMS/email codes (sender.h); null = delivery not configured
   const WebAuthnConfig* webauthn = nullptr;  // null = WebAuthn not configured
+  const Fido2Config* fido2 = nullptr;        // null or !enabled = no local security keys
+  fido::FidoDevices* fido = nullptr;         // this host's FIDO2 keys (fido_device.h)
   std::string issuer = "mfad";               // TOTP issuer shown in authenticator apps
 };
 

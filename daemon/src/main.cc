@@ -2,6 +2,7 @@
 // store and the policy, wires Services and routes, and runs the HTTP server until SIGTERM.
 #include <curl/curl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include "daemon/src/audit_log.h"
 #include "daemon/src/delivery_pool.h"
 #include "daemon/src/dev_config.h"
+#include "daemon/src/fido_libfido2.h"
 #include "daemon/src/http_server.h"
 #include "daemon/src/log.h"
 #include "daemon/src/metrics.h"
@@ -110,6 +112,16 @@ int main(int argc, char** argv) {
     if (!password) return die(password.error().context);
     delivery = std::make_unique<DeliveryPool>(config->delivery, std::move(*password));
   }
+  // Local security keys (`fido2:`): the rp id defaults to pam://<hostname>, as pam_u2f's.
+  std::unique_ptr<Libfido2Devices> fido_devices;
+  if (config->fido2.enabled) {
+    if (config->fido2.rp_id.empty()) {
+      char host[256] = {};
+      if (gethostname(host, sizeof host - 1) != 0) return die("gethostname failed");
+      config->fido2.rp_id = std::string("pam://") + host;
+    }
+    fido_devices = std::make_unique<Libfido2Devices>();
+  }
   core::EngineDeps deps;
   deps.store = store->get();
   deps.clock = &clock;
@@ -120,6 +132,8 @@ int main(int argc, char** argv) {
   deps.audit_sink = &audit_log;
   deps.issuer = config->totp_issuer;
   deps.webauthn = &config->webauthn;
+  deps.fido2 = &config->fido2;
+  deps.fido = fido_devices.get();
   deps.sender = delivery.get();
   core::Engine engine(deps);
 

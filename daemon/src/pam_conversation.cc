@@ -54,7 +54,12 @@ PamStep pam_done(std::string result, std::string message) {
 
 void PamConversations::purge_expired(std::int64_t now) {
   for (auto it = convs_.begin(); it != convs_.end();) {
-    it = it->second.expires_at_s <= now ? convs_.erase(it) : std::next(it);
+    if (it->second.expires_at_s > now) {
+      ++it;
+      continue;
+    }
+    secure_wipe(it->second.key_pin);
+    it = convs_.erase(it);
   }
 }
 
@@ -130,9 +135,17 @@ PamStep PamConversations::decide(Conv& c) {
   }
   c.challenge_id = r->challenge_id;
   c.retries_left = kPamTries;
+  bool key_offered = false;
   for (const auto& f : r->factors) {
-    // A browser passkey cannot answer a terminal prompt (local FIDO2 keys are not done yet).
+    // A browser passkey cannot answer a terminal prompt; a key plugged into this host can.
     if (f.type == "webauthn") continue;
+    if (f.type == "fido2") {
+      // One option for all of the user's local keys: the key that is plugged in answers.
+      if (key_offered || !s_.engine->local_keys.enabled()) continue;
+      key_offered = true;
+      c.options.push_back(Option{{}, "Security key '" + f.label + "'", "fido2", {}});
+      continue;
+    }
     std::string label = "Authenticator app '" + f.label + "'";
     if (f.type == "sms") label = "Text message to " + f.destination_short;
     if (f.type == "email") label = "Email to " + f.destination_short;
@@ -165,6 +178,7 @@ PamStep PamConversations::choose(Conv& c, std::size_t i) {
   c.picked_type = o.type == "sms" || o.type == "email" ? o.type : std::string();
   c.picked_hint = o.hint;
   c.state = State::kCode;
+  if (o.type == "fido2") return key_start(c);
   if (c.picked_type.empty()) return code_prompt(c);
   return deliver(c, false);
 }
@@ -339,12 +353,16 @@ Result<PamStep> PamConversations::answer(const std::string& id, std::string answ
     case State::kPick: step = on_pick(c, answer); break;
     case State::kCode: step = on_code(c, answer); break;
     case State::kEnrollCode: step = on_enroll_code(c, answer); break;
+    case State::kKeyPin: step = on_key_pin(c, answer); break;
+    case State::kKeyWait: step = on_key_wait(c); break;
+    case State::kKeyRetry: step = on_key_retry(c, answer); break;
     case State::kShowBackupCodes:
       for (auto& code : c.backup_codes) secure_wipe(code);
       step = pam_done("success");
       break;
   }
   secure_wipe(answer);
+  if (step.done) secure_wipe(c.key_pin);
   if (!step.done) {
     std::lock_guard lock(mu_);
     convs_.emplace(id, std::move(c));

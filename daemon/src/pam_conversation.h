@@ -26,9 +26,12 @@ struct PamStart {
 struct PamStep {
   std::vector<std::pair<std::string, std::string>> messages;  // (style info|error, text)
   bool done = false;
-  // prompt
+  // prompt (or, with `wait`, a `wait` step: `text` is shown and the module answers "" at once,
+  // then waits up to wait_timeout_ms for the daemon: "touch your security key")
   bool echo = false;
   std::string text;
+  bool wait = false;
+  std::int64_t wait_timeout_ms = 0;
   // done
   std::string result;  // success | ignore | deny | maxtries | user_unknown
   std::string message;
@@ -44,11 +47,11 @@ class PamConversations {
   Result<PamStep> answer(const std::string& id, std::string answer, const Caller& caller);
 
  private:
-  enum class State { kPick, kCode, kEnrollCode, kShowBackupCodes };
+  enum class State { kPick, kCode, kEnrollCode, kShowBackupCodes, kKeyPin, kKeyWait, kKeyRetry };
   struct Option {
     std::string factor_id;  // empty = any factor
     std::string label;
-    std::string type;  // totp | sms | email
+    std::string type;  // totp | sms | email | fido2 (every local key of the user)
     std::string hint;  // sms/email: obfuscated destination
   };
   struct Conv {
@@ -63,6 +66,7 @@ class PamConversations {
     std::string enroll_factor_id;
     std::string enroll_prompt;
     std::vector<std::string> backup_codes;
+    std::string key_pin;  // fido2 with UV: held from the PIN prompt to the touch, then wiped
     int retries_left = 3;
     std::int64_t expires_at_s = 0;
   };
@@ -78,6 +82,12 @@ class PamConversations {
   PamStep begin_enrollment(Conv& c);
   PamStep on_enroll_code(Conv& c, const std::string& answer);
   PamStep backup_codes_prompt(const Conv& c) const;
+  // Local security key (pam_conversation_fido2.cc): PIN prompt when UV is required, then a
+  // `wait` step; the answer to it runs the assertion on the key.
+  PamStep key_start(Conv& c);
+  PamStep on_key_pin(Conv& c, const std::string& answer);
+  PamStep on_key_wait(Conv& c);
+  PamStep on_key_retry(Conv& c, const std::string& answer);
   void purge_expired(std::int64_t now);
 
   Services& s_;

@@ -14,6 +14,7 @@ void register_status_routes(Router& router, Services& s);
 void register_audit_routes(Router& router, Services& s);
 void register_policy_routes(Router& router, Services& s);
 void register_pam_routes(Router& router, Services& s);
+void register_fido2_routes(Router& router, Services& s);  // routes_fido2.cc: local keys
 
 inline void register_engine_routes(Router& router, Services& s) {
   register_factor_routes(router, s);
@@ -23,6 +24,7 @@ inline void register_engine_routes(Router& router, Services& s) {
   register_policy_routes(router, s);
   register_pam_routes(router, s);
   register_webauthn_routes(router, s);
+  register_fido2_routes(router, s);
   register_enroll_page_routes(router, s);
 }
 

@@ -24,6 +24,8 @@ ApiResponse step_response(const std::string& id, const PamStep& step) {
   if (step.done) {
     s = {{"type", "done"}, {"result", step.result}};
     if (!step.message.empty()) s["message"] = step.message;
+  } else if (step.wait) {
+    s = {{"type", "wait"}, {"text", step.text}, {"timeout_ms", step.wait_timeout_ms}};
   } else {
     s = {{"type", "prompt"}, {"echo", step.echo}, {"text", step.text}};
   }

@@ -46,6 +46,11 @@ def prompt(text, echo=False, messages=None, cid=CID):
     return {"status": 200, "json": body}
 
 
+def wait(text, timeout_ms, cid=CID):
+    return {"status": 200, "json": {"id": cid, "step": {"type": "wait", "text": text,
+                                                       "timeout_ms": timeout_ms}}}
+
+
 def start(respond, user="alice", service=None):
     want = {"user": user, "rhost": "", "tty": "", "ruser": ""}
     if service is not None:
@@ -138,6 +143,35 @@ def cases():
     t.append(case("empty answer relayed as \"\"", [
         start(prompt("Code (empty to resend): ")), answer("", done("success"))],
         "PAM_SUCCESS", answers=[""]))
+    # --- `wait` (a security key being touched): text shown, "" posted at once, longer timeout
+    t.append(case("wait: text shown, empty answer posted, timeout_ms outlasts timeout=", [
+        start(wait("Touch your security key.", 3000)),
+        answer("", dict(done("success"), delay=1.0))],
+        "PAM_SUCCESS", options="timeout=300", texts=["info: Touch your security key."],
+        forbid=["prompt-"]))
+    t.append(case("wait: PIN prompt, then wait, then retry prompt", [
+        start(prompt("Security key PIN: ")),
+        answer("1234", wait("Touch your security key.", 2000)),
+        answer("", prompt("Press Enter to try again: ", messages=[
+            {"style": "error", "text": "The security key refused (no touch)."}])),
+        answer("", wait("Touch your security key.", 2000)),
+        answer("", done("success"))],
+        "PAM_SUCCESS", answers=["1234", ""],
+        texts=["prompt-off: Security key PIN: \ninfo: Touch your security key.\n"
+               "error: The security key refused (no touch).\nprompt-off: Press Enter"]))
+    t.append(case("wait: daemon slower than timeout_ms -> unavailable", [
+        start(wait("Touch your security key.", 500)),
+        answer("", dict(done("success"), delay=1.5))],
+        "PAM_AUTHINFO_UNAVAIL", options="timeout=300 failmode=open", max_seconds=1.3,
+        log=["daemon timed out"]))
+    for bad in ["3000", -1, 1.5, None]:
+        t.append(case(f"wait: timeout_ms {bad!r} -> unavailable", [
+            start({"status": 200, "json": {"id": CID, "step": {
+                "type": "wait", "text": "Touch", "timeout_ms": bad}}})],
+            "PAM_AUTHINFO_UNAVAIL", log=["bad wait timeout"]))
+    t.append(case("wait without timeout_ms uses timeout=", [
+        start({"status": 200, "json": {"id": CID, "step": {"type": "wait", "text": "Touch"}}}),
+        answer("", done("deny"))], "PAM_AUTH_ERR", texts=["info: Touch"]))
     t.append(case("answer with quotes, backslash and UTF-8 is JSON-escaped", [
         start(prompt("Secret: ")), answer('a"b\\c\té', done("success"))],
         "PAM_SUCCESS", answers=['a"b\\c\té']))
