@@ -51,6 +51,7 @@ struct SmtpConfig {
   bool enabled = false;               // a `smtp:` section enables email delivery
   std::string url;                    // smtp://host[:port] or smtps://host[:port] (no credentials)
   std::string starttls = "required";  // smtp:// only: required | optional | off
+  std::string ca_file;                // PEM CAs trusted for the server instead of the system's
   std::string username;               // optional AUTH
   std::string password_file;          // read at start; never in the config itself
   std::string from;                   // "mfad <mfa@example.com>" or a bare address

@@ -201,13 +201,15 @@ void read_delivery(Reader& r, const YAML::Node& d, DeliveryConfig& c) {
     const std::string p = "delivery.smtp";
     if (!r.mapping(
             m, p,
-            {"url", "starttls", "username", "password_file", "from", "subject", "body", "apps"})) {
+            {"url", "starttls", "ca_file", "username", "password_file", "from", "subject", "body",
+             "apps"})) {
       return;
     }
     SmtpConfig& s = c.smtp;
     s.enabled = true;
     r.str(m, p, "url", s.url);
     r.str(m, p, "starttls", s.starttls);
+    r.str(m, p, "ca_file", s.ca_file);
     r.str(m, p, "username", s.username);
     r.str(m, p, "password_file", s.password_file);
     r.str(m, p, "from", s.from);
@@ -225,6 +227,14 @@ void read_delivery(Reader& r, const YAML::Node& d, DeliveryConfig& c) {
     }
     if (!s.password_file.empty() && s.username.empty()) {
       return r.fail(m["password_file"].Mark(), p + ".password_file", "needs username");
+    }
+    // AUTH sends the password: over TLS only (smtps://, or STARTTLS required so that a
+    // stripped STARTTLS cannot downgrade it to cleartext; RFC 3207 section 4.1), unless the
+    // server is on this host.
+    if (!s.username.empty() && s.url.rfind("smtp://", 0) == 0 && s.starttls != "required" &&
+        !is_loopback_address(url_host(s.url))) {
+      return r.fail(m["username"].Mark(), p + ".username",
+                    "AUTH needs smtps:// or starttls: required");
     }
     if (const YAML::Node apps = m["apps"]) {
       if (!apps.IsMap()) return r.fail(apps.Mark(), p + ".apps", "expected a mapping of apps");
@@ -452,6 +462,7 @@ Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::str
   c.tcp.client_ca = resolve(config_dir, c.tcp.client_ca);
   c.delivery.smtp.password_file = resolve(config_dir, c.delivery.smtp.password_file);
   if (Status s = validate_daemon_config(c); !s) {
+  c.delivery.smtp.ca_file = resolve(config_dir, c.delivery.smtp.ca_file);
     return fail(Errc::kConfigInvalid, name + ": " + s.error().context);
   }
   return c;

@@ -127,6 +127,15 @@ SendOutcome send_email(const SmtpConfig& cfg, const std::string& password, std::
                                                   : static_cast<long>(CURLUSESSL_NONE);
     curl_easy_setopt(c, CURLOPT_USE_SSL, ssl);
   }
+  // TLS (smtps://, or after STARTTLS) always verifies the server's certificate and name
+  // (RFC 8314 section 4.1, RFC 6125); `ca_file` replaces the system's trust store.
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  if (!cfg.ca_file.empty()) {
+    curl_easy_setopt(c, CURLOPT_CAINFO, cfg.ca_file.c_str());
+    curl_easy_setopt(c, CURLOPT_CAPATH, nullptr);
+  }
   if (!cfg.username.empty()) {
     curl_easy_setopt(c, CURLOPT_USERNAME, cfg.username.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, password.c_str());
@@ -148,6 +157,14 @@ SendOutcome send_email(const SmtpConfig& cfg, const std::string& password, std::
       break;
     case CURLE_USE_SSL_FAILED: out.reason = server + " does not offer STARTTLS"; break;
     case CURLE_LOGIN_DENIED: out.reason = server + " refused the login"; break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+      out.reason =
+          server + " presented a certificate that is not trusted (" + curl_easy_strerror(rc) + ")";
+      break;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CACERT_BADFILE:
+      out.reason = server + ": TLS failed (" + std::string(curl_easy_strerror(rc)) + ")";
+      break;
     default:
       // RFC 5321 4.2.1: 4yz is transient, 5yz permanent.
       out.transient = smtp_code == 0 || (smtp_code >= 400 && smtp_code < 500);

@@ -110,6 +110,9 @@ int main(int argc, char** argv) {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return die("libcurl init failed");
     auto password = read_smtp_password(config->delivery.smtp.password_file);
     if (!password) return die(password.error().context);
+    if (Status s = check_smtp_ca_file(config->delivery.smtp.ca_file); !s) {
+      return die(s.error().context);
+    }
     delivery = std::make_unique<DeliveryPool>(config->delivery, std::move(*password));
   }
   // Local security keys (`fido2:`): the rp id defaults to pam://<hostname>, as pam_u2f's.

@@ -1,7 +1,15 @@
 """Loopback stand-ins for the outside world of delivered codes: a real SMTP server (aiosmtpd,
 Debian python3-aiosmtpd) that keeps every message it receives, and an HTTP server standing in
 for an SMS provider that records every request and answers with a chosen status. Plus the
-mfad.yaml `delivery:` section and a policy that allows sms and email."""
+mfad.yaml `delivery:` section and a policy that allows sms and email.
+
+TLS for the SMTP server: `make_pki(dir)` writes a throwaway CA and a server certificate for
+127.0.0.1 signed by it (python3-cryptography); `SmtpSink(tls="starttls"|"smtps", pki=...)`
+serves STARTTLS (required) or implicit TLS, and `auth={user: password}` requires AUTH."""
+
+import datetime
+import ipaddress
+import ssl
 
 import email
 import email.policy
@@ -13,6 +21,11 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 POLICY = """\
 defaults:
@@ -38,18 +51,97 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.sink.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
-                          "message": msg})
+                          "message": msg, "tls": server.transport.get_extra_info("ssl_object") is not None,
+                          "authenticated": bool(session.authenticated)})
         return "250 OK"
 
 
-class SmtpSink:
-    """A real SMTP server on 127.0.0.1 (no TLS: the daemon is configured with starttls: off)."""
+def _name(cn):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
-    def __init__(self):
+
+def make_pki(directory, prefix="", server_names=("127.0.0.1",)):
+    """A throwaway CA and a server certificate for `server_names` (IP addresses or DNS names)
+    signed by it, as PEM files in `directory`: {prefix}ca.pem, {prefix}server.pem,
+    {prefix}server.key. Returns a dict of their paths."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(_name(f"mfad test CA {prefix}"))
+          .issuer_name(_name(f"mfad test CA {prefix}")).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False,
+                                       data_encipherment=False, key_agreement=False,
+                                       encipher_only=False, decipher_only=False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    sans = []
+    for n in server_names:
+        try:
+            sans.append(x509.IPAddress(ipaddress.ip_address(n)))
+        except ValueError:
+            sans.append(x509.DNSName(n))
+    cert = (x509.CertificateBuilder().subject_name(_name(server_names[0]))
+            .issuer_name(ca.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = {"ca": f"{directory}/{prefix}ca.pem", "cert": f"{directory}/{prefix}server.pem",
+             "key": f"{directory}/{prefix}server.key"}
+    with open(paths["ca"], "wb") as f:
+        f.write(ca.public_bytes(serialization.Encoding.PEM))
+    with open(paths["cert"], "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(paths["key"], "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return paths
+
+
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1. Without `tls` it is plain (the daemon is configured with
+    starttls: off); tls="starttls" offers STARTTLS and refuses mail before it (RFC 3207);
+    tls="smtps" is implicit TLS (RFC 8314). `auth` ({login: password}) makes AUTH LOGIN/PLAIN
+    mandatory; `auth_mechanisms` limits what the server offers. Every AUTH attempt is recorded
+    in `auth_attempts` (mechanism, login, accepted) before the server answers it."""
+
+    def __init__(self, tls=None, pki=None, auth=None, auth_mechanisms=("LOGIN", "PLAIN")):
         self.port = free_port()
         self.messages = []
+        self.auth_attempts = []
+        kwargs = {}
+        ctx = None
+        if tls is not None:
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(pki["cert"], pki["key"])
+        if tls == "starttls":
+            kwargs.update(tls_context=ctx, require_starttls=True)
+        elif tls == "smtps":
+            kwargs.update(ssl_context=ctx)
+        if auth is not None:
+            def authenticator(server, session, envelope, mechanism, data):
+                ok = (isinstance(data, LoginPassword) and
+                      auth.get(data.login.decode()) == data.password.decode())
+                self.auth_attempts.append({"mechanism": mechanism,
+                                           "login": data.login.decode(), "accepted": ok})
+                # handled=False: aiosmtpd answers 535 itself (with True it would stay silent).
+                return AuthResult(success=ok, handled=False)
+            kwargs.update(authenticator=authenticator, auth_required=True,
+                          auth_exclude_mechanism=[m for m in ("LOGIN", "PLAIN")
+                                                  if m not in auth_mechanisms],
+                          # Implicit TLS is TLS too (aiosmtpd only knows about STARTTLS here).
+                          auth_require_tls=tls == "starttls")
         self.controller = Controller(_Handler(self.messages), hostname="127.0.0.1",
-                                     port=self.port)
+                                     port=self.port, **kwargs)
 
     def start(self):
         self.controller.start()
@@ -121,14 +213,20 @@ class SmsGateway:
         return m.group(1)
 
 
-def delivery_config(smtp_port=None, sms_port=None, sms_status_path="/2010-04-01/Messages.json"):
+def delivery_config(smtp_port=None, sms_port=None, sms_status_path="/2010-04-01/Messages.json",
+                    smtp_scheme="smtp", starttls="off", ca_file=None, username=None,
+                    password_file=None):
     out = "delivery:\n  timeout_ms: 2000\n  retries: 1\n  workers: 2\n"
     if smtp_port is not None:
+        extra = "".join(f"    {k}: {v}\n" for k, v in (("ca_file", ca_file),
+                                                       ("username", username),
+                                                       ("password_file", password_file))
+                        if v is not None)
         out += f"""\
   smtp:
-    url: smtp://127.0.0.1:{smtp_port}
-    starttls: "off"
-    from: "mfad test <mfa@example.com>"
+    url: {smtp_scheme}://127.0.0.1:{smtp_port}
+    starttls: "{starttls}"
+{extra}    from: "mfad test <mfa@example.com>"
     subject: "Your {{app}} code"
     body: "Your {{app}} verification code is {{code}}. It expires in {{minutes}} minutes."
     apps:
@@ -146,8 +244,9 @@ def delivery_config(smtp_port=None, sms_port=None, sms_status_path="/2010-04-01/
     return out
 
 
-def start_daemon(mfad_factory, smtp_port=None, sms_port=None):
-    inst = mfad_factory(config_extra=delivery_config(smtp_port, sms_port), start=False)
+def start_daemon(mfad_factory, smtp_port=None, sms_port=None, **smtp):
+    """`smtp`: the extra keyword arguments of delivery_config (scheme, TLS, CA, AUTH)."""
+    inst = mfad_factory(config_extra=delivery_config(smtp_port, sms_port, **smtp), start=False)
     (inst.dir / "policy.yaml").write_text(POLICY)
     return inst.start()
 
@@ -157,3 +256,21 @@ def audit_events(inst, event, user=None):
     r = inst.unix_request("GET", q)
     assert r.status == 200, r
     return r.json()["events"]
+
+
+def assert_send_fails(inst, ch, fid, why, app="system"):
+    """POST .../challenges/{ch}/send for factor `fid` fails with 502 delivery_failed, the message
+    names the mail server and `why`; the challenge stays pending, marked failed, with a
+    delivery_failed event and no code_sent. Returns the challenge as GET shows it."""
+    r = inst.unix_request("POST", f"/v1/apps/{app}/challenges/{ch}/send", {"factor_id": fid})
+    assert r.status == 502, r
+    err = r.json()["error"]
+    assert err["code"] == "delivery_failed", err
+    assert err["message"].startswith("Could not send the code: the mail server 127.0.0.1:"), err
+    assert why in err["message"], err
+    c = inst.unix_request("GET", f"/v1/apps/{app}/challenges/{ch}").json()
+    assert c["delivery"] == "failed" and c["status"] == "pending", c
+    assert why in c["delivery_error"], c
+    events = [e["event"] for e in c["timeline"]]
+    assert "delivery_failed" in events and "code_sent" not in events, events
+    return c

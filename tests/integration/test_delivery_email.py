@@ -6,7 +6,7 @@ and the daemon keeps serving."""
 
 import pytest
 
-from delivery_helpers import SmtpSink, audit_events, free_port, start_daemon
+from delivery_helpers import SmtpSink, assert_send_fails, audit_events, free_port, start_daemon
 
 
 @pytest.fixture
@@ -114,16 +114,7 @@ def test_smtp_down_is_a_clear_error(mfad_factory, smtp):
     smtp.stop()
     ch = inst.unix_request("POST", "/v1/apps/system/logins", {"user": "root"}).json()
     ch = ch["challenge"]["id"]
-    r = inst.unix_request("POST", f"/v1/apps/system/challenges/{ch}/send", {"factor_id": fid})
-    assert r.status == 502, r
-    err = r.json()["error"]
-    assert err["code"] == "delivery_failed", err
-    assert err["message"].startswith("Could not send the code: the mail server 127.0.0.1:"), err
-    r = inst.unix_request("GET", f"/v1/apps/system/challenges/{ch}")
-    c = r.json()
-    assert c["delivery"] == "failed" and c["status"] == "pending", c
-    events = [e["event"] for e in c["timeline"]]
-    assert "delivery_failed" in events and "code_sent" not in events, events
+    assert_send_fails(inst, ch, fid, "is unreachable")
     failed = audit_events(inst, "mfa.delivery_failed", "root")
     assert len(failed) == 1 and "mail server" in failed[0]["detail"]["reason"], failed
     # Enrolling while the server is down leaves nothing pending.
