@@ -1,6 +1,9 @@
 // mfactl enroll totp: QR code in the terminal, the secret below it, asks for the first code,
-// prints the backup codes once. When the account already has a factor, asks for a current
-// code from it first (DESIGN.md section 5: adding a factor is a protected change).
+// prints the backup codes once. mfactl enroll sms --phone / email --email: the daemon sends a
+// code to the number or address; mfactl says where it went (obfuscated unless the caller is an
+// admin), asks for it ("r" sends a new one) and activates the factor. When the account already
+// has a factor, asks for a current code from it first (DESIGN.md section 5: adding a factor
+// is a protected change).
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -11,6 +14,9 @@ namespace mfa::cli {
 namespace {
 
 constexpr int kTries = 3;
+constexpr const char* kUsage =
+    "usage: enroll totp [--label LABEL] [--user USER] | enroll sms --phone +15551234567 "
+    "[--label LABEL] [--user USER] | enroll email --email ADDRESS [--label LABEL] [--user USER]";
 
 std::string group4(const std::string& s) {
   std::string out;
@@ -21,11 +27,40 @@ std::string group4(const std::string& s) {
   return out;
 }
 
-int activate(CliContext& ctx, const std::string& user, const std::string& factor_id) {
-  for (int i = 0; i < kTries; ++i) {
+// What the code prompt says, and whether the user may ask for a new code (delivered codes).
+struct CodePrompt {
+  std::string prompt = "Enter the 6-digit code your app shows: ";
+  std::string wrong = "Wrong code; check the time on your device and try again.";
+  std::string resend_challenge;  // enrolment challenge of a delivered code: "r" resends it
+};
+
+// Asks for a new code for the enrolment challenge; false (after printing why) when refused.
+bool resend(CliContext& ctx, const std::string& challenge_id) {
+  auto r =
+      ctx.call("POST", "/v1/apps/system/challenges/" + url_segment(challenge_id) + "/resend", "{}");
+  if (!r) {
+    unreachable(r.error());
+    return false;
+  }
+  if (r->status != 200) {
+    daemon_error(*r, false);
+    return false;
+  }
+  std::fprintf(stderr, "A new code was sent to %s; the previous one no longer works.\n",
+               parse_body(*r).value("destination", "").c_str());
+  return true;
+}
+
+int activate(CliContext& ctx, const std::string& user, const std::string& factor_id,
+             const CodePrompt& how) {
+  for (int i = 0; i < kTries;) {
     std::string code;
-    if (!prompt_line("Enter the 6-digit code your app shows: ", code)) {
+    if (!prompt_line(how.prompt, code)) {
       return usage_error("no code entered; the factor stays pending");
+    }
+    if (!how.resend_challenge.empty() && (code == "r" || code == "R")) {
+      if (!resend(ctx, how.resend_challenge)) ++i;
+      continue;
     }
     const nlohmann::json body = {{"code", code}};
     auto r = ctx.call("POST", user_path(user, "/factors/" + url_segment(factor_id) + "/activate"),
@@ -36,29 +71,44 @@ int activate(CliContext& ctx, const std::string& user, const std::string& factor
         print_json(r->body);
         return kExitOk;
       }
-      const auto j = parse_body(*r);
       std::printf("Factor %s is active.\n", factor_id.c_str());
-      if (j.contains("backup_codes")) {
-        std::printf(
-            "\nBackup codes — each works once, at any code prompt. They are shown only "
-            "now: store them somewhere safe.\n\n");
-        int n = 0;
-        for (const auto& c : j["backup_codes"]) {
-          const std::string s = c.get<std::string>();
-          std::printf("  %s-%s%s", s.substr(0, 4).c_str(), s.substr(4).c_str(),
-                      ++n % 2 ? "" : "\n");
-        }
-        std::printf("\n");
-      }
+      show_backup_codes(parse_body(*r));
       return kExitOk;
     }
     if (error_code(*r) != "bad_code") return daemon_error(*r, ctx.json);
-    std::fprintf(stderr, "Wrong code; check the time on your device and try again.\n");
+    std::fprintf(stderr, "%s\n", how.wrong.c_str());
+    ++i;
   }
   return daemon_error(
       HttpResult{422, "application/json",
                  R"({"error":{"code":"bad_code","message":"too many wrong codes"}})"},
       ctx.json);
+}
+
+// enroll sms --phone PHONE | enroll email --email ADDRESS: the daemon validates the number
+// (E.164) or address, sends a code and keeps the factor pending until the code comes back.
+int enroll_delivered(CliContext& ctx, const std::string& user, const std::string& type,
+                     const std::string& destination, const std::string& label) {
+  nlohmann::json body = {{"type", type}, {"label", label}};
+  body[type == "sms" ? "phone" : "address"] = destination;
+  HttpResult r;
+  if (auto exit = post_with_step_up(ctx, user_path(user, "/factors"), body, r)) return *exit;
+  if (r.status != 201) return daemon_error(r, ctx.json);
+  const auto j = parse_body(r);
+  const std::string where = j.value("destination", "");
+  if (ctx.json) {
+    std::printf("%s\n", r.body.c_str());  // JSON lines: the enrolment, then the activation
+  } else {
+    std::printf("A code was sent %s %s. It expires at %s.\n",
+                type == "sms" ? "by text message to" : "by email to", where.c_str(),
+                j.value("code_expires_at", "").c_str());
+  }
+  std::fflush(stdout);
+  CodePrompt how;
+  how.prompt = "Enter the 6-digit code sent to " + where + " (r: send a new one): ";
+  how.wrong = "Wrong code; try again.";
+  how.resend_challenge = j.value("challenge_id", "");
+  return activate(ctx, user, j.value("factor_id", ""), how);
 }
 
 }  // namespace
@@ -67,25 +117,28 @@ int cmd_enroll(CliContext& ctx, std::vector<std::string> args) {
   if (!args.empty() && args[0] == "passkey") return cmd_enroll_passkey(ctx, std::move(args));
   if (!args.empty() && args[0] == "fido2") return cmd_enroll_fido2(ctx, std::move(args));
   std::string label;
+  std::string phone;
+  std::string address;
   const std::string user = target_user(args);
-  if (user.empty() || !take_option(args, "--label", label) || args.size() != 1 ||
-      args[0] != "totp") {
-    return usage_error("usage: enroll totp [--label LABEL] [--user USER]");
+  if (user.empty() || !take_option(args, "--label", label) ||
+      !take_option(args, "--phone", phone) || !take_option(args, "--email", address) ||
+      args.size() != 1) {
+    return usage_error(kUsage);
   }
-  nlohmann::json body = {{"type", "totp"}, {"label", label}};
-  auto r = ctx.call("POST", user_path(user, "/factors"), body.dump());
-  if (!r) return unreachable(r.error());
-  if (r->status == 403 && error_message(*r).find("step_up_code") != std::string::npos) {
-    std::string code;
-    if (!prompt_line("This account already has a factor. Enter a current code from it: ", code)) {
-      return usage_error("a code from an existing factor is needed");
-    }
-    body["step_up_code"] = code;
-    r = ctx.call("POST", user_path(user, "/factors"), body.dump());
-    if (!r) return unreachable(r.error());
+  if (args[0] == "sms" && !phone.empty() && address.empty()) {
+    return enroll_delivered(ctx, user, "sms", phone, label);
   }
-  if (r->status != 201) return daemon_error(*r, ctx.json);
-  const auto j = parse_body(*r);
+  if (args[0] == "email" && !address.empty() && phone.empty()) {
+    return enroll_delivered(ctx, user, "email", address, label);
+  }
+  if (args[0] != "totp" || !phone.empty() || !address.empty()) return usage_error(kUsage);
+  HttpResult r;
+  if (auto exit = post_with_step_up(ctx, user_path(user, "/factors"),
+                                    {{"type", "totp"}, {"label", label}}, r)) {
+    return *exit;
+  }
+  if (r.status != 201) return daemon_error(r, ctx.json);
+  const auto j = parse_body(r);
   const std::string factor_id = j.value("factor_id", "");
   if (!ctx.json) {
     std::printf("Scan this QR code with your authenticator app:\n\n%s\n",
@@ -95,10 +148,10 @@ int cmd_enroll(CliContext& ctx, std::vector<std::string> args) {
                 j["params"].value("algorithm", "SHA1").c_str(), j["params"].value("digits", 6),
                 j["params"].value("period", 30));
   } else {
-    std::printf("%s\n", r->body.c_str());  // JSON lines: the enrolment, then the activation
+    std::printf("%s\n", r.body.c_str());  // JSON lines: the enrolment, then the activation
   }
   std::fflush(stdout);
-  return activate(ctx, user, factor_id);
+  return activate(ctx, user, factor_id, CodePrompt{});
 }
 
 }  // namespace mfa::cli

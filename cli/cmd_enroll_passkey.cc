@@ -14,24 +14,17 @@ int cmd_enroll_passkey(CliContext& ctx, std::vector<std::string> args) {
   if (user.empty() || args.size() != 1 || args[0] != "passkey") {
     return usage_error("usage: enroll passkey [--user USER]");
   }
-  nlohmann::json body = nlohmann::json::object();
-  auto r = ctx.call("POST", user_path(user, "/enroll-links"), body.dump());
-  if (!r) return unreachable(r.error());
-  if (r->status == 403 && error_message(*r).find("step_up_code") != std::string::npos) {
-    std::string code;
-    if (!prompt_line("This account already has a factor. Enter a current code from it: ", code)) {
-      return usage_error("a code from an existing factor is needed");
-    }
-    body["step_up_code"] = code;
-    r = ctx.call("POST", user_path(user, "/enroll-links"), body.dump());
-    if (!r) return unreachable(r.error());
+  HttpResult r;
+  if (auto exit =
+          post_with_step_up(ctx, user_path(user, "/enroll-links"), nlohmann::json::object(), r)) {
+    return *exit;
   }
-  if (r->status != 201) return daemon_error(*r, ctx.json);
+  if (r.status != 201) return daemon_error(r, ctx.json);
   if (ctx.json) {
-    std::printf("%s\n", r->body.c_str());
+    std::printf("%s\n", r.body.c_str());
     return 0;
   }
-  const auto j = parse_body(*r);
+  const auto j = parse_body(r);
   std::printf(
       "Open this link in a browser to register a passkey (it works once, until %s):\n\n"
       "  %s\n\n",

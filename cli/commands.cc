@@ -12,9 +12,10 @@ const std::vector<CommandEntry>& command_table() {
        "revoke --app APP ID"},
       {"enroll", cmd_enroll,
        "enroll totp [--label LABEL] [--user USER]: QR code, first code, backup codes; enroll "
-       "passkey [--user USER]: a one-time link to register a passkey in a browser; enroll "
-       "fido2 [--label LABEL] [--pin] [--user USER]: register the security key plugged into "
-       "this machine (touch it)"},
+       "sms --phone PHONE | email --email ADDRESS [--label LABEL] [--user USER]: a code sent "
+       "there, typed back; enroll passkey [--user USER]: a one-time link to register a passkey "
+       "in a browser; enroll fido2 [--label LABEL] [--pin] [--user USER]: register the "
+       "security key plugged into this machine (touch it)"},
       {"factors", cmd_factors, "factors [USER]: list factors"},
       {"remove", cmd_remove, "remove FACTOR_ID [--user USER]: remove a factor (asks for a code)"},
       {"backup-codes", cmd_backup_codes, "backup-codes [regenerate] [--user USER]"},

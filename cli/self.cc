@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/output.h"
+
 namespace mfa::cli {
 
 std::string current_user() {
@@ -41,6 +43,23 @@ nlohmann::json parse_body(const HttpResult& r) {
   return j.is_discarded() ? nlohmann::json::object() : j;
 }
 
+std::optional<int> post_with_step_up(const CliContext& ctx, const std::string& target,
+                                     nlohmann::json body, HttpResult& out) {
+  auto r = ctx.call("POST", target, body.dump());
+  if (!r) return unreachable(r.error());
+  if (r->status == 403 && error_message(*r).find("step_up_code") != std::string::npos) {
+    std::string code;
+    if (!prompt_line("This account already has a factor. Enter a current code from it: ", code)) {
+      return usage_error("a code from an existing factor is needed");
+    }
+    body["step_up_code"] = code;
+    r = ctx.call("POST", target, body.dump());
+    if (!r) return unreachable(r.error());
+  }
+  out = std::move(*r);
+  return std::nullopt;
+}
+
 std::string error_code(const HttpResult& r) {
   const auto j = parse_body(r);
   if (!j.contains("error") || !j["error"].is_object()) return {};
@@ -51,6 +70,19 @@ std::string error_message(const HttpResult& r) {
   const auto j = parse_body(r);
   if (!j.contains("error") || !j["error"].is_object()) return {};
   return j["error"].value("message", "");
+}
+
+void show_backup_codes(const nlohmann::json& j) {
+  if (!j.contains("backup_codes")) return;
+  std::printf(
+      "\nBackup codes — each works once, at any code prompt. They are shown only "
+      "now: store them somewhere safe.\n\n");
+  int n = 0;
+  for (const auto& c : j["backup_codes"]) {
+    const std::string s = c.get<std::string>();
+    std::printf("  %s-%s%s", s.substr(0, 4).c_str(), s.substr(4).c_str(), ++n % 2 ? "" : "\n");
+  }
+  std::printf("\n");
 }
 
 }  // namespace mfa::cli

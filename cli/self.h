@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,15 @@ std::string user_path(const std::string& user, const std::string& rest = {});
 // Returns false at end of input.
 bool prompt_line(const std::string& prompt, std::string& out);
 nlohmann::json parse_body(const HttpResult& r);
+// POSTs `body` to `target`. When the daemon asks for a step-up code (403 naming step_up_code:
+// adding a factor to an account that has one is a protected change, DESIGN.md section 5),
+// prompts for a current code and posts once more with it. Fills `out` with the answer and
+// returns nullopt, or returns the exit code when there is none (daemon unreachable, no code).
+std::optional<int> post_with_step_up(const CliContext& ctx, const std::string& target,
+                                     nlohmann::json body, HttpResult& out);
+// Prints the backup codes of an activation answer (`backup_codes`, first factor only) once,
+// in pairs, with the warning that they are not shown again. Nothing when there are none.
+void show_backup_codes(const nlohmann::json& activation);
 // The daemon's error code ("permission_denied", "bad_code", ...) from an error body.
 std::string error_code(const HttpResult& r);
 std::string error_message(const HttpResult& r);
