@@ -140,6 +140,35 @@ void test_file_limits(void**) {
   assert_true(missing.error().context.find("/nonexistent/mfad.yaml") != std::string::npos);
 }
 
+// fido2: (local security keys): off without the section, on with it, values checked.
+void test_fido2(void**) {
+  auto off = parse("dev_mode: false\n");
+  assert_true(off.has_value());
+  assert_false(off->fido2.enabled);
+  auto bare = parse("fido2:\n");
+  assert_true(bare.has_value());
+  assert_true(bare->fido2.enabled);
+  assert_true(bare->fido2.device.empty());
+  assert_false(bare->fido2.uv_required());
+  auto r = parse(
+      "fido2: {device: 'unix:/run/key.sock', rp_id: 'pam://desk', user_verification: required, "
+      "timeout_ms: 15000, refuse_sign_count_regression: false}\n");
+  if (!r) print_error("%s\n", r.error().context.c_str());
+  assert_true(r.has_value());
+  assert_string_equal(r->fido2.device.c_str(), "unix:/run/key.sock");
+  assert_string_equal(r->fido2.rp_id.c_str(), "pam://desk");
+  assert_true(r->fido2.uv_required());
+  assert_int_equal(r->fido2.timeout_ms, 15000);
+  assert_false(r->fido2.refuse_sign_count_regression);
+  assert_true(parse("fido2: {device: /dev/hidraw3}\n").has_value());
+  expect_error("fido2: {device: hidraw3}\n", "fido2.device: expected empty");
+  expect_error("fido2: {device: 'unix:relative.sock'}\n", "fido2.device");
+  expect_error("fido2: {user_verification: preferred}\n",
+               "fido2.user_verification: expected required or discouraged");
+  expect_error("fido2: {timeout_ms: 500}\n", "fido2.timeout_ms: expected an integer");
+  expect_error("fido2: {pin: 1234}\n", "fido2.pin: unknown key");
+}
+
 }  // namespace
 
 int main() {
@@ -147,6 +176,7 @@ int main() {
       cmocka_unit_test(test_valid_full),  cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_unknown_key), cmocka_unit_test(test_wrong_type),
       cmocka_unit_test(test_tls_rules),   cmocka_unit_test(test_file_limits),
+      cmocka_unit_test(test_fido2),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
