@@ -290,7 +290,9 @@ void read_fido2(Reader& r, const YAML::Node& n, Fido2Config& f) {
   r.str(n, p, "device", f.device);
   r.str(n, p, "rp_id", f.rp_id);
   r.str(n, p, "user_verification", f.user_verification);
-  r.integer(n, p, "timeout_ms", 1'000, 120'000, f.timeout_ms);
+  // The PAM module waits at most 120 s for a `wait` step (client/limits.h kMaxTimeoutMs),
+  // and the daemon adds a margin to the touch timeout: 110 s keeps the module waiting longer.
+  r.integer(n, p, "timeout_ms", 1'000, 110'000, f.timeout_ms);
   r.boolean(n, p, "refuse_sign_count_regression", f.refuse_sign_count_regression);
   if (r.failed()) return;
   // unix: paths must fit sockaddr_un (108 bytes with "unix:" removed and a NUL).

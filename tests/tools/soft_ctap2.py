@@ -11,8 +11,9 @@ EdDSA, excludeList), GetAssertion (allowList, up, pinAuth -> UV), ClientPIN prot
 process can be restarted with other flags between test steps and keep its keys and counter.
 
 Simulations: --touch ok (default: touched at once) | deny (CTAP2_ERR_OPERATION_DENIED) |
-timeout (KEEPALIVE UPNEEDED until the client gives up). "Removed" = the process is stopped,
-the socket is gone. --pin sets a PIN (then clientPin is true). --algs eddsa,es256 chooses what
+timeout (KEEPALIVE UPNEEDED until the client gives up) | remove (pulled out while waiting for
+the touch: the connection closes and the process exits). A key "removed" before the login is
+simply a stopped process: the socket is gone. --pin sets a PIN (then clientPin is true). --algs eddsa,es256 chooses what
 getInfo offers. --log FILE appends one JSON line per CTAP command, written before answering.
 
   tests/tools/soft_ctap2.py --socket /tmp/key.sock --state /tmp/key.json [--pin 1234]
@@ -245,6 +246,11 @@ class Authenticator:
         mode = self.args.touch
         if mode == "ok":
             return OK
+        if mode == "remove":  # pulled out while it blinks: the socket goes away mid-request
+            self.log(command="removed")
+            os.unlink(self.args.socket)
+            self.conn.close()
+            os._exit(0)
         if mode == "deny":
             time.sleep(0.2)
             return ERR_OPERATION_DENIED
@@ -442,7 +448,7 @@ def main():
     ap.add_argument("--socket", required=True)
     ap.add_argument("--state", help="JSON file keeping credentials, counter and PIN retries")
     ap.add_argument("--pin", default="", help="the key's PIN (clientPin set)")
-    ap.add_argument("--touch", choices=["ok", "deny", "timeout"], default="ok")
+    ap.add_argument("--touch", choices=["ok", "deny", "timeout", "remove"], default="ok")
     ap.add_argument("--user-timeout", type=float, default=60.0,
                     help="with --touch timeout: seconds before CTAP2_ERR_USER_ACTION_TIMEOUT")
     ap.add_argument("--algs", default="eddsa,es256", help="offered algorithms, preferred first")
