@@ -4,6 +4,7 @@
 // wrong key, attested data in an assertion, unrequested algorithm, sign-count regression);
 // then LocalKeyService on a real SQLite store with a software key behind the FidoDevices seam:
 // enrolment, login, a removed key, a forged answer, a cloned key, and UV without a PIN.
+#include <fido.h>
 #include <nlohmann/json.hpp>
 
 #include <cstring>
@@ -22,6 +23,7 @@
 #include "daemon/core/random.h"
 #include "daemon/core/sqlite_store.h"
 #include "daemon/core/store.h"
+#include "daemon/src/fido_libfido2.h"
 #include "tests/support/soft_authenticator.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
@@ -368,6 +370,41 @@ void test_service_uv_needs_pin(void**) {
   assert_true(w.key.last_pin);
 }
 
+// libfido2 statuses -> the codes of fido_device.h, which the PAM conversation turns into
+// messages and retries.
+void test_libfido2_error_mapping(void**) {
+  using daemon::fido_error;
+  auto code = [](int r, bool t) { return static_cast<int>(fido_error(r, t).code); };
+  assert_int_equal(code(FIDO_ERR_PIN_INVALID, false), static_cast<int>(Errc::kUnauthenticated));
+  assert_int_equal(code(FIDO_ERR_PIN_BLOCKED, false), static_cast<int>(Errc::kLockedOut));
+  assert_int_equal(code(FIDO_ERR_PIN_REQUIRED, false), static_cast<int>(Errc::kInvalidArgument));
+  assert_int_equal(code(FIDO_ERR_OPERATION_DENIED, false),
+                   static_cast<int>(Errc::kPermissionDenied));
+  assert_int_equal(code(FIDO_ERR_USER_ACTION_TIMEOUT, false),
+                   static_cast<int>(Errc::kPermissionDenied));
+  // Silence until the caller's timeout is a missing touch; an early RX error a vanished key.
+  assert_int_equal(code(FIDO_ERR_RX, true), static_cast<int>(Errc::kPermissionDenied));
+  assert_int_equal(code(FIDO_ERR_RX, false), static_cast<int>(Errc::kUnavailable));
+  assert_int_equal(code(FIDO_ERR_TX, false), static_cast<int>(Errc::kUnavailable));
+  assert_int_equal(code(FIDO_ERR_NO_CREDENTIALS, false), static_cast<int>(Errc::kNotFound));
+  assert_int_equal(code(FIDO_ERR_CREDENTIAL_EXCLUDED, false),
+                   static_cast<int>(Errc::kAlreadyExists));
+}
+
+// A unix: device whose socket does not exist is "no key" (kUnavailable), never a crash; and
+// enumeration works (empty here: no hidraw devices on the test machines).
+void test_libfido2_missing_unix_device(void**) {
+  daemon::Libfido2Devices devices;
+  auto d = devices.open("unix:/nonexistent/mfad-test-key.sock");
+  assert_false(d.has_value());
+  assert_int_equal(static_cast<int>(d.error().code), static_cast<int>(Errc::kUnavailable));
+  auto list = devices.list();
+  assert_true(list.has_value());
+  assert_true(list->size() <= fido::kMaxDevices);
+  auto none = fido::open_local_key(devices, "unix:relative");
+  assert_false(none.has_value());
+}
+
 }  // namespace
 
 int main() {
@@ -378,6 +415,8 @@ int main() {
       cmocka_unit_test(test_service_enroll_and_login),
       cmocka_unit_test(test_service_failures),
       cmocka_unit_test(test_service_uv_needs_pin),
+      cmocka_unit_test(test_libfido2_error_mapping),
+      cmocka_unit_test(test_libfido2_missing_unix_device),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
