@@ -8,7 +8,14 @@ TEST_TOOLS := $(TEST_TOOL_SRCS:%.cc=$(BUILD)/%)
 PAM_TEST_SRCS := $(sort $(wildcard tests/pam/*.cc))
 PAM_TEST_BINS := $(PAM_TEST_SRCS:%.cc=$(BUILD)/%)
 
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(MFAD_LIB) $(CORE_LIB)
+# tests/support/*.cc: scaffolding shared by the unit tests and the fuzz harnesses (the engine
+# over an in-memory store); an archive, so that a binary links only what it uses.
+TEST_SUPPORT_SRCS := $(sort $(wildcard tests/support/*.cc))
+TEST_SUPPORT_LIB := $(BUILD)/tests/support/libtestsupport.a
+$(TEST_SUPPORT_LIB): $(TEST_SUPPORT_SRCS:%.cc=$(BUILD)/%.o)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(TEST_SUPPORT_LIB) $(MFAD_LIB) $(CORE_LIB)
 	$(CXX) $(LDFLAGS_APP) -o $@ $^ $(call pc_libs,$(PKGS_APP) cmocka)
 
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(MFAD_LIB) $(CORE_LIB)

@@ -12,15 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/core/aead.h"
-#include "daemon/core/clock.h"
 #include "daemon/core/config.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/policy.h"
-#include "daemon/core/policy_holder.h"
-#include "daemon/core/random.h"
-#include "daemon/core/sqlite_store.h"
-#include "daemon/core/store.h"
 #include "daemon/src/metrics.h"
 #include "daemon/src/router.h"
 #include "daemon/src/routes.h"
@@ -28,6 +21,7 @@
 #include "daemon/src/services.h"
 #include "daemon/src/url.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/support/engine_world.h"
 
 namespace {
 
@@ -53,45 +47,16 @@ apps:
     mode: optional
 )";
 
-class FakeDirectory final : public core::Directory {
- public:
-  bool user_exists(const std::string& user) override { return user != "ghost"; }
-  std::vector<std::string> groups_of(const std::string& user) override {
-    return user == "alice" ? std::vector<std::string>{"wheel"} : std::vector<std::string>{};
-  }
-};
-
-struct World {
-  ManualClock clock{kT0 * 1000};
-  OsRandom rng;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<Aead> aead;
-  core::PolicyHolder policy{"fuzz-policy.yaml"};
-  FakeDirectory dir;
+// The shared engine over an in-memory store (tests/support/engine_world.h), behind the real
+// route table.
+struct World : mfa::testing::EngineWorld {
   DaemonConfig config;
   Metrics metrics;
-  std::unique_ptr<core::Engine> engine;
   Services services;
   Router router;
 
-  World() {
-    auto s = open_sqlite_store(":memory:");
-    FUZZ_CHECK(s.has_value());
-    store = std::move(*s);
-    auto key = rng.secret(32);
-    FUZZ_CHECK(key.has_value());
-    aead = std::make_unique<Aead>(std::move(*key), 1, rng);
-    auto p = core::parse_policy(kPolicy, "fuzz-policy.yaml");
-    FUZZ_CHECK(p.has_value());
-    policy.set(std::move(*p));
-    core::EngineDeps deps;
-    deps.store = store.get();
-    deps.clock = &clock;
-    deps.random = &rng;
-    deps.aead = aead.get();
-    deps.policy = &policy;
-    deps.directory = &dir;
-    engine = std::make_unique<core::Engine>(deps);
+  World() : EngineWorld(kT0) {
+    FUZZ_CHECK(init(kPolicy).has_value());
     services.store = store.get();
     services.clock = &clock;
     services.random = &rng;

@@ -14,7 +14,7 @@ FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.cc,%,$(FUZZ_SRCS))
 FUZZ_REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
 $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o \
-                              $(MFAD_LIB) $(CORE_LIB)
+                              $(TEST_SUPPORT_LIB) $(MFAD_LIB) $(CORE_LIB)
 	$(CXX) $(LDFLAGS_APP) -o $@ $^ $(call pc_libs,$(PKGS_APP))
 
 tests: $(FUZZ_REPLAY_BINS)
@@ -44,8 +44,12 @@ $(FUZZ_BUILD)/libmfacore.a: $(FUZZ_CORE_OBJS)
 $(FUZZ_BUILD)/libmfad.a: $(FUZZ_MFAD_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libmfad.a \
-                      $(FUZZ_BUILD)/libmfacore.a
+# tests/support (the shared engine world), instrumented like the code under test.
+$(FUZZ_BUILD)/libtestsupport.a: $(TEST_SUPPORT_SRCS:%.cc=$(FUZZ_BUILD)/%.o)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libtestsupport.a \
+                      $(FUZZ_BUILD)/libmfad.a $(FUZZ_BUILD)/libmfacore.a
 	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer -pthread -o $@ $^ $(call pc_libs,$(PKGS_APP))
 
 .PHONY: fuzz fuzz-build

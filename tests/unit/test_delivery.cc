@@ -8,19 +8,16 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/aead.h"
-#include "daemon/core/clock.h"
 #include "daemon/core/config.h"
 #include "daemon/core/contact.h"
 #include "daemon/core/delivered_code.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/policy_holder.h"
 #include "daemon/core/random.h"
 #include "daemon/core/sender.h"
-#include "daemon/core/sqlite_store.h"
 #include "daemon/core/store.h"
 #include "daemon/src/delivery_channels.h"
 #include "daemon/src/message_template.h"
+#include "tests/support/engine_world.h"
 
 // cmocka last: it defines a fail() macro that would clash with mfa::fail.
 // clang-format off
@@ -52,12 +49,6 @@ class RecordingSender final : public Sender {
   bool failing = false;
 };
 
-class NoDirectory final : public Directory {
- public:
-  bool user_exists(const std::string&) override { return true; }
-  std::vector<std::string> groups_of(const std::string&) override { return {}; }
-};
-
 constexpr const char* kPolicy = R"(
 defaults:
   mode: required
@@ -65,35 +56,13 @@ defaults:
   lockout: {attempts: 50, window: 10m}
 )";
 
-struct Fixture {
-  ManualClock clock{kT0 * 1000};
-  OsRandom rng;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<Aead> aead;
-  PolicyHolder policy{"p.yaml"};
-  NoDirectory dir;
+// The shared engine over an in-memory store (tests/support/engine_world.h), sending through
+// the recording sender.
+struct Fixture : mfa::testing::EngineWorld {
   RecordingSender sender;
-  std::unique_ptr<Engine> engine;
 
-  explicit Fixture(const char* policy_yaml = kPolicy) {
-    auto s = open_sqlite_store(":memory:");
-    assert_true(s.has_value());
-    store = std::move(*s);
-    auto key = rng.secret(32);
-    assert_true(key.has_value());
-    aead = std::make_unique<Aead>(std::move(*key), 1, rng);
-    auto p = parse_policy(policy_yaml, "p.yaml");
-    if (!p) fail_msg("policy: %s", p.error().context.c_str());
-    policy.set(std::move(*p));
-    EngineDeps deps;
-    deps.store = store.get();
-    deps.clock = &clock;
-    deps.random = &rng;
-    deps.aead = aead.get();
-    deps.policy = &policy;
-    deps.directory = &dir;
-    deps.sender = &sender;
-    engine = std::make_unique<Engine>(deps);
+  explicit Fixture(const char* policy_yaml = kPolicy) : EngineWorld(kT0) {
+    if (Status st = init(policy_yaml, &sender); !st) fail_msg("%s", st.error().context.c_str());
   }
 
   // Enrols and activates an sms factor for `user`; returns its id.
@@ -336,6 +305,7 @@ void test_config_delivery_section(void**) {
   retries: 2
   smtp:
     url: smtps://mail.example.com:465
+    ca_file: certs/mail-ca.pem
     username: mfad
     password_file: smtp.pw
     from: "MFA <mfa@example.com>"
@@ -351,10 +321,18 @@ void test_config_delivery_section(void**) {
   assert_true(c->delivery.smtp.enabled && c->delivery.sms.enabled);
   assert_int_equal(c->delivery.retries, 2);
   assert_string_equal(c->delivery.smtp.password_file.c_str(), "/etc/mfad/smtp.pw");
+  assert_string_equal(c->delivery.smtp.ca_file.c_str(), "/etc/mfad/certs/mail-ca.pem");
   assert_string_equal(c->delivery.smtp.apps[0].second.subject.c_str(), "Shop");
   // The app template keeps the default body.
   assert_string_equal(c->delivery.smtp.apps[0].second.body.c_str(), MessageTemplate{}.body.c_str());
   assert_int_equal(c->delivery.sms.body.size(), 2);
+  auto local = parse_daemon_config(
+      base +
+          "delivery:\n  smtp:\n    url: smtp://127.0.0.1:25\n    starttls: \"off\"\n"
+          "    username: mfad\n    from: a@b.c\n",
+      "mfad.yaml", "/etc/mfad");
+  if (!local) fail_msg("%s", local.error().context.c_str());  // the server is on this host
+  assert_true(local->delivery.smtp.ca_file.empty());
   struct Bad {
     const char* yaml;
     const char* error;
@@ -366,6 +344,10 @@ void test_config_delivery_section(void**) {
        "mfad.yaml:4: delivery.smtp.url: expected a smtp:// or smtps:// URL without credentials"},
       {"delivery:\n  smtp:\n    url: smtp://x.example.com\n    from: a@b.c\n    starttls: no\n",
        "mfad.yaml:6: delivery.smtp.starttls: expected required, optional or off"},
+      // AUTH where a stripped STARTTLS would send the password in cleartext.
+      {"delivery:\n  smtp:\n    url: smtp://x.example.com\n    from: a@b.c\n"
+       "    starttls: optional\n    username: mfad\n",
+       "mfad.yaml:7: delivery.smtp.username: AUTH needs smtps:// or starttls: required"},
       {"delivery:\n  sms:\n    url: https://x.example.com\n    headers: {\"X\": \"a\\r\\nB: c\"}\n"
        "    body: {to: x}\n",
        "mfad.yaml:5: delivery.sms.headers.X: no line breaks or colons allowed"},

@@ -9,14 +9,10 @@
 #include <memory>
 #include <string>
 
-#include "daemon/core/aead.h"
 #include "daemon/core/base32.h"
-#include "daemon/core/clock.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/policy_holder.h"
-#include "daemon/core/random.h"
-#include "daemon/core/sqlite_store.h"
 #include "daemon/core/store.h"
+#include "tests/support/engine_world.h"
 
 // cmocka last: it defines a fail() macro that would clash with mfa::fail.
 // clang-format off
@@ -36,41 +32,10 @@ using namespace mfa::core;
 
 constexpr std::int64_t kT0 = 1'800'000'000;  // an arbitrary instant, mid-step irrelevant
 
-class FakeDirectory final : public Directory {
- public:
-  bool user_exists(const std::string& user) override { return user != "ghost"; }
-  std::vector<std::string> groups_of(const std::string& user) override {
-    return user == "alice" ? std::vector<std::string>{"wheel"} : std::vector<std::string>{};
-  }
-};
-
-struct Fixture {
-  ManualClock clock{kT0 * 1000};
-  OsRandom rng;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<Aead> aead;
-  PolicyHolder policy{"test-policy.yaml"};
-  FakeDirectory dir;
-  std::unique_ptr<Engine> engine;
-
-  explicit Fixture(const char* policy_yaml) {
-    auto s = open_sqlite_store(":memory:");
-    assert_true(s.has_value());
-    store = std::move(*s);
-    auto key = rng.secret(32);
-    assert_true(key.has_value());
-    aead = std::make_unique<Aead>(std::move(*key), 1, rng);
-    auto p = parse_policy(policy_yaml, "test-policy.yaml");
-    if (!p) fail_msg("policy: %s", p.error().context.c_str());
-    policy.set(std::move(*p));
-    EngineDeps deps;
-    deps.store = store.get();
-    deps.clock = &clock;
-    deps.random = &rng;
-    deps.aead = aead.get();
-    deps.policy = &policy;
-    deps.directory = &dir;
-    engine = std::make_unique<Engine>(deps);
+// The shared engine over an in-memory store (tests/support/engine_world.h).
+struct Fixture : mfa::testing::EngineWorld {
+  explicit Fixture(const char* policy_yaml) : EngineWorld(kT0) {
+    if (Status st = init(policy_yaml); !st) fail_msg("%s", st.error().context.c_str());
   }
 };
 
