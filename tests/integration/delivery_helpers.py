@@ -20,6 +20,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
@@ -211,6 +212,22 @@ class SmsGateway:
         m = CODE_RE.search(body["text"])
         assert m, body
         return m.group(1)
+
+
+@pytest.fixture
+def smtp():
+    """A plain SmtpSink for one test (import it into the test module to use it)."""
+    s = SmtpSink().start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def gateway():
+    """An SmsGateway answering 200 for one test (import it into the test module to use it)."""
+    g = SmsGateway().start()
+    yield g
+    g.stop()
 
 
 def delivery_config(smtp_port=None, sms_port=None, sms_status_path="/2010-04-01/Messages.json",

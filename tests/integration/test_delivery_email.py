@@ -4,16 +4,8 @@ per-app templates, obfuscated addresses for non-admin callers, resend cancelling
 code, and the SMTP server down: a clear 502, the challenge marked, audited, nothing valid,
 and the daemon keeps serving."""
 
-import pytest
-
-from delivery_helpers import SmtpSink, assert_send_fails, audit_events, free_port, start_daemon
-
-
-@pytest.fixture
-def smtp():
-    s = SmtpSink().start()
-    yield s
-    s.stop()
+from delivery_helpers import smtp  # noqa: F401 (fixture)
+from delivery_helpers import assert_send_fails, audit_events, free_port, start_daemon
 
 
 def test_email_enrol_and_login_over_api(mfad_factory, smtp):

@@ -8,24 +8,9 @@ import json
 import os
 import subprocess
 
-import pytest
-
 from conftest import MFACTL
-from delivery_helpers import SmsGateway, SmtpSink, start_daemon
-
-
-@pytest.fixture
-def smtp():
-    s = SmtpSink().start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def gateway():
-    g = SmsGateway().start()
-    yield g
-    g.stop()
+from delivery_helpers import gateway, smtp  # noqa: F401 (fixtures)
+from delivery_helpers import start_daemon
 
 
 def start(mfad_factory, smtp, gateway):

@@ -3,19 +3,11 @@
 message; the real SMTP server on loopback (aiosmtpd) shows that nothing was sent past the
 limit, and the last code that was sent keeps working."""
 
-import pytest
-
-from delivery_helpers import SmtpSink, audit_events, start_daemon
+from delivery_helpers import smtp  # noqa: F401 (fixture)
+from delivery_helpers import audit_events, start_daemon
 
 BASE = "/v1/apps/system/users/root"
 WINDOW_S = 900  # limits::kCodeSendWindowS
-
-
-@pytest.fixture
-def smtp():
-    s = SmtpSink().start()
-    yield s
-    s.stop()
 
 
 def enrol(inst, smtp, address):

@@ -6,16 +6,8 @@ per-destination rate limit."""
 
 import json
 
-import pytest
-
-from delivery_helpers import SmsGateway, audit_events, start_daemon
-
-
-@pytest.fixture
-def gateway():
-    g = SmsGateway().start()
-    yield g
-    g.stop()
+from delivery_helpers import gateway  # noqa: F401 (fixture)
+from delivery_helpers import audit_events, start_daemon
 
 
 def enrol_sms(inst, gateway, key, user="bob", phone="+1 (555) 123-4567"):
