@@ -69,7 +69,7 @@ int cmd_enroll_fido2(CliContext& ctx, std::vector<std::string> args) {
   std::fprintf(stderr, "Touch your security key (the one plugged into this machine).\n");
   HttpResult r;
   if (auto rc = post_with_step_up(ctx, target, body, r)) return *rc;
-  if (r.status == 400 && !want_pin && error_message(r).find("PIN") != std::string::npos) {
+  if (r.status == 400 && !want_pin && error_message(r).find("needs its PIN") != std::string::npos) {
     std::fprintf(stderr, "%s\n", error_message(r).c_str());
     if (!read_pin(pin)) return usage_error("no PIN entered");
     body["pin"] = pin;

@@ -105,7 +105,8 @@ Result<Activation> LocalKeyService::enroll(const std::string& app, const std::st
   }
   const Fido2Config& cfg = *deps_.fido2;
   if (cfg.uv_required() && pin == nullptr) {
-    return fail(Errc::kInvalidArgument, "user verification is required: give the key's PIN");
+    return fail(Errc::kInvalidArgument,
+                "user verification is required: the security key needs its PIN");
   }
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());

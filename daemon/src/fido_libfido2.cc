@@ -186,8 +186,10 @@ Error fido_error(int r, bool timed_out) {
     case FIDO_ERR_PIN_AUTH_BLOCKED:
     case FIDO_ERR_UV_BLOCKED:
       return make_error(Errc::kLockedOut, "the security key's PIN is blocked");
-    case FIDO_ERR_PIN_REQUIRED:
     case FIDO_ERR_PIN_NOT_SET:
+      return make_error(Errc::kInvalidArgument,
+                        "the security key has no PIN set (set one with fido2-token -S)");
+    case FIDO_ERR_PIN_REQUIRED:
     case FIDO_ERR_UNSUPPORTED_OPTION:
     case FIDO_ERR_INVALID_OPTION:
       return make_error(Errc::kInvalidArgument,
