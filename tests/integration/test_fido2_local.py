@@ -15,12 +15,14 @@ import socket
 import sqlite3
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
 from engine_helpers import code_at
-from pam_helpers import PamHarness, fresh_totp, mfa_successes, reset_user, test_user  # noqa: F401
+from pam_helpers import (PamHarness, fresh_totp, mfa_successes, reset_user, test_user,  # noqa: F401
+                         write_file)
 
 SOFT_KEY = ROOT / "tests/tools/soft_ctap2.py"
 POLICY = ("defaults: {mode: required, factors: [webauthn, totp, backup_code], grace_period: 0s, "
@@ -247,3 +249,39 @@ def test_uv_required_asks_for_the_pin(mfad_factory, key, test_user):  # noqa: F8
     assert key.saved()["pin_retries"] == 8 - 3  # the key counted them too
     # No assertion was made with a wrong PIN: getPINToken failed first.
     assert len([e for e in key.events("get_assertion")]) == 1
+
+
+def test_real_sudo_with_the_key(mfad_factory, key, test_user):  # noqa: F811
+    """Real sudo (the shipped conf/pam.d/mfa-sudo stack: password, then pam_mfa.so) with the
+    key as second factor; then the key removed: sudo is refused."""
+    from test_pam_sudo_su import PAM_DIR, PASSWORD, as_user, run, stack_from
+    key.start()
+    inst = start_daemon(mfad_factory, key)
+    subprocess.run(["chpasswd"], input=f"{test_user}:{PASSWORD}\n", text=True, check=True)
+    reset_user(inst, test_user)
+    enroll(inst, test_user)
+    service = PAM_DIR / "mfatest-fido2-sudo"
+    sudoers = Path("/etc/sudoers.d/mfatest-fido2")
+    try:
+        write_file(service, stack_from("mfa-sudo", inst.socket))
+        write_file(sudoers, f"""\
+# written by tests/integration/test_fido2_local.py; removed at teardown
+Defaults:{test_user} pam_service=mfatest-fido2-sudo, timestamp_timeout=0, passwd_tries=1
+{test_user} ALL=(root) ALL
+""", mode=0o440)
+        assert run(["visudo", "-c", "-f", str(sudoers)], "").returncode == 0
+        sudo = as_user(test_user, ["sudo", "-S", "-u", "root", "id", "-u"])
+        r = run(sudo, f"{PASSWORD}\n")
+        # sudo shows PAM info text on stdout, next to the command's own output.
+        lines = r.stdout.splitlines()
+        assert r.returncode == 0 and "0" in lines, (r, inst.log())
+        assert "Touch your security key." in lines, r
+        assert key.events("get_assertion")[-1]["status"] == 0
+
+        key.stop()
+        r = run(sudo, f"{PASSWORD}\n\n\n")
+        assert r.returncode != 0 and "0" not in r.stdout.splitlines(), r
+        assert "No security key found (is it plugged in?)." in r.stdout + r.stderr, r
+    finally:
+        service.unlink(missing_ok=True)
+        sudoers.unlink(missing_ok=True)
