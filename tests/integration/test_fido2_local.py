@@ -146,7 +146,7 @@ def test_enrol_then_login_with_the_key(mfad_factory, key, test_user):  # noqa: F
     assert count2 > count1  # the sign count is stored and grows
 
 
-def test_removed_key_fails_and_a_backup_code_still_works(mfad_factory, key, test_user):  # noqa: F811,E501
+def test_removed_key_fails_then_a_backup_code_works(mfad_factory, key, test_user):  # noqa: F811
     key.start(algs="es256")
     inst = start_daemon(mfad_factory, key)
     reset_user(inst, test_user)

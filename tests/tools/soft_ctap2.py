@@ -13,8 +13,9 @@ process can be restarted with other flags between test steps and keep its keys a
 Simulations: --touch ok (default: touched at once) | deny (CTAP2_ERR_OPERATION_DENIED) |
 timeout (KEEPALIVE UPNEEDED until the client gives up) | remove (pulled out while waiting for
 the touch: the connection closes and the process exits). A key "removed" before the login is
-simply a stopped process: the socket is gone. --pin sets a PIN (then clientPin is true). --algs eddsa,es256 chooses what
-getInfo offers. --log FILE appends one JSON line per CTAP command, written before answering.
+simply a stopped process: the socket is gone. --pin sets a PIN (then clientPin is true).
+--algs eddsa,es256 chooses what getInfo offers. --log FILE appends one JSON line per CTAP
+command, written before answering.
 
   tests/tools/soft_ctap2.py --socket /tmp/key.sock --state /tmp/key.json [--pin 1234]
 """
@@ -37,7 +38,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 REPORT = 64
 BROADCAST = 0xFFFFFFFF
 # CTAPHID commands (CTAP 2.1 section 11.2.9)
-PING, MSG, INIT, WINK, CBOR, CANCEL, KEEPALIVE, ERROR = 0x01, 0x03, 0x06, 0x08, 0x10, 0x11, 0x3B, 0x3F
+PING, MSG, INIT, WINK, CBOR = 0x01, 0x03, 0x06, 0x08, 0x10
+CANCEL, KEEPALIVE, ERROR = 0x11, 0x3B, 0x3F
 CAP_WINK, CAP_CBOR = 0x01, 0x04
 # CTAP status codes (section 8.2)
 OK = 0x00
@@ -135,10 +137,12 @@ def unb64(s):
 
 def cose_public(key, alg):
     if alg == ALG_EDDSA:
-        x = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        x = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                          serialization.PublicFormat.Raw)
         return {1: 1, 3: ALG_EDDSA, -1: 6, -2: x}
     nums = key.public_key().public_numbers()
-    return {1: 2, 3: ALG_ES256, -1: 1, -2: nums.x.to_bytes(32, "big"), -3: nums.y.to_bytes(32, "big")}
+    return {1: 2, 3: ALG_ES256, -1: 1, -2: nums.x.to_bytes(32, "big"),
+            -3: nums.y.to_bytes(32, "big")}
 
 
 def sign(key, alg, data):
@@ -148,7 +152,9 @@ def sign(key, alg, data):
 
 
 def new_key(alg):
-    return ed25519.Ed25519PrivateKey.generate() if alg == ALG_EDDSA else ec.generate_private_key(ec.SECP256R1())
+    if alg == ALG_EDDSA:
+        return ed25519.Ed25519PrivateKey.generate()
+    return ec.generate_private_key(ec.SECP256R1())
 
 
 def key_pem(key):
@@ -377,13 +383,15 @@ class Authenticator:
                 self.state["pin_retries"] -= 1
                 self.save()
                 self.ka_key = ec.generate_private_key(ec.SECP256R1())  # section 5.5.5
-                return (ERR_PIN_BLOCKED if self.state["pin_retries"] <= 0 else ERR_PIN_INVALID), None
+                blocked = self.state["pin_retries"] <= 0
+                return (ERR_PIN_BLOCKED if blocked else ERR_PIN_INVALID), None
             self.state["pin_retries"] = PIN_RETRIES
             self.save()
             return OK, {2: aes_cbc(shared, self.pin_token)}
         return ERR_INVALID_PARAMETER, None
 
-    COMMANDS = {0x01: "make_credential", 0x02: "get_assertion", 0x04: "get_info", 0x06: "client_pin"}
+    COMMANDS = {0x01: "make_credential", 0x02: "get_assertion", 0x04: "get_info",
+                0x06: "client_pin"}
 
     def cbor_command(self, cid, data):
         if not data:
