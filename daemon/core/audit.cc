@@ -5,8 +5,8 @@
 
 namespace mfa::core {
 
-Status Auditor::record(const std::string& app, const std::string& user, const std::string& event,
-                       const AuditContext& ctx, const std::string& detail) {
+AuditEvent Auditor::make(const std::string& app, const std::string& user, const std::string& event,
+                         const AuditContext& ctx, const std::string& detail) const {
   AuditEvent e;
   e.at_ms = deps_.clock->now_ms();
   e.app = app;
@@ -15,10 +15,20 @@ Status Auditor::record(const std::string& app, const std::string& user, const st
   e.actor = ctx.actor;
   e.remote_addr = ctx.remote_addr;
   e.detail = detail.empty() ? "{}" : detail;
+  return e;
+}
+
+void Auditor::emitted(AuditEvent e, std::int64_t id) const {
+  e.id = id;
+  if (deps_.audit_sink != nullptr) deps_.audit_sink->emit(e);
+}
+
+Status Auditor::record(const std::string& app, const std::string& user, const std::string& event,
+                       const AuditContext& ctx, const std::string& detail) {
+  AuditEvent e = make(app, user, event, ctx, detail);
   auto id = deps_.store->append_audit(e);
   if (!id) return fail(id.error());
-  e.id = *id;
-  if (deps_.audit_sink != nullptr) deps_.audit_sink->emit(e);
+  emitted(std::move(e), *id);
   return {};
 }
 

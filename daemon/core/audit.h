@@ -37,6 +37,11 @@ class Auditor {
   // error the caller must see: an unaudited success must not be reported as success.
   Status record(const std::string& app, const std::string& user, const std::string& event,
                 const AuditContext& ctx, const std::string& detail = "{}");
+  // For an event stored by another store call in the same transaction (commit_verification):
+  // make() builds it, emitted() forwards it to the sink once it is stored with `id`.
+  AuditEvent make(const std::string& app, const std::string& user, const std::string& event,
+                  const AuditContext& ctx, const std::string& detail) const;
+  void emitted(AuditEvent e, std::int64_t id) const;
 
  private:
   const EngineDeps& deps_;

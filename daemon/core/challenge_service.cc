@@ -121,6 +121,13 @@ Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const
   req.rhost = c->remote_addr;
   req.purpose = c->purpose;
   req.lockout = ev.settings.lockout;
+  // The approval, the remember window and the seen address commit with the code (one fsync).
+  req.approve_challenge_id = c->id;
+  req.mark_rhost_seen = !c->remote_addr.empty();
+  if (c->purpose == "login" && ev.settings.remember_s > 0) {
+    req.remember_service = c->service;
+    req.remember_until_s = deps_.clock->now_s() + ev.settings.remember_s;
+  }
   AuditContext actx = ctx;
   if (actx.remote_addr.empty()) actx.remote_addr = c->remote_addr;
   auto verified = verifier_.verify(req, actx);
@@ -135,12 +142,6 @@ Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const
     }
     return fail(err);
   }
-  nlohmann::json detail = {{"factor", verified->type}, {"factor_id", verified->factor_id}};
-  auto moved = deps_.store->transition_challenge(c->id, "pending", "approved",
-                                                 event(deps_, "approved", detail.dump()));
-  if (!moved) return fail(moved.error());
-  if (!*moved) return fail(Errc::kConflict, "challenge was completed concurrently");
-  MFA_TRY(after_success(*c));
   auto fresh = get(app, id);
   if (!fresh) return fail(fresh.error());
   return ChallengeVerified{std::move(*fresh), std::move(*verified)};

@@ -31,38 +31,93 @@ bool factor_allowed(const std::vector<std::string>& allowed, std::string_view ty
   return std::find(allowed.begin(), allowed.end(), type) != allowed.end();
 }
 
-Result<CodeVerifier::Match> CodeVerifier::try_totp(const VerifyRequest& req,
-                                                   std::string& factor_id) {
-  if (!factor_allowed(req.allowed, "totp")) return Match::kNone;
+Result<std::vector<CodeVerifier::TotpMatch>> CodeVerifier::totp_matches(const VerifyRequest& req,
+                                                                        std::int64_t now) {
+  std::vector<TotpMatch> out;
   auto factors = deps_.store->list_factors(req.app, req.user);
   if (!factors) return fail(factors.error());
   std::string code = trim(req.code);
-  Match result = Match::kNone;
-  const std::int64_t now = deps_.clock->now_s();
   for (const FactorRecord& f : *factors) {
     if (f.type != "totp" || f.status != "active" || f.id == req.exclude_factor_id) continue;
     if (!req.only_factor_id.empty() && f.id != req.only_factor_id) continue;
     auto params = totp_params_from_json(f.params);
-    if (!params) return fail(params.error());
-    auto key = deps_.aead->open(f.secret_ct, factor_aad(f.app, f.user, f.id));
-    if (!key) return fail(key.error());
-    std::optional<std::int64_t> step = totp_match(*key, code, now, *params);
-    if (!step) continue;
-    // The compare-and-set in the store is the replay guard, also across hosts sharing it.
-    auto advanced = deps_.store->advance_totp_step(f.id, *step, now);
-    if (!advanced) return fail(advanced.error());
-    if (*advanced) {
-      factor_id = f.id;
+    if (!params) {
       secure_wipe(code);
+      return fail(params.error());
+    }
+    auto key = deps_.aead->open(f.secret_ct, factor_aad(f.app, f.user, f.id));
+    if (!key) {
+      secure_wipe(code);
+      return fail(key.error());
+    }
+    if (std::optional<std::int64_t> step = totp_match(*key, code, now, *params)) {
+      out.push_back(TotpMatch{f.id, *step});
+    }
+  }
+  secure_wipe(code);
+  return out;
+}
+
+Result<CodeVerifier::Match> CodeVerifier::commit(const VerifyRequest& req, const AuditContext& ctx,
+                                                 VerificationCommit c, const VerifiedFactor& out) {
+  c.now_s = deps_.clock->now_s();
+  c.app = req.app;
+  c.user = req.user;
+  auto clear = lockout_.key_to_clear_on_success(req.app, req.user);
+  if (!clear) return fail(clear.error());
+  c.clear_lockout_key = std::move(*clear);
+  if (!req.approve_challenge_id.empty()) {
+    c.challenge_id = req.approve_challenge_id;
+    c.challenge_event =
+        ChallengeEvent{deps_.clock->now_ms(), "approved",
+                       "{\"factor\":\"" + out.type + "\",\"factor_id\":\"" + out.factor_id + "\"}"};
+  }
+  if (req.mark_rhost_seen && !req.rhost.empty()) {
+    c.rhost = req.rhost;
+    c.remember_service = req.remember_service;
+    c.remember_until_s = req.remember_until_s;
+  }
+  c.audit = audit_.make(req.app, req.user, audit_event::kMfaSucceeded, ctx,
+                        "{\"factor\":\"" + out.type + "\",\"factor_id\":\"" + out.factor_id +
+                            "\",\"purpose\":\"" + req.purpose + "\"}");
+  std::int64_t audit_id = 0;
+  auto outcome = deps_.store->commit_verification(c, &audit_id);
+  if (!outcome) return fail(outcome.error());
+  switch (*outcome) {
+    case VerificationOutcome::kCommitted:
+      audit_.emitted(std::move(c.audit), audit_id);
+      return Match::kAccepted;
+    case VerificationOutcome::kReplayed: return Match::kReplayed;
+    case VerificationOutcome::kChallengeNotPending: break;
+  }
+  return fail(Errc::kConflict, "challenge was completed concurrently");
+}
+
+Result<CodeVerifier::Match> CodeVerifier::try_totp(const VerifyRequest& req,
+                                                   const AuditContext& ctx, VerifiedFactor& out) {
+  if (!factor_allowed(req.allowed, "totp")) return Match::kNone;
+  auto matches = totp_matches(req, deps_.clock->now_s());
+  if (!matches) return fail(matches.error());
+  Match result = Match::kNone;
+  for (const TotpMatch& m : *matches) {
+    // The compare-and-set in the store is the replay guard, also across hosts sharing it.
+    VerificationCommit c;
+    c.totp_factor_id = m.factor_id;
+    c.totp_step = m.step;
+    VerifiedFactor candidate{m.factor_id, "totp"};
+    auto r = commit(req, ctx, std::move(c), candidate);
+    if (!r) return fail(r.error());
+    if (*r == Match::kAccepted) {
+      out = std::move(candidate);
       return Match::kAccepted;
     }
     result = Match::kReplayed;
   }
-  secure_wipe(code);
   return result;
 }
 
-Result<CodeVerifier::Match> CodeVerifier::try_backup(const VerifyRequest& req) {
+Result<CodeVerifier::Match> CodeVerifier::try_backup(const VerifyRequest& req,
+                                                     const AuditContext& ctx) {
   if (!factor_allowed(req.allowed, "backup_code")) return Match::kNone;
   std::string normalized = normalize_backup_code(req.code);
   if (normalized.size() != 8) return Match::kNone;
@@ -72,9 +127,9 @@ Result<CodeVerifier::Match> CodeVerifier::try_backup(const VerifyRequest& req) {
   secure_wipe(normalized);
   if (!id) return Match::kNone;
   // Two parallel uses of one code: the conditional update lets exactly one win.
-  auto consumed = deps_.store->consume_backup_code(*id, deps_.clock->now_s());
-  if (!consumed) return fail(consumed.error());
-  return *consumed ? Match::kAccepted : Match::kReplayed;
+  VerificationCommit c;
+  c.backup_code_id = *id;
+  return commit(req, ctx, std::move(c), VerifiedFactor{"", "backup_code"});
 }
 
 Result<VerifiedFactor> CodeVerifier::on_failure(const VerifyRequest& req, const AuditContext& ctx,
@@ -101,34 +156,26 @@ Result<VerifiedFactor> CodeVerifier::verify(const VerifyRequest& req, const Audi
   if (req.code.size() > limits::kMaxCodeLen) {
     return fail(Errc::kInvalidArgument, "code too long");
   }
-  std::string factor_id;
+  // Each accepted path commits its replay guard, the challenge approval, the lockout reset
+  // and the audit record in one transaction (commit()): one fsync per verification.
   const bool delivered = req.delivered_hash != nullptr && !req.delivered_hash->empty() &&
                          factor_allowed(req.allowed, req.delivered_type) &&
                          delivered_code_matches(*req.delivered_hash, req.challenge_id, req.code);
-  auto totp = delivered ? Result<Match>(Match::kNone) : try_totp(req, factor_id);
-  if (!totp) return fail(totp.error());
-  bool replayed = *totp == Match::kReplayed;
-  VerifiedFactor out;
   if (delivered) {
-    // Single use: the challenge moves to approved right after this (compare-and-set).
-    out = VerifiedFactor{req.delivered_factor_id, req.delivered_type};
-  } else if (*totp == Match::kAccepted) {
-    out = VerifiedFactor{factor_id, "totp"};
-  } else {
-    auto backup = try_backup(req);
-    if (!backup) return fail(backup.error());
-    if (*backup != Match::kAccepted) {
-      return on_failure(req, ctx, replayed || *backup == Match::kReplayed);
-    }
-    out = VerifiedFactor{"", "backup_code"};
+    // Single use: the challenge's pending -> approved compare-and-set consumes the code.
+    VerifiedFactor out{req.delivered_factor_id, req.delivered_type};
+    auto r = commit(req, ctx, VerificationCommit{}, out);
+    if (!r) return fail(r.error());
+    return out;
   }
-  MFA_TRY(lockout_.record_success(req.app, req.user, req.rhost));
-  // No touch_factor here: advance_totp_step already stored the use time in the same UPDATE,
-  // and every extra write is one more fsync on the login path (bench/RESULTS.md).
-  MFA_TRY(audit_.record(req.app, req.user, audit_event::kMfaSucceeded, ctx,
-                        "{\"factor\":\"" + out.type + "\",\"factor_id\":\"" + out.factor_id +
-                            "\",\"purpose\":\"" + req.purpose + "\"}"));
-  return out;
+  VerifiedFactor out;
+  auto totp = try_totp(req, ctx, out);
+  if (!totp) return fail(totp.error());
+  if (*totp == Match::kAccepted) return out;
+  auto backup = try_backup(req, ctx);
+  if (!backup) return fail(backup.error());
+  if (*backup == Match::kAccepted) return VerifiedFactor{"", "backup_code"};
+  return on_failure(req, ctx, *totp == Match::kReplayed || *backup == Match::kReplayed);
 }
 
 }  // namespace mfa::core

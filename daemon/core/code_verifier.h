@@ -13,6 +13,7 @@
 #include "daemon/core/engine_deps.h"
 #include "daemon/core/lockout.h"
 #include "daemon/core/result.h"
+#include "daemon/core/store.h"
 
 namespace mfa::core {
 
@@ -32,6 +33,14 @@ struct VerifyRequest {
   std::string challenge_id;
   std::string delivered_factor_id;
   std::string delivered_type;
+  // Written in the same transaction as the accepted code (Store::commit_verification), so a
+  // verification costs one fsync: approve this pending challenge (kConflict when it is no
+  // longer pending: nothing is consumed then); with `rhost`, mark it seen and, when
+  // remember_until_s > 0, remember it for remember_service.
+  std::string approve_challenge_id;
+  bool mark_rhost_seen = false;
+  std::string remember_service;
+  std::int64_t remember_until_s = 0;
 };
 
 struct VerifiedFactor {
@@ -50,8 +59,17 @@ class CodeVerifier {
 
  private:
   enum class Match { kNone, kAccepted, kReplayed };
-  Result<Match> try_totp(const VerifyRequest& req, std::string& factor_id);
-  Result<Match> try_backup(const VerifyRequest& req);
+  struct TotpMatch {
+    std::string factor_id;
+    std::int64_t step = 0;
+  };
+  // The user's TOTP factors whose window holds this code (usually zero or one).
+  Result<std::vector<TotpMatch>> totp_matches(const VerifyRequest& req, std::int64_t now);
+  // Commits the accepted factor's writes with the audit record (one transaction).
+  Result<Match> commit(const VerifyRequest& req, const AuditContext& ctx, VerificationCommit c,
+                       const VerifiedFactor& out);
+  Result<Match> try_totp(const VerifyRequest& req, const AuditContext& ctx, VerifiedFactor& out);
+  Result<Match> try_backup(const VerifyRequest& req, const AuditContext& ctx);
   Result<VerifiedFactor> on_failure(const VerifyRequest& req, const AuditContext& ctx,
                                     bool replayed);
 

@@ -50,5 +50,9 @@ inline constexpr std::int64_t kMaxCodeSendsPerDestination = 5;
 
 // Store
 inline constexpr int kSqliteBusyTimeoutMs = 5000;
+// An API key's last_used_at is written at most this often (each write is an fsync).
+inline constexpr std::int64_t kApiKeyTouchIntervalS = 60;
+// Read-only SQLite connections per store (run_read leases one per read transaction).
+inline constexpr std::size_t kSqliteReadConnections = 8;
 
 }  // namespace mfa::limits

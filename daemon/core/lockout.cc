@@ -72,11 +72,19 @@ Status Lockout::record_success(const std::string& app, const std::string& user,
   // The address counter is not cleared: one attacker's own success must not wipe the
   // failures it caused against other accounts from the same address.
   (void)rhost;
+  auto key = key_to_clear_on_success(app, user);
+  if (!key) return fail(key.error());
+  if (key->empty()) return {};
+  return deps_.store->clear_lockout(*key);
+}
+
+Result<std::string> Lockout::key_to_clear_on_success(const std::string& app,
+                                                     const std::string& user) {
   // Most successes follow no failure: read first (no fsync) and write only when needed.
   auto st = deps_.store->get_lockout(user_key(app, user));
   if (!st) return fail(st.error());
-  if (st->failures == 0 && st->locked_until_s == 0) return {};
-  return deps_.store->clear_lockout(user_key(app, user));
+  if (st->failures == 0 && st->locked_until_s == 0) return std::string();
+  return user_key(app, user);
 }
 
 Status Lockout::clear_user(const std::string& app, const std::string& user) {

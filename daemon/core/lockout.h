@@ -34,6 +34,9 @@ class Lockout {
                                        const std::string& rhost, const LockoutSettings& settings);
   // NIST SP 800-63B 5.2.2: after a success, disregard the user's previous failures.
   Status record_success(const std::string& app, const std::string& user, const std::string& rhost);
+  // The key record_success would clear, or "" when the user has no failures to forget (so
+  // that a success commits no extra write); for commit_verification.
+  Result<std::string> key_to_clear_on_success(const std::string& app, const std::string& user);
   Status clear_user(const std::string& app, const std::string& user);
 
  private:

@@ -153,13 +153,17 @@ Status Db::exec_script(const char* sql, std::string_view what) {
 // transition_challenge) sees the writes queued before it and exactly one of two racing
 // callers wins, as before. Callers' fns run on the leader's thread while the callers are
 // blocked here, so the references they capture stay valid.
+//
+// Wake-ups are targeted (each waiter sleeps on its own condition variable): a finished batch
+// wakes its own writers and the first queued one, which leads the next batch. Waking every
+// waiter instead made the daemon spend most of its CPU in context switches under load.
 Status SqliteStore::run_write(const std::function<Status(Db&)>& fn) {
-  PendingWrite me{&fn, {}, false};
+  PendingWrite me{&fn, {}, false, {}};
   std::unique_lock<std::mutex> queue_lock(queue_mu_);
   queue_.push_back(&me);
   while (!me.done) {
     if (batch_active_) {
-      queue_cv_.wait(queue_lock);
+      me.cv.wait(queue_lock);
       continue;
     }
     batch_active_ = true;
@@ -177,8 +181,11 @@ Status SqliteStore::run_write(const std::function<Status(Db&)>& fn) {
     }
     queue_lock.lock();
     batch_active_ = false;
-    for (PendingWrite* w : batch) w->done = true;
-    queue_cv_.notify_all();
+    for (PendingWrite* w : batch) {
+      w->done = true;
+      if (w != &me) w->cv.notify_one();
+    }
+    if (!queue_.empty()) queue_.front()->cv.notify_one();
   }
   return me.result;
 }
@@ -226,13 +233,53 @@ void SqliteStore::commit_batch(const std::vector<PendingWrite*>& batch) {
   }
 }
 
-Status SqliteStore::run_read(const std::function<Status(Db&)>& fn) {
-  std::lock_guard<std::mutex> lock(mu_);
-  MFA_TRY(db_.exec_script("BEGIN", "begin read"));
-  Status st = fn(db_);
-  if (st) st = db_.exec_script("COMMIT", "end read");
-  if (!st) sqlite3_exec(db_.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+void SqliteStore::add_reader(SqliteDbPtr db) {
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  readers_.push_back(std::make_unique<Db>(std::move(db)));
+  free_readers_.push_back(readers_.back().get());
+}
+
+Db* SqliteStore::acquire_reader() {
+  std::unique_lock<std::mutex> lock(readers_mu_);
+  if (readers_.empty()) return nullptr;
+  readers_cv_.wait(lock, [this] { return !free_readers_.empty(); });
+  Db* db = free_readers_.back();
+  free_readers_.pop_back();
+  return db;
+}
+
+void SqliteStore::release_reader(Db* db) {
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    free_readers_.push_back(db);
+  }
+  readers_cv_.notify_one();
+}
+
+namespace {
+
+Status read_transaction(Db& db, const std::function<Status(Db&)>& fn) {
+  MFA_TRY(db.exec_script("BEGIN", "begin read"));
+  Status st = fn(db);
+  if (st) st = db.exec_script("COMMIT", "end read");
+  if (!st) sqlite3_exec(db.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
   return st;
+}
+
+}  // namespace
+
+Status SqliteStore::run_read(const std::function<Status(Db&)>& fn) {
+  Db* reader = acquire_reader();
+  if (reader == nullptr) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return read_transaction(db_, fn);
+  }
+  struct Lease {
+    SqliteStore* self;
+    Db* db;
+    ~Lease() { self->release_reader(db); }
+  } lease{this, reader};
+  return read_transaction(*reader, fn);
 }
 
 Status SqliteStore::ensure_app_row(Db& db, const std::string& app, std::int64_t now_s) {
@@ -317,14 +364,12 @@ Status precreate(const std::string& path) {
 
 namespace mfa {
 
-Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
-  using sqlite::Db;
-  const bool memory = sqlite::is_memory_path(path);
-  if (!memory) MFA_TRY(sqlite::precreate(path));
+namespace {
 
+Result<SqliteDbPtr> open_connection(const std::string& path, bool memory, bool read_only) {
   sqlite3* raw = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX |
-                    (memory ? 0 : SQLITE_OPEN_NOFOLLOW);
+  const int flags = SQLITE_OPEN_READWRITE | (read_only ? 0 : SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_FULLMUTEX | (memory ? 0 : SQLITE_OPEN_NOFOLLOW);
   const int rc = sqlite3_open_v2(memory ? ":memory:" : path.c_str(), &raw, flags, nullptr);
   SqliteDbPtr db(raw);  // sqlite3_open_v2 allocates a handle even on failure
   if (rc != SQLITE_OK) {
@@ -332,10 +377,36 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
   }
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, limits::kSqliteBusyTimeoutMs);
+  if (read_only) {
+    // query_only: a bug that writes through a reader fails instead of bypassing group commit.
+    const int prc = sqlite3_exec(raw, "PRAGMA query_only=ON; PRAGMA trusted_schema=OFF;", nullptr,
+                                 nullptr, nullptr);
+    if (prc != SQLITE_OK) return fail(sqlite::db_error(raw, prc, "set reader pragmas"));
+  }
+  return db;
+}
 
-  auto store = std::make_unique<sqlite::SqliteStore>(std::move(db));
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
+  // Memory statistics take one process-wide mutex on every sqlite3_malloc: with many
+  // connections busy at once it was the daemon's most contended lock. It must be configured
+  // before SQLite initialises; a later call fails harmlessly with SQLITE_MISUSE.
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  const bool memory = sqlite::is_memory_path(path);
+  if (!memory) MFA_TRY(sqlite::precreate(path));
+  auto db = open_connection(path, memory, false);
+  if (!db) return fail(db.error());
+  auto store = std::make_unique<sqlite::SqliteStore>(std::move(*db));
   Status st = store->init(memory);
   if (!st) return fail(st.error());
+  // Readers for a file database (WAL): reads proceed while the writer waits for its fsync.
+  for (std::size_t i = 0; !memory && i < limits::kSqliteReadConnections; ++i) {
+    auto reader = open_connection(path, false, true);
+    if (!reader) return fail(reader.error());
+    store->add_reader(std::move(*reader));
+  }
   return std::unique_ptr<Store>(std::move(store));
 }
 

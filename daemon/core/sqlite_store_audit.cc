@@ -16,24 +16,30 @@ namespace {
 
 }  // namespace
 
+Result<std::int64_t> SqliteStore::insert_audit(Db& db, const AuditEvent& e) {
+  auto st = db.prepare(
+      "INSERT INTO audit_events(at_ms, app, user, event, actor, remote_addr, detail)"
+      " VALUES(?, ?, ?, ?, ?, ?, ?)");
+  if (!st) return fail(st.error());
+  MFA_TRY(st->i64(e.at_ms)
+              .text(e.app)
+              .text(e.user)
+              .text(e.event)
+              .text(e.actor)
+              .text(e.remote_addr)
+              .text(e.detail)
+              .exec());
+  // AUTOINCREMENT: ids only grow, even after deletions, so `--follow` (after_id) never
+  // skips or repeats an event.
+  return sqlite3_last_insert_rowid(db.raw());
+}
+
 Result<std::int64_t> SqliteStore::append_audit(const AuditEvent& e) {
   std::int64_t id = 0;
   Status done = run_write([&](Db& db) -> Status {
-    auto st = db.prepare(
-        "INSERT INTO audit_events(at_ms, app, user, event, actor, remote_addr, detail)"
-        " VALUES(?, ?, ?, ?, ?, ?, ?)");
-    if (!st) return fail(st.error());
-    MFA_TRY(st->i64(e.at_ms)
-                .text(e.app)
-                .text(e.user)
-                .text(e.event)
-                .text(e.actor)
-                .text(e.remote_addr)
-                .text(e.detail)
-                .exec());
-    // AUTOINCREMENT: ids only grow, even after deletions, so `--follow` (after_id) never
-    // skips or repeats an event.
-    id = sqlite3_last_insert_rowid(db.raw());
+    auto r = insert_audit(db, e);
+    if (!r) return fail(r.error());
+    id = *r;
     return {};
   });
   if (!done) return fail(done.error());
@@ -132,12 +138,14 @@ Result<LockoutState> SqliteStore::record_failure(const std::string& key, std::in
   return out;
 }
 
+Status SqliteStore::delete_lockout(Db& db, const std::string& key) {
+  auto st = db.prepare("DELETE FROM lockouts WHERE key = ?");
+  if (!st) return fail(st.error());
+  return st->text(key).exec();
+}
+
 Status SqliteStore::clear_lockout(const std::string& key) {
-  return run_write([&](Db& db) -> Status {
-    auto st = db.prepare("DELETE FROM lockouts WHERE key = ?");
-    if (!st) return fail(st.error());
-    return st->text(key).exec();
-  });
+  return run_write([&](Db& db) -> Status { return delete_lockout(db, key); });
 }
 
 #undef MFA_AUDIT_QUERY

@@ -128,19 +128,29 @@ Result<bool> SqliteStore::transition_challenge(const std::string& id,
                                                const ChallengeEvent& ev) {
   bool moved = false;
   Status done = run_write([&](Db& db) -> Status {
-    // Compare-and-set: a challenge is approved (or expired, cancelled...) exactly once even
-    // when two requests race on it. The event is recorded only for the winner.
-    {
-      auto st = db.prepare("UPDATE challenges SET status = ? WHERE id = ? AND status = ?");
-      if (!st) return fail(st.error());
-      MFA_TRY(st->text(new_status).text(id).text(expected_status).exec());
-      moved = st->changes() == 1;
-    }
-    if (!moved) return {};
-    return add_challenge_event(db, id, ev);
+    auto r = cas_challenge_status(db, id, expected_status, new_status, ev);
+    if (!r) return fail(r.error());
+    moved = *r;
+    return {};
   });
   if (!done) return fail(done.error());
   return moved;
+}
+
+Result<bool> SqliteStore::cas_challenge_status(Db& db, const std::string& id,
+                                               const std::string& expected_status,
+                                               const std::string& new_status,
+                                               const ChallengeEvent& ev) {
+  // Compare-and-set: a challenge is approved (or expired, cancelled...) exactly once even
+  // when two requests race on it. The event is recorded only for the winner.
+  {
+    auto st = db.prepare("UPDATE challenges SET status = ? WHERE id = ? AND status = ?");
+    if (!st) return fail(st.error());
+    MFA_TRY(st->text(new_status).text(id).text(expected_status).exec());
+    if (st->changes() != 1) return false;
+  }
+  MFA_TRY(add_challenge_event(db, id, ev));
+  return true;
 }
 
 Status SqliteStore::record_challenge_attempt(const std::string& id, const ChallengeEvent& ev) {

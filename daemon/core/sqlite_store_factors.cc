@@ -106,24 +106,31 @@ Status SqliteStore::update_factor_params(const std::string& id, const std::strin
   });
 }
 
+Result<bool> SqliteStore::cas_totp_step(Db& db, const std::string& id, std::int64_t step,
+                                        std::int64_t now_s) {
+  // RFC 6238 section 5.2: the verifier MUST NOT accept the second attempt of an OTP. One
+  // conditional UPDATE is the compare-and-set: equal or older steps change no row.
+  auto st = db.prepare(
+      "UPDATE factors SET last_step = ?, last_used_at_s = ? WHERE id = ? AND last_step < ?");
+  if (!st) return fail(st.error());
+  MFA_TRY(st->i64(step).i64(now_s).text(id).i64(step).exec());
+  if (st->changes() == 1) return true;
+  // Rare path: tell "replayed" apart from "no such factor".
+  auto chk = db.prepare("SELECT 1 FROM factors WHERE id = ?");
+  if (!chk) return fail(chk.error());
+  auto row = chk->text(id).step();
+  if (!row) return fail(row.error());
+  if (!*row) return fail(Errc::kNotFound, "factor not found");
+  return false;
+}
+
 Result<bool> SqliteStore::advance_totp_step(const std::string& id, std::int64_t step,
                                             std::int64_t now_s) {
   bool advanced = false;
   Status done = run_write([&](Db& db) -> Status {
-    // RFC 6238 section 5.2: the verifier MUST NOT accept the second attempt of an OTP. One
-    // conditional UPDATE is the compare-and-set: equal or older steps change no row.
-    auto st = db.prepare(
-        "UPDATE factors SET last_step = ?, last_used_at_s = ? WHERE id = ? AND last_step < ?");
-    if (!st) return fail(st.error());
-    MFA_TRY(st->i64(step).i64(now_s).text(id).i64(step).exec());
-    advanced = st->changes() == 1;
-    if (advanced) return {};
-    // Rare path: tell "replayed" apart from "no such factor".
-    auto chk = db.prepare("SELECT 1 FROM factors WHERE id = ?");
-    if (!chk) return fail(chk.error());
-    auto row = chk->text(id).step();
-    if (!row) return fail(row.error());
-    if (!*row) return fail(Errc::kNotFound, "factor not found");
+    auto r = cas_totp_step(db, id, step, now_s);
+    if (!r) return fail(r.error());
+    advanced = *r;
     return {};
   });
   if (!done) return fail(done.error());
@@ -222,15 +229,20 @@ Result<std::vector<BackupCodeRecord>> SqliteStore::unused_backup_codes(const std
   return out;
 }
 
+Result<bool> SqliteStore::cas_backup_code(Db& db, std::int64_t id, std::int64_t now_s) {
+  // Compare-and-set: of two parallel uses only one UPDATE finds used_at_s still NULL.
+  auto st = db.prepare("UPDATE backup_codes SET used_at_s = ? WHERE id = ? AND used_at_s IS NULL");
+  if (!st) return fail(st.error());
+  MFA_TRY(st->i64(now_s).i64(id).exec());
+  return st->changes() == 1;
+}
+
 Result<bool> SqliteStore::consume_backup_code(std::int64_t id, std::int64_t now_s) {
   bool won = false;
   Status done = run_write([&](Db& db) -> Status {
-    // Compare-and-set: of two parallel uses only one UPDATE finds used_at_s still NULL.
-    auto st =
-        db.prepare("UPDATE backup_codes SET used_at_s = ? WHERE id = ? AND used_at_s IS NULL");
-    if (!st) return fail(st.error());
-    MFA_TRY(st->i64(now_s).i64(id).exec());
-    won = st->changes() == 1;
+    auto r = cas_backup_code(db, id, now_s);
+    if (!r) return fail(r.error());
+    won = *r;
     return {};
   });
   if (!done) return fail(done.error());

@@ -1,10 +1,12 @@
 // Internals of the SQLite Store backend, shared by the sqlite_store_*.cc files only. Nothing
 // outside daemon/core/sqlite_store*.cc includes this; callers use sqlite_store.h.
 //
-// Threading: mfad calls the store from several threads. One SqliteStore owns one connection
-// and every method runs under `mu_` (run_read / run_write), so statements, the statement cache
-// and transactions are never shared between threads. Other processes (mfactl, a second mfad on
-// the same file) are serialised by SQLite's own file locks with busy_timeout.
+// Threading: mfad calls the store from several threads. One SqliteStore owns one write
+// connection, used under `mu_` (run_write's leader, migrations), and for a file database a few
+// read-only connections that run_read leases one at a time, so statements, statement caches and
+// transactions are never shared between threads. In WAL mode the readers never wait for the
+// writer's fsync, and a read that starts after a write returned sees it. Other processes (mfactl, a
+// second mfad on the same file) are serialised by SQLite's own file locks with busy_timeout.
 #pragma once
 
 #include <sqlite3.h>
@@ -94,6 +96,9 @@ class SqliteStore final : public Store {
   explicit SqliteStore(SqliteDbPtr db) : db_(std::move(db)) {}
   // Pragmas (WAL unless in memory, synchronous=FULL, foreign_keys, ...) then migrations.
   Status init(bool memory);
+  // Adds a read-only connection to the same file for run_read (after init: the schema exists).
+  // Without any, reads share the write connection (an in-memory database has no other).
+  void add_reader(SqliteDbPtr db);
 
   Result<int> schema_version() override;
 
@@ -129,6 +134,8 @@ class SqliteStore final : public Store {
   Result<std::vector<BackupCodeRecord>> unused_backup_codes(const std::string& app,
                                                             const std::string& user) override;
   Result<bool> consume_backup_code(std::int64_t id, std::int64_t now_s) override;
+  Result<VerificationOutcome> commit_verification(const VerificationCommit& c,
+                                                  std::int64_t* audit_id) override;
 
   Status insert_challenge(const ChallengeRecord& c) override;
   Result<std::optional<ChallengeRecord>> get_challenge(const std::string& id) override;
@@ -193,6 +200,7 @@ class SqliteStore final : public Store {
     const std::function<Status(Db&)>* fn;
     Status result;
     bool done;
+    std::condition_variable cv;  // this writer's wake-up (under queue_mu_)
   };
   // Runs `batch` as one transaction (the leader, under mu_); sets every result.
   void commit_batch(const std::vector<PendingWrite*>& batch);
@@ -205,15 +213,38 @@ class SqliteStore final : public Store {
   static Status ensure_user_row(Db& db, const std::string& app, const std::string& user,
                                 std::int64_t now_s);
   static Status add_challenge_event(Db& db, const std::string& id, const ChallengeEvent& ev);
+  // The single statements behind the public methods, for use inside one transaction
+  // (commit_verification runs several of them under one run_write).
+  static Result<bool> cas_totp_step(Db& db, const std::string& id, std::int64_t step,
+                                    std::int64_t now_s);
+  static Result<bool> cas_backup_code(Db& db, std::int64_t id, std::int64_t now_s);
+  static Result<bool> cas_challenge_status(Db& db, const std::string& id,
+                                           const std::string& expected_status,
+                                           const std::string& new_status, const ChallengeEvent& ev);
+  static Result<std::int64_t> insert_audit(Db& db, const AuditEvent& e);
+  static Status delete_lockout(Db& db, const std::string& key);
+  static Status upsert_remembered(Db& db, const std::string& app, const std::string& user,
+                                  const std::string& rhost, const std::string& service,
+                                  std::int64_t until_s);
+  static Status upsert_seen_rhost(Db& db, const std::string& app, const std::string& user,
+                                  const std::string& rhost, std::int64_t now_s);
   // kNotFound when an UPDATE/DELETE by id touched no row.
   static Status require_changed(const Stmt& st, std::string_view what);
 
+  // Leases a reader connection (waits while all are busy); nullptr when there are none.
+  Db* acquire_reader();
+  void release_reader(Db* db);
+
   std::mutex mu_;
   Db db_;
+  // Read connections: all of them, and the ones not leased right now.
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<std::unique_ptr<Db>> readers_;
+  std::vector<Db*> free_readers_;
   // Group commit queue (run_write): writers waiting for the next batch, and whether a leader
   // is running one. Lock order: queue_mu_ is never held while taking mu_.
   std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
   std::vector<PendingWrite*> queue_;
   bool batch_active_ = false;
 };

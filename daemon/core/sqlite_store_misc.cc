@@ -8,14 +8,19 @@ namespace mfa::sqlite {
 Status SqliteStore::remember_login(const std::string& app, const std::string& user,
                                    const std::string& rhost, const std::string& service,
                                    std::int64_t until_s) {
-  return run_write([&](Db& db) -> Status {
-    MFA_TRY(ensure_user_row(db, app, user, 0));
-    auto st = db.prepare(
-        "INSERT INTO remembered_logins(app, user, rhost, service, until_s) VALUES(?, ?, ?, ?, ?)"
-        " ON CONFLICT(app, user, rhost, service) DO UPDATE SET until_s = excluded.until_s");
-    if (!st) return fail(st.error());
-    return st->text(app).text(user).text(rhost).text(service).i64(until_s).exec();
-  });
+  return run_write(
+      [&](Db& db) -> Status { return upsert_remembered(db, app, user, rhost, service, until_s); });
+}
+
+Status SqliteStore::upsert_remembered(Db& db, const std::string& app, const std::string& user,
+                                      const std::string& rhost, const std::string& service,
+                                      std::int64_t until_s) {
+  MFA_TRY(ensure_user_row(db, app, user, 0));
+  auto st = db.prepare(
+      "INSERT INTO remembered_logins(app, user, rhost, service, until_s) VALUES(?, ?, ?, ?, ?)"
+      " ON CONFLICT(app, user, rhost, service) DO UPDATE SET until_s = excluded.until_s");
+  if (!st) return fail(st.error());
+  return st->text(app).text(user).text(rhost).text(service).i64(until_s).exec();
 }
 
 Result<std::int64_t> SqliteStore::remembered_until(const std::string& app, const std::string& user,
@@ -53,15 +58,19 @@ Result<bool> SqliteStore::rhost_seen(const std::string& app, const std::string& 
 
 Status SqliteStore::mark_rhost_seen(const std::string& app, const std::string& user,
                                     const std::string& rhost, std::int64_t now_s) {
-  return run_write([&](Db& db) -> Status {
-    MFA_TRY(ensure_user_row(db, app, user, now_s));
-    auto st = db.prepare(
-        "INSERT INTO seen_rhosts(app, user, rhost, first_seen_s, last_seen_s)"
-        " VALUES(?1, ?2, ?3, ?4, ?4)"
-        " ON CONFLICT(app, user, rhost) DO UPDATE SET last_seen_s = excluded.last_seen_s");
-    if (!st) return fail(st.error());
-    return st->text(app).text(user).text(rhost).i64(now_s).exec();
-  });
+  return run_write(
+      [&](Db& db) -> Status { return upsert_seen_rhost(db, app, user, rhost, now_s); });
+}
+
+Status SqliteStore::upsert_seen_rhost(Db& db, const std::string& app, const std::string& user,
+                                      const std::string& rhost, std::int64_t now_s) {
+  MFA_TRY(ensure_user_row(db, app, user, now_s));
+  auto st = db.prepare(
+      "INSERT INTO seen_rhosts(app, user, rhost, first_seen_s, last_seen_s)"
+      " VALUES(?1, ?2, ?3, ?4, ?4)"
+      " ON CONFLICT(app, user, rhost) DO UPDATE SET last_seen_s = excluded.last_seen_s");
+  if (!st) return fail(st.error());
+  return st->text(app).text(user).text(rhost).i64(now_s).exec();
 }
 
 // ---- API keys ----

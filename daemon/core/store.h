@@ -124,6 +124,32 @@ struct ApiKeyRecord {
   std::int64_t last_used_at_s = 0;
 };
 
+// The writes of one accepted code, committed as ONE transaction so that a verification costs
+// one fsync (bench/RESULTS.md): the replay guard, the challenge's approval, the lockout reset,
+// the remember window and seen address, and the audit record. Empty fields are skipped. The
+// compare-and-sets decide: when one loses, nothing of the unit is written.
+struct VerificationCommit {
+  std::string totp_factor_id;  // advance this factor's last_step to totp_step (RFC 6238 5.2)
+  std::int64_t totp_step = 0;
+  std::int64_t backup_code_id = 0;  // mark this unused backup code used (when non-zero)
+  std::string challenge_id;         // move pending -> approved and record challenge_event
+  ChallengeEvent challenge_event;
+  std::string clear_lockout_key;  // reset this lockout counter
+  std::string app;
+  std::string user;
+  std::string rhost;  // mark seen (step_up.new_rhost) when non-empty
+  std::string remember_service;
+  std::int64_t remember_until_s = 0;  // remember window for rhost+service when > 0
+  std::int64_t now_s = 0;
+  AuditEvent audit;  // appended when `event` is set
+};
+
+enum class VerificationOutcome {
+  kCommitted,
+  kReplayed,             // the TOTP step or the backup code was already used
+  kChallengeNotPending,  // the challenge was completed (or expired) concurrently
+};
+
 // Conventions every backend keeps (sqlite_store.cc is the reference):
 // - Insert helpers create missing parents with upsert semantics instead of failing: ensure the
 //   app row for upsert_user/insert_api_key, and the app + a bare user row (status active, no
@@ -195,6 +221,11 @@ class Store {
                                                                     const std::string& user) = 0;
   // Marks one code used only if it is still unused (two parallel uses: exactly one wins).
   virtual Result<bool> consume_backup_code(std::int64_t id, std::int64_t now_s) = 0;
+
+  // One accepted code's writes in one transaction (VerificationCommit above). On kCommitted
+  // `audit_id` (when not null) receives the audit record's id. kNotFound for a missing factor.
+  virtual Result<VerificationOutcome> commit_verification(const VerificationCommit& c,
+                                                          std::int64_t* audit_id) = 0;
 
   // Challenges
   virtual Status insert_challenge(const ChallengeRecord& c) = 0;

@@ -115,6 +115,69 @@ ChallengeRecord challenge(const std::string& id, const std::string& user = "alic
   return c;
 }
 
+// commit_verification: the accepted code's writes land together, and a lost compare-and-set
+// (replayed step, challenge no longer pending) writes nothing at all.
+void test_commit_verification(void** state) {
+  Store& s = S(state);
+  const std::string& path = F(state).path;
+  assert_true(s.insert_factor(factor("f_1")).has_value());
+  assert_true(s.activate_factor("f_1", 10, 1000).has_value());
+  assert_true(s.insert_challenge(challenge("ch_a")).has_value());
+  assert_true(s.insert_challenge(challenge("ch_b")).has_value());
+  assert_true(s.record_failure("user:system/alice", 1000, 900, 5, 600).has_value());  // one failure
+
+  VerificationCommit c;
+  c.totp_factor_id = "f_1";
+  c.totp_step = 11;
+  c.challenge_id = "ch_a";
+  c.challenge_event = {9000, "approved", "{}"};
+  c.clear_lockout_key = "user:system/alice";
+  c.app = "system";
+  c.user = "alice";
+  c.rhost = "10.0.0.1";
+  c.remember_service = "sshd";
+  c.remember_until_s = 5000;
+  c.now_s = 1100;
+  c.audit.at_ms = 9000;
+  c.audit.app = "system";
+  c.audit.user = "alice";
+  c.audit.event = "user.mfa_succeeded";
+  c.audit.detail = "{}";
+  std::int64_t audit_id = 0;
+  auto r = s.commit_verification(c, &audit_id);
+  assert_true(r.has_value());
+  assert_int_equal(static_cast<int>(*r), static_cast<int>(VerificationOutcome::kCommitted));
+  assert_true(audit_id > 0);
+  assert_int_equal((*s.get_factor("f_1"))->last_step, 11);
+  assert_string_equal((*s.get_challenge("ch_a"))->status.c_str(), "approved");
+  assert_int_equal(s.get_lockout("user:system/alice")->failures, 0);
+  assert_int_equal(*s.remembered_until("system", "alice", "10.0.0.1", "sshd"), 5000);
+  assert_true(*s.rhost_seen("system", "alice", "10.0.0.1"));
+  assert_int_equal(raw_count(path, "SELECT COUNT(*) FROM audit_events"), 1);
+
+  // The same step again, for another challenge: replayed, and ch_b is not approved.
+  c.challenge_id = "ch_b";
+  r = s.commit_verification(c, &audit_id);
+  assert_int_equal(static_cast<int>(*r), static_cast<int>(VerificationOutcome::kReplayed));
+  assert_string_equal((*s.get_challenge("ch_b"))->status.c_str(), "pending");
+  assert_int_equal(raw_count(path, "SELECT COUNT(*) FROM audit_events"), 1);
+
+  // A fresh step for the already approved ch_a: the step advance is rolled back with it.
+  c.challenge_id = "ch_a";
+  c.totp_step = 12;
+  r = s.commit_verification(c, &audit_id);
+  assert_int_equal(static_cast<int>(*r),
+                   static_cast<int>(VerificationOutcome::kChallengeNotPending));
+  assert_int_equal((*s.get_factor("f_1"))->last_step, 11);
+  assert_int_equal(raw_count(path, "SELECT COUNT(*) FROM audit_events"), 1);
+
+  // A missing factor is an error, not a replay.
+  c.totp_factor_id = "f_nope";
+  r = s.commit_verification(c, &audit_id);
+  assert_false(r.has_value());
+  assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kNotFound));
+}
+
 void test_open_migrate_reopen(void** state) {
   auto& f = F(state);
   auto v = f.store->schema_version();
@@ -583,6 +646,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_factors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_backup_codes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_challenges, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_commit_verification, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cascade_delete, setup, teardown),
       cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
