@@ -95,6 +95,9 @@ struct DaemonConfig {
   TcpListenerConfig tcp;
   HttpLimitsConfig http;
   unsigned worker_threads = 2;
+  // Threads that run request handlers (store calls block on the group commit's fsync). Many
+  // handlers in flight let many writes share one commit; I/O stays on worker_threads.
+  unsigned handler_threads = 64;
 
   std::string totp_issuer = "mfad";
   std::string admin_group = "mfa-admin";

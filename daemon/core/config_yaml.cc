@@ -199,10 +199,9 @@ void read_delivery(Reader& r, const YAML::Node& d, DeliveryConfig& c) {
   r.integer(d, "delivery", "queue", 1, 100'000, c.queue);
   if (const YAML::Node m = d["smtp"]) {
     const std::string p = "delivery.smtp";
-    if (!r.mapping(
-            m, p,
-            {"url", "starttls", "ca_file", "username", "password_file", "from", "subject", "body",
-             "apps"})) {
+    if (!r.mapping(m, p,
+                   {"url", "starttls", "ca_file", "username", "password_file", "from", "subject",
+                    "body", "apps"})) {
       return;
     }
     SmtpConfig& s = c.smtp;
@@ -350,13 +349,15 @@ void read_webauthn(Reader& r, const YAML::Node& n, WebAuthnConfig& w) {
 }
 
 void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
-  if (!r.mapping(root, "",
-                 {"dev_mode", "worker_threads", "log", "listeners", "http", "store", "keys",
-                  "policy", "totp", "admin_group", "delivery", "webauthn", "fido2"})) {
+  if (!r.mapping(
+          root, "",
+          {"dev_mode", "worker_threads", "handler_threads", "log", "listeners", "http", "store",
+           "keys", "policy", "totp", "admin_group", "delivery", "webauthn", "fido2"})) {
     return;
   }
   r.boolean(root, "", "dev_mode", c.dev_mode);
   r.integer(root, "", "worker_threads", 1, 256, c.worker_threads);
+  r.integer(root, "", "handler_threads", 1, 1024, c.handler_threads);
   r.str(root, "", "admin_group", c.admin_group);
   if (const YAML::Node n = root["log"]; n && r.mapping(n, "log", {"target", "level"})) {
     std::string target = "stderr";
@@ -463,8 +464,8 @@ Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::str
   c.tcp.tls_key = resolve(config_dir, c.tcp.tls_key);
   c.tcp.client_ca = resolve(config_dir, c.tcp.client_ca);
   c.delivery.smtp.password_file = resolve(config_dir, c.delivery.smtp.password_file);
-  if (Status s = validate_daemon_config(c); !s) {
   c.delivery.smtp.ca_file = resolve(config_dir, c.delivery.smtp.ca_file);
+  if (Status s = validate_daemon_config(c); !s) {
     return fail(Errc::kConfigInvalid, name + ": " + s.error().context);
   }
   return c;

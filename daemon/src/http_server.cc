@@ -63,7 +63,9 @@ struct HttpServer::Impl {
   Impl(const DaemonConfig& c, const Router& r, Services& s, ServerHooks h)
       : ctx{c, r, s, *s.metrics,
             ConnectionLimiter(c.http.max_connections, c.http.max_connections_per_peer)},
-        hooks(std::move(h)) {}
+        hooks(std::move(h)) {
+    ctx.handlers = &handlers;
+  }
 
   ServerContext ctx;
   ServerHooks hooks;
@@ -71,6 +73,8 @@ struct HttpServer::Impl {
   // I/O objects that need it, so destruction order is safe.
   net::io_context ioc;
   net::strand<net::io_context::executor_type> control = net::make_strand(ioc);
+  // After ioc: destroyed (joined) first, so no handler completes into a destroyed io_context.
+  net::thread_pool handlers{ctx.config.handler_threads};
   net::signal_set signals{control, SIGTERM, SIGINT, SIGHUP};
   std::optional<net::local::stream_protocol::acceptor> unix_acceptor;
   std::optional<net::ip::tcp::acceptor> tcp_acceptor;
@@ -300,6 +304,9 @@ void HttpServer::run() {
   for (unsigned i = 1; i < n; ++i) threads.emplace_back([&s] { s.ioc.run(); });
   s.ioc.run();
   for (auto& t : threads) t.join();
+  // Handlers still running past the drain deadline finish their store call; their responses
+  // go nowhere (the io_context is stopped).
+  s.handlers.join();
   log_info("stopped");
 }
 

@@ -133,6 +133,19 @@ ApiResponse handle(ServerContext& ctx, HttpRequest& hreq, const ConnInfo& info, 
   return ctx.router.dispatch(areq);
 }
 
+ApiResponse guarded_handle(ServerContext& ctx, HttpRequest& hreq, const ConnInfo& info,
+                           ApiRequest& areq) {
+  try {
+    return handle(ctx, hreq, info, areq);
+  } catch (const std::exception& e) {
+    log_error("request " + areq.request_id + ": " + quote(e.what()));
+    return error_response(500, "internal", "internal error");
+  } catch (...) {
+    log_error("request " + areq.request_id + ": unknown exception");
+    return error_response(500, "internal", "internal error");
+  }
+}
+
 void log_request(ServerContext& ctx, const ApiRequest& areq, int status,
                  std::chrono::steady_clock::time_point start) {
   const double secs =
@@ -218,12 +231,11 @@ net::awaitable<bool> read_and_handle(ServerContext& ctx, Stream& stream, beast::
   disarm.now();
   HttpRequest hreq = parser.release();
   const bool keep = hreq.keep_alive();
-  try {
-    res = handle(ctx, hreq, info, areq);
-  } catch (const std::exception& e) {
-    log_error("request " + areq.request_id + ": " + quote(e.what()));
-    res = error_response(500, "internal", "internal error");
-  }
+  // The handler runs on the handler pool; this coroutine resumes on its connection's strand.
+  res = co_await net::co_spawn(
+      ctx.handlers->get_executor(),
+      [&]() -> net::awaitable<ApiResponse> { co_return guarded_handle(ctx, hreq, info, areq); },
+      net::use_awaitable);
   co_return keep;
 }
 
