@@ -39,6 +39,7 @@ void expect_error(const std::string& text, const char* needle) {
 void test_valid_full(void**) {
   auto r = parse(R"(
 worker_threads: 8
+handler_threads: 128
 log: {target: journal, level: warning}
 listeners:
   unix: {path: /run/mfad/mfad.sock, mode: "0660", group: mfa-users}
@@ -57,6 +58,7 @@ admin_group: wheel
   assert_true(r.has_value());
   const DaemonConfig& c = *r;
   assert_int_equal(c.worker_threads, 8);
+  assert_int_equal(c.handler_threads, 128);
   assert_true(c.log_target == LogTarget::kJournal);
   assert_string_equal(c.log_level.c_str(), "warning");
   assert_int_equal(c.socket_mode, 0660);
@@ -100,6 +102,8 @@ void test_wrong_type(void**) {
   expect_error("store: [a, b]\n", "mfad.yaml:1: store: expected a mapping");
   expect_error("listeners: {unix: {path: [x]}}\n", "listeners.unix.path: expected a string");
   expect_error("a: [unclosed\n", "mfad.yaml:");
+  expect_error("handler_threads: 0\n", "mfad.yaml:1: handler_threads");
+  expect_error("handler_threads: 5000\n", "mfad.yaml:1: handler_threads");
 }
 
 void test_tls_rules(void**) {
