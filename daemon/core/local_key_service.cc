@@ -196,7 +196,15 @@ Result<Activation> LocalKeyService::enroll(const std::string& app, const std::st
   f.created_at_s = now;
   const auto active_before = static_cast<std::size_t>(std::count_if(
       factors->begin(), factors->end(), [](const auto& x) { return x.status == "active"; }));
-  MFA_TRY(deps_.store->insert_factor(f));
+  // The scan above is per user; the UNIQUE index on factors.credential_id (schema v2) refuses
+  // a credential registered by anyone, also when two registrations race.
+  if (Status st = deps_.store->insert_factor(f); !st) {
+    if (st.error().code == Errc::kAlreadyExists &&
+        st.error().context.find("credential_id") != std::string::npos) {
+      return fail(Errc::kAlreadyExists, "this credential is already registered");
+    }
+    return fail(st.error());
+  }
   MFA_TRY(deps_.store->activate_factor(f.id, -1, now));
   if (reg->sign_count > 0) MFA_TRY(deps_.store->update_sign_count(f.id, reg->sign_count, now));
   Activation out;

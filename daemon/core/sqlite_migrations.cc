@@ -150,8 +150,26 @@ CREATE TABLE seen_rhosts (
 ) STRICT;
 )sql";
 
+// Version 2: credential ids of passkeys ("webauthn") and local security keys ("fido2") are
+// unique across all users. WebAuthn 7.1 step 22 says a registration whose credential id is
+// already registered must fail; checking first and inserting later races, so the database
+// enforces it with a UNIQUE index on factors.credential_id. insert_factor and
+// update_factor_params keep the column equal to params.credential_id (sqlite_store_factors.cc;
+// not a generated column: trusted_schema=OFF forbids json functions in the schema). Other
+// factor types and pending passkeys (no credential yet) hold NULL, which a UNIQUE index does
+// not compare. Existing rows are filled from their params here. If an older database already
+// holds a duplicate, the index build fails and so does the whole migration (the old schema
+// stays): an operator must delete one of the two factors first.
+constexpr const char* kV2 = R"sql(
+ALTER TABLE factors ADD COLUMN credential_id TEXT;
+UPDATE factors SET credential_id = json_extract(params, '$.credential_id')
+  WHERE type IN ('webauthn', 'fido2') AND json_valid(params);
+CREATE UNIQUE INDEX factors_by_credential_id ON factors(credential_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
+    {2, kV2},
 };
 
 }  // namespace

@@ -10,6 +10,12 @@ namespace {
   "id, app, user, type, label, status, secret_ct, params, last_step, sign_count, created_at_s," \
   " last_used_at_s"
 
+// The UNIQUE factors.credential_id (schema v2) mirrors params.credential_id of passkeys and
+// local security keys; a second factor with a registered id fails with kAlreadyExists.
+#define MFA_CREDENTIAL_ID_OF(type, params)                             \
+  "CASE WHEN " type " IN ('webauthn', 'fido2') AND json_valid(" params \
+  ") THEN json_extract(" params ", '$.credential_id') END"
+
 FactorRecord read_factor(const Stmt& st) {
   FactorRecord f;
   f.id = st.col_text(0);
@@ -33,7 +39,8 @@ Status SqliteStore::insert_factor(const FactorRecord& f) {
   return run_write([&](Db& db) -> Status {
     MFA_TRY(ensure_user_row(db, f.app, f.user, f.created_at_s));
     auto st = db.prepare("INSERT INTO factors(" MFA_FACTOR_COLS
-                         ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                         ", credential_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                         "?12, " MFA_CREDENTIAL_ID_OF("?4", "?8") ")");
     if (!st) return fail(st.error());
     return st->text(f.id)
         .text(f.app)
@@ -99,7 +106,8 @@ Status SqliteStore::activate_factor(const std::string& id, std::int64_t step, st
 
 Status SqliteStore::update_factor_params(const std::string& id, const std::string& params) {
   return run_write([&](Db& db) -> Status {
-    auto st = db.prepare("UPDATE factors SET params = ? WHERE id = ?");
+    auto st = db.prepare("UPDATE factors SET params = ?1, credential_id = " MFA_CREDENTIAL_ID_OF(
+        "type", "?1") " WHERE id = ?2");
     if (!st) return fail(st.error());
     MFA_TRY(st->text(params).text(id).exec());
     return require_changed(*st, "factor");

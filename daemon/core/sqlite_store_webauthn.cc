@@ -1,5 +1,6 @@
 // SQLite backend: the two WebAuthn lookups. Credential ids live in the factor's params JSON
-// (json1 is built into SQLite >= 3.38); a scan of webauthn factors is fine at mfad's scale.
+// (json1 is built into SQLite >= 3.38); schema version 2 derives factors.credential_id from it
+// with a UNIQUE index, which this lookup uses.
 #include "daemon/core/sqlite_store_impl.h"
 
 namespace mfa::sqlite {
@@ -8,9 +9,8 @@ Result<std::optional<FactorRecord>> SqliteStore::find_webauthn_credential(
     const std::string& credential_id_b64url) {
   std::string id;
   Status done = run_read([&](Db& db) -> Status {
-    auto st = db.prepare(
-        "SELECT id FROM factors WHERE type = 'webauthn' AND json_valid(params) AND "
-        "json_extract(params, '$.credential_id') = ? LIMIT 1");
+    auto st =
+        db.prepare("SELECT id FROM factors WHERE credential_id = ? AND type = 'webauthn' LIMIT 1");
     if (!st) return fail(st.error());
     auto row = st->text(credential_id_b64url).step();
     if (!row) return fail(row.error());

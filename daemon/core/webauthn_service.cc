@@ -322,7 +322,17 @@ Result<Activation> WebAuthnService::finish_registration(const std::string& app,
   if (!factors) return fail(factors.error());
   const auto active_before = static_cast<std::size_t>(std::count_if(
       factors->begin(), factors->end(), [](const auto& x) { return x.status == "active"; }));
-  MFA_TRY(deps_.store->update_factor_params(f.id, p.dump()));
+  // The lookup in verify() is a fast path; the UNIQUE index on factors.credential_id (schema
+  // v2) is what decides when two registrations of one credential race (WebAuthn 7.1 step 22).
+  // The factor stays pending, as after the fast path's refusal.
+  if (Status st = deps_.store->update_factor_params(f.id, p.dump()); !st) {
+    if (st.error().code != Errc::kAlreadyExists) return fail(st.error());
+    MFA_TRY(audit_.record(
+        app, user, audit_event::kMfaFailed, ctx,
+        json{{"reason", "webauthn_registration"}, {"error", "credential already registered"}}
+            .dump()));
+    return fail(Errc::kAlreadyExists, "this credential is already registered");
+  }
   MFA_TRY(deps_.store->activate_factor(f.id, -1, now));
   if (reg->sign_count > 0) MFA_TRY(deps_.store->update_sign_count(f.id, reg->sign_count, now));
   Activation out;

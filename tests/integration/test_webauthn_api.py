@@ -4,6 +4,9 @@ challenge completed with an assertion, the refusals (wrong origin, wrong rp id, 
 authenticator data, UP missing, replayed assertion, sign-count regression, unknown or foreign
 credential, duplicate credential id), and the one-time self-service enrolment link."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from webauthn_soft import Authenticator, b64u, unb64u
@@ -155,6 +158,41 @@ def test_credential_id_unique_across_users(daemon):
     assert r.status == 409, r
     factors = daemon.tcp_request("GET", "/v1/apps/shop/users/frank/factors", api_key=key).json()
     assert [f["status"] for f in factors["factors"]] == ["pending"]
+
+
+def test_credential_id_race_one_wins(daemon):
+    """Activations of one credential for several users at once: the database's UNIQUE index
+    (schema v2), not the check-then-insert, decides; exactly one succeeds, the rest get 409."""
+    key = daemon.create_api_key("shop", ["enroll", "verify"])["key"]
+    auth = Authenticator(-7)
+    users = [f"racer{i}" for i in range(6)]
+    pending = []
+    for u in users:
+        fid, pk, _ = enroll(daemon, key, u, auth)
+        pending.append((u, fid, auth.create(pk)))
+    barrier = threading.Barrier(len(pending))
+
+    def activate(item):
+        u, fid, cred = item
+        barrier.wait()
+        return daemon.tcp_request("POST", f"/v1/apps/shop/users/{u}/factors/{fid}/activate",
+                                  {"credential": cred}, api_key=key)
+
+    with ThreadPoolExecutor(len(pending)) as pool:
+        results = list(pool.map(activate, pending))
+    statuses = sorted(r.status for r in results)
+    assert statuses == [200] + [409] * (len(users) - 1), results
+    for r in results:
+        if r.status == 409:
+            assert "already registered" in r.json()["error"]["message"], r
+    active = []
+    for u in users:
+        fs = daemon.tcp_request("GET", f"/v1/apps/shop/users/{u}/factors", api_key=key).json()
+        active += [u for f in fs["factors"] if f["status"] == "active"]
+    assert len(active) == 1
+    # The winner logs in with it.
+    cid, opts = login(daemon, key, active[0])
+    assert verify(daemon, key, cid, auth.get(opts)).status == 200
 
 
 def test_enrolment_link(daemon):

@@ -182,12 +182,12 @@ void test_open_migrate_reopen(void** state) {
   auto& f = F(state);
   auto v = f.store->schema_version();
   assert_true(v.has_value());
-  assert_int_equal(*v, 1);
+  assert_int_equal(*v, 2);
   assert_true(f.store->ensure_app("web", 5).has_value());
   f.store.reset();
   // Reopen: migrations are idempotent and the data survives.
   f.store = open_or_die(f.path);
-  assert_int_equal(*f.store->schema_version(), 1);
+  assert_int_equal(*f.store->schema_version(), 2);
   auto apps = f.store->list_apps();
   assert_int_equal(apps->size(), 1);
   assert_string_equal((*apps)[0].c_str(), "web");
@@ -608,6 +608,95 @@ void test_concurrent_single_use(void** state) {
   assert_int_equal((*f.store->get_factor("f_1"))->last_step, (*ids)[kCodes - 1].id);
 }
 
+// Schema v2: a credential id (webauthn or fido2, any user) is registered once. Two connections
+// race to register the same ids (as an insert and as an activation's params update): each id
+// is won exactly once and the loser gets kAlreadyExists. A v1 database holding a credential is
+// migrated with the id indexed.
+void test_unique_credential_ids(void** state) {
+  auto& f = F(state);
+  auto cred = [](const std::string& id, const std::string& user, const std::string& type,
+                 const std::string& cred_id) {
+    FactorRecord r = factor(id, user);
+    r.type = type;
+    r.params = cred_id.empty() ? R"({"user_handle":"h"})"
+                               : R"({"credential_id":")" + cred_id + R"(","alg":-7})";
+    return r;
+  };
+  // Pending passkeys have no credential yet: any number of them coexist.
+  assert_true(f.store->insert_factor(cred("f_p1", "alice", "webauthn", "")).has_value());
+  assert_true(f.store->insert_factor(cred("f_p2", "bob", "webauthn", "")).has_value());
+  // Other factor types are not constrained even with the same key in params.
+  assert_true(f.store->insert_factor(cred("f_t1", "alice", "totp", "Zm9v")).has_value());
+  assert_true(f.store->insert_factor(cred("f_t2", "bob", "totp", "Zm9v")).has_value());
+
+  constexpr int kRounds = 30;
+  auto second = open_or_die(f.path);
+  std::atomic<int> wins{0};
+  std::atomic<int> dups{0};
+  std::atomic<int> errors{0};
+  auto count = [&](const Status& r) {
+    if (r)
+      ++wins;
+    else if (r.error().code == Errc::kAlreadyExists)
+      ++dups;
+    else
+      ++errors;
+  };
+  auto worker = [&](Store* st, const std::string& user, const std::string& type) {
+    for (int i = 0; i < kRounds; ++i) {
+      const std::string cid = "cred" + std::to_string(i);
+      count(st->insert_factor(cred("f_" + type + user + std::to_string(i), user, type, cid)));
+      // The activation path: params of a pending passkey gain the credential id.
+      const std::string pid = "f_pend" + type + user + std::to_string(i);
+      if (!st->insert_factor(cred(pid, user, "webauthn", "")))
+        ++errors;
+      else
+        count(st->update_factor_params(pid, R"({"credential_id":"up)" + cid + R"("})"));
+    }
+  };
+  std::thread a(worker, f.store.get(), "alice", "webauthn"),
+      b(worker, second.get(), "bob", "fido2");
+  a.join();
+  b.join();
+  assert_int_equal(errors.load(), 0);
+  assert_int_equal(wins.load(), 2 * kRounds);
+  assert_int_equal(dups.load(), 2 * kRounds);
+  assert_int_equal(raw_count(f.path, "SELECT COUNT(DISTINCT credential_id) FROM factors"),
+                   2 * kRounds);
+  assert_int_equal(raw_count(f.path, "SELECT COUNT(credential_id) FROM factors"), 2 * kRounds);
+  // The lookup sees webauthn credentials through the index.
+  auto found = f.store->find_webauthn_credential("upcred0");
+  assert_true(found.has_value() && found->has_value());
+  // Deleting the factor frees its credential id.
+  const std::string owner = (**found).id;
+  assert_true(f.store->delete_factor(owner).has_value());
+  assert_true(f.store->insert_factor(cred("f_again", "carol", "fido2", "upcred0")).has_value());
+
+  // Back to a v1 database holding one credential: the migration indexes it.
+  second.reset();
+  f.store.reset();
+  sqlite3* db = nullptr;
+  assert_int_equal(sqlite3_open(f.path.c_str(), &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "DELETE FROM factors; DROP INDEX factors_by_credential_id; "
+                                "ALTER TABLE factors DROP COLUMN credential_id; "
+                                "INSERT INTO factors(id, app, user, type, status, secret_ct, "
+                                "params, created_at_s) VALUES ('f_old', 'system', 'alice', "
+                                "'webauthn', 'active', x'', '{\"credential_id\":\"b2xk\"}', 1); "
+                                "PRAGMA user_version = 1;",
+                                nullptr, nullptr, nullptr),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  f.store = open_or_die(f.path);
+  assert_int_equal(*f.store->schema_version(), 2);
+  auto old = f.store->find_webauthn_credential("b2xk");
+  assert_true(old.has_value() && old->has_value());
+  assert_string_equal((**old).id.c_str(), "f_old");
+  auto dup = f.store->insert_factor(cred("f_new", "bob", "fido2", "b2xk"));
+  assert_false(dup.has_value());
+  assert_int_equal(static_cast<int>(dup.error().code), static_cast<int>(Errc::kAlreadyExists));
+}
+
 // Another process holding the write lock past busy_timeout: kBusy, not kStorage, and the store
 // works again once the lock is released. (Waits limits::kSqliteBusyTimeoutMs.)
 void test_busy_maps_to_kbusy(void** state) {
@@ -654,6 +743,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_api_keys, setup, teardown),
       cmocka_unit_test_setup_teardown(test_concurrent_single_use, setup, teardown),
       cmocka_unit_test_setup_teardown(test_busy_maps_to_kbusy, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unique_credential_ids, setup, teardown),
       cmocka_unit_test(test_memory_store),
   };
   return cmocka_run_group_tests_name("sqlite_store", tests, nullptr, nullptr);
