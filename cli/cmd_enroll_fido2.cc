@@ -33,19 +33,6 @@ bool read_pin(std::string& out) {
   return ok && !out.empty();
 }
 
-void print_backup_codes(const nlohmann::json& j) {
-  if (!j.contains("backup_codes")) return;
-  std::printf(
-      "\nBackup codes — each works once, at any code prompt. They are shown only now: store "
-      "them somewhere safe.\n\n");
-  int n = 0;
-  for (const auto& c : j["backup_codes"]) {
-    const std::string s = c.get<std::string>();
-    std::printf("  %s-%s%s", s.substr(0, 4).c_str(), s.substr(4).c_str(), ++n % 2 ? "" : "\n");
-  }
-  std::printf("\n");
-}
-
 }  // namespace
 
 int cmd_enroll_fido2(CliContext& ctx, std::vector<std::string> args) {
@@ -87,7 +74,7 @@ int cmd_enroll_fido2(CliContext& ctx, std::vector<std::string> args) {
   const auto& f = j.contains("factor") ? j["factor"] : nlohmann::json::object();
   std::printf("Security key '%s' is registered (factor %s).\n", f.value("label", "").c_str(),
               f.value("id", "").c_str());
-  print_backup_codes(j);
+  show_backup_codes(j);
   return kExitOk;
 }
 

@@ -93,3 +93,55 @@ def test_plain_tcp_off_loopback_is_refused(mfad_factory):
     r = subprocess.run([str(MFAD), "--config", str(cfg)], capture_output=True, text=True,
                        timeout=10)
     assert r.returncode != 0 and "TLS is required" in r.stderr
+
+
+def make_client_ca(tmp_path, name):
+    """A CA (self-signed) and a client certificate it signed, with openssl(1)."""
+    ca_key, ca_crt = tmp_path / f"{name}-ca.key", tmp_path / f"{name}-ca.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+                    "-subj", f"/CN={name} client CA", "-keyout", str(ca_key), "-out", str(ca_crt)],
+                   check=True, capture_output=True)
+    key, csr, crt = (tmp_path / f"{name}-client.{ext}" for ext in ("key", "csr", "pem"))
+    subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-subj", f"/CN={name} app",
+                    "-keyout", str(key), "-out", str(csr)], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca_crt), "-CAkey",
+                    str(ca_key), "-CAcreateserial", "-days", "1", "-out", str(crt)],
+                   check=True, capture_output=True)
+    return ca_crt, crt, key
+
+
+def test_client_certificates(mfad_factory, cert, tmp_path):
+    """listeners.tcp.tls.client_ca: only clients with a certificate from that CA get in; the
+    API key is still required on top."""
+    crt, key = cert
+    ca, client_crt, client_key = make_client_ca(tmp_path, "good")
+    _, rogue_crt, rogue_key = make_client_ca(tmp_path, "rogue")
+    tcp = f"  tcp: {{address: 127.0.0.1, port: 0, tls: {{cert: {crt}, key: {key}, client_ca: {ca}}}}}"
+    inst = mfad_factory(tcp=tcp)
+    admin = inst.create_api_key("a", ["admin"])["key"]
+
+    def request(cert_pair, bearer=admin):
+        ctx = ssl.create_default_context(cafile=str(crt))
+        if cert_pair:
+            ctx.load_cert_chain(str(cert_pair[0]), str(cert_pair[1]))
+        conn = http.client.HTTPSConnection("127.0.0.1", inst.tcp_port, context=ctx, timeout=10)
+        try:
+            conn.request("GET", "/v1/apps/a/apikeys",
+                         headers={"Authorization": f"Bearer {bearer}"} if bearer else {})
+            r = conn.getresponse()
+            r.read()
+            return r.status
+        finally:
+            conn.close()
+
+    assert request((client_crt, client_key)) == 200
+    assert request((client_crt, client_key), bearer=None) == 401  # a certificate is not a key
+    for pair in (None, (rogue_crt, rogue_key)):
+        # TLS 1.3 reports the refusal at the first read, TLS 1.2 in the handshake.
+        with pytest.raises((ssl.SSLError, ConnectionResetError, BrokenPipeError,
+                            http.client.RemoteDisconnected)):
+            request(pair)
+    # the daemon keeps serving after the refusals
+    assert request((client_crt, client_key)) == 200
