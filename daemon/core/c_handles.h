@@ -2,6 +2,7 @@
 // No naked *_free calls elsewhere in the core.
 #pragma once
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <sqlite3.h>
@@ -30,6 +31,27 @@ struct X509Free {
   void operator()(X509* p) const noexcept { X509_free(p); }
 };
 using X509Ptr = std::unique_ptr<X509, X509Free>;
+
+// A certificate stack owning its certificates (sk_X509_pop_free).
+struct X509StackFree {
+  void operator()(STACK_OF(X509) * p) const noexcept { sk_X509_pop_free(p, X509_free); }
+};
+using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackFree>;
+
+struct X509StoreFree {
+  void operator()(X509_STORE* p) const noexcept { X509_STORE_free(p); }
+};
+using X509StorePtr = std::unique_ptr<X509_STORE, X509StoreFree>;
+
+struct X509StoreCtxFree {
+  void operator()(X509_STORE_CTX* p) const noexcept { X509_STORE_CTX_free(p); }
+};
+using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, X509StoreCtxFree>;
+
+struct BioFree {
+  void operator()(BIO* p) const noexcept { BIO_free(p); }
+};
+using BioPtr = std::unique_ptr<BIO, BioFree>;
 
 struct SqliteDbClose {
   void operator()(sqlite3* p) const noexcept { sqlite3_close_v2(p); }

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "daemon/core/config.h"
+#include "daemon/core/webauthn_attestation.h"
 
 namespace mfa {
 namespace {
@@ -310,12 +311,14 @@ void read_fido2(Reader& r, const YAML::Node& n, Fido2Config& f) {
 }
 
 // webauthn: {rp_id, rp_name, origins: [...], user_verification, attestation,
-// refuse_sign_count_regression, timeout_ms, enroll_link_ttl_s}
+// refuse_sign_count_regression, timeout_ms, enroll_link_ttl_s, attestation_roots: [PEM files],
+// require_trusted_attestation}
 void read_webauthn(Reader& r, const YAML::Node& n, WebAuthnConfig& w) {
   const std::string p = "webauthn";
   if (!r.mapping(n, p,
                  {"rp_id", "rp_name", "origins", "user_verification", "attestation",
-                  "refuse_sign_count_regression", "timeout_ms", "enroll_link_ttl_s"})) {
+                  "refuse_sign_count_regression", "timeout_ms", "enroll_link_ttl_s",
+                  "attestation_roots", "require_trusted_attestation"})) {
     return;
   }
   r.str(n, p, "rp_id", w.rp_id);
@@ -325,6 +328,25 @@ void read_webauthn(Reader& r, const YAML::Node& n, WebAuthnConfig& w) {
   r.boolean(n, p, "refuse_sign_count_regression", w.refuse_sign_count_regression);
   r.integer(n, p, "timeout_ms", 30'000, 600'000, w.timeout_ms);
   r.integer(n, p, "enroll_link_ttl_s", 60, 7 * 86400, w.enroll_link_ttl_s);
+  r.boolean(n, p, "require_trusted_attestation", w.require_trusted_attestation);
+  if (const YAML::Node o = n["attestation_roots"]) {
+    if (!o.IsSequence() || o.size() > 64) {
+      return r.fail(o.Mark(), p + ".attestation_roots", "expected a list of up to 64 PEM files");
+    }
+    for (const auto& e : o) {
+      if (!e.IsScalar() || e.Scalar().empty()) {
+        return r.fail(e.Mark(), p + ".attestation_roots", "expected a file path");
+      }
+      w.attestation_roots.push_back(e.Scalar());
+    }
+  }
+  if (w.require_trusted_attestation && w.attestation_roots.empty()) {
+    return r.fail(n.Mark(), p + ".require_trusted_attestation", "needs attestation_roots");
+  }
+  if (w.require_trusted_attestation && w.attestation != "direct") {
+    return r.fail(n.Mark(), p + ".attestation",
+                  "require_trusted_attestation needs attestation: direct");
+  }
   if (const YAML::Node o = n["origins"]) {
     if (!o.IsSequence()) return r.fail(o.Mark(), p + ".origins", "expected a list of origins");
     for (const auto& e : o) {
@@ -465,6 +487,10 @@ Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::str
   c.tcp.client_ca = resolve(config_dir, c.tcp.client_ca);
   c.delivery.smtp.password_file = resolve(config_dir, c.delivery.smtp.password_file);
   c.delivery.smtp.ca_file = resolve(config_dir, c.delivery.smtp.ca_file);
+  for (std::string& f : c.webauthn.attestation_roots) f = resolve(config_dir, f);
+  if (Status s = webauthn::load_attestation_roots(c.webauthn); !s) {
+    return fail(Errc::kConfigInvalid, name + ": webauthn.attestation_roots: " + s.error().context);
+  }
   if (Status s = validate_daemon_config(c); !s) {
     return fail(Errc::kConfigInvalid, name + ": " + s.error().context);
   }

@@ -1,8 +1,12 @@
 #include "daemon/core/webauthn_attestation.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <climits>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <vector>
 
@@ -64,11 +68,49 @@ Status check_packed_cert(X509* cert, const std::array<std::uint8_t, 16>& aaguid)
   return {};
 }
 
+// WebAuthn 7.1 step 24: the attestation trust path (x5c: leaf first, then intermediates) must
+// chain to one of the configured anchors. Returns false (not an error) when it does not, so
+// the caller applies the policy; kCrypto only when OpenSSL itself fails.
+Result<bool> chain_is_trusted(X509* leaf, const std::vector<X509Ptr>& intermediates,
+                              const AttestationTrust& trust) {
+  if (trust.root_pems.empty()) return false;
+  X509StorePtr store(X509_STORE_new());
+  if (!store) return fail(Errc::kCrypto, "X509_STORE_new");
+  for (const std::string& pem : trust.root_pems) {
+    auto roots = parse_pem_certificates(pem);
+    if (!roots) return fail(roots.error());
+    for (const X509Ptr& root : *roots) {
+      // X509_STORE_add_cert takes its own reference.
+      if (X509_STORE_add_cert(store.get(), root.get()) != 1) {
+        ERR_clear_error();  // a duplicate anchor is harmless
+      }
+    }
+  }
+  X509StackPtr chain(sk_X509_new_null());
+  if (!chain) return fail(Errc::kCrypto, "sk_X509_new_null");
+  for (const X509Ptr& c : intermediates) {
+    if (X509_up_ref(c.get()) != 1) return fail(Errc::kCrypto, "X509_up_ref");
+    if (sk_X509_push(chain.get(), c.get()) <= 0) {
+      X509_free(c.get());
+      return fail(Errc::kCrypto, "sk_X509_push");
+    }
+  }
+  X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!ctx) return fail(Errc::kCrypto, "X509_STORE_CTX_new");
+  if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf, chain.get()) != 1) {
+    return fail(Errc::kCrypto, "X509_STORE_CTX_init");
+  }
+  const bool ok = X509_verify_cert(ctx.get()) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
 Result<AttestationResult> verify_packed(const CborValue& st,
                                         std::span<const std::uint8_t> auth_data,
                                         std::span<const std::uint8_t> cdh,
                                         const CosePublicKey& credential_key,
-                                        const std::array<std::uint8_t, 16>& aaguid) {
+                                        const std::array<std::uint8_t, 16>& aaguid,
+                                        const AttestationTrust& trust) {
   const CborValue* alg = st.find("alg");
   const CborValue* sig = st.find("sig");
   if (alg == nullptr || !alg->as_int() || sig == nullptr || sig->type != CborValue::Type::kBytes) {
@@ -77,25 +119,37 @@ Result<AttestationResult> verify_packed(const CborValue& st,
   const std::vector<std::uint8_t> message = signed_data(auth_data, cdh);
   if (const CborValue* x5c = st.find("x5c")) {
     if (x5c->type != CborValue::Type::kArray || x5c->items.empty() ||
-        x5c->items[0].type != CborValue::Type::kBytes) {
+        x5c->items.size() > kMaxX5cCerts) {
       return fail(Errc::kInvalidArgument,
-                  "packed attestation x5c must be an array of certificates");
+                  "packed attestation x5c must be an array of 1 to 8 certificates");
     }
-    const auto& der = x5c->items[0].bytes;
-    const unsigned char* p = der.data();
-    X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-    if (!cert || p != der.data() + der.size()) {
-      return fail(Errc::kInvalidArgument, "bad attestation certificate");
+    std::vector<X509Ptr> certs;
+    for (const CborValue& item : x5c->items) {
+      if (item.type != CborValue::Type::kBytes || item.bytes.size() > INT_MAX) {
+        return fail(Errc::kInvalidArgument, "packed attestation x5c entries must be certificates");
+      }
+      const unsigned char* p = item.bytes.data();
+      X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(item.bytes.size())));
+      if (!cert || p != item.bytes.data() + item.bytes.size()) {
+        ERR_clear_error();
+        return fail(Errc::kInvalidArgument, "bad attestation certificate");
+      }
+      certs.push_back(std::move(cert));
     }
+    X509* leaf = certs.front().get();
     if (!is_supported_alg(*alg->as_int())) {
       return fail(Errc::kInvalidArgument, "unsupported attestation signature algorithm");
     }
-    EVP_PKEY* cert_key = X509_get0_pubkey(cert.get());
+    EVP_PKEY* cert_key = X509_get0_pubkey(leaf);
     if (cert_key == nullptr)
       return fail(Errc::kInvalidArgument, "attestation certificate has no key");
     MFA_TRY(verify_signature(cert_key, *alg->as_int(), message, sig->bytes));
-    MFA_TRY(check_packed_cert(cert.get(), aaguid));
-    return AttestationResult{"basic"};
+    MFA_TRY(check_packed_cert(leaf, aaguid));
+    const std::vector<X509Ptr> intermediates(std::make_move_iterator(certs.begin() + 1),
+                                             std::make_move_iterator(certs.end()));
+    auto trusted = chain_is_trusted(leaf, intermediates, trust);
+    if (!trusted) return fail(trusted.error());
+    return AttestationResult{"basic", *trusted};
   }
   // Self attestation: the statement's alg must be the credential's own (8.2 step "If x5c is
   // not present").
@@ -103,29 +157,88 @@ Result<AttestationResult> verify_packed(const CborValue& st,
     return fail(Errc::kInvalidArgument, "self attestation alg differs from the credential key");
   }
   MFA_TRY(verify_signature(credential_key.pkey.get(), credential_key.alg, message, sig->bytes));
-  return AttestationResult{"self"};
+  return AttestationResult{"self", false};
 }
 
-}  // namespace
-
-Result<AttestationResult> verify_attestation(const std::string& fmt, const CborValue& att_stmt,
-                                             std::span<const std::uint8_t> auth_data,
-                                             std::span<const std::uint8_t> client_data_hash,
-                                             const CosePublicKey& credential_key,
-                                             const std::array<std::uint8_t, 16>& aaguid) {
+Result<AttestationResult> check_statement(const std::string& fmt, const CborValue& att_stmt,
+                                          std::span<const std::uint8_t> auth_data,
+                                          std::span<const std::uint8_t> client_data_hash,
+                                          const CosePublicKey& credential_key,
+                                          const std::array<std::uint8_t, 16>& aaguid,
+                                          const AttestationTrust& trust) {
   if (att_stmt.type != CborValue::Type::kMap) {
     return fail(Errc::kInvalidArgument, "attStmt is not a map");
   }
   if (fmt == "none") {
     if (!att_stmt.map.empty())
       return fail(Errc::kInvalidArgument, "fmt none needs an empty attStmt");
-    return AttestationResult{"none"};
+    return AttestationResult{"none", false};
   }
   if (fmt == "packed") {
-    return verify_packed(att_stmt, auth_data, client_data_hash, credential_key, aaguid);
+    return verify_packed(att_stmt, auth_data, client_data_hash, credential_key, aaguid, trust);
   }
   return fail(Errc::kInvalidArgument,
               "attestation format '" + fmt.substr(0, 32) + "' is not supported");
+}
+
+}  // namespace
+
+Result<std::vector<X509Ptr>> parse_pem_certificates(std::string_view pem) {
+  if (pem.size() > kMaxAttestationRootsPem || pem.size() > INT_MAX) {
+    return fail(Errc::kLimitExceeded, "PEM text too large");
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return fail(Errc::kCrypto, "BIO_new_mem_buf");
+  std::vector<X509Ptr> out;
+  for (;;) {
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) break;
+    if (out.size() >= 256) return fail(Errc::kLimitExceeded, "too many certificates");
+    out.push_back(std::move(cert));
+  }
+  ERR_clear_error();  // the loop ends on "no start line"
+  if (out.empty()) return fail(Errc::kInvalidArgument, "no PEM certificate found");
+  return out;
+}
+
+Result<AttestationResult> verify_attestation(const std::string& fmt, const CborValue& att_stmt,
+                                             std::span<const std::uint8_t> auth_data,
+                                             std::span<const std::uint8_t> client_data_hash,
+                                             const CosePublicKey& credential_key,
+                                             const std::array<std::uint8_t, 16>& aaguid,
+                                             const AttestationTrust& trust) {
+  auto r =
+      check_statement(fmt, att_stmt, auth_data, client_data_hash, credential_key, aaguid, trust);
+  if (!r) return r;
+  // WebAuthn 7.1 step 25: with require_trusted, only an attestation whose chain reaches a
+  // configured anchor registers; none and self attestation carry no trust path at all.
+  if (trust.require_trusted && !r->trusted) {
+    return fail(Errc::kBadCode, r->type == "basic"
+                                    ? "attestation certificate chain is not trusted"
+                                    : "a trusted attestation is required (got " + r->type + ")");
+  }
+  return r;
+}
+
+Status load_attestation_roots(WebAuthnConfig& rp) {
+  rp.attestation_root_pems.clear();
+  std::size_t total = 0;
+  for (const std::string& path : rp.attestation_roots) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(Errc::kConfigInvalid, path + ": cannot open");
+    std::string text(kMaxAttestationRootsPem - total + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (in.bad()) return fail(Errc::kConfigInvalid, path + ": read error");
+    total += text.size();
+    if (total > kMaxAttestationRootsPem) {
+      return fail(Errc::kConfigInvalid, "attestation root files larger than 1 MiB in all");
+    }
+    auto certs = parse_pem_certificates(text);
+    if (!certs) return fail(Errc::kConfigInvalid, path + ": " + certs.error().context);
+    rp.attestation_root_pems.push_back(std::move(text));
+  }
+  return {};
 }
 
 }  // namespace mfa::webauthn

@@ -18,6 +18,14 @@ struct WebAuthnConfig {
   bool refuse_sign_count_regression = true;
   std::int64_t timeout_ms = 300'000;      // WebAuthn recommends 5 minutes (section 13.4.3)
   std::int64_t enroll_link_ttl_s = 3600;  // one-time self-service enrolment links
+  // Trust anchors for x5c attestation chains (WebAuthn 7.1 steps 23-24): PEM files named in
+  // mfad.yaml, read (and checked to hold certificates) when the config is loaded. Empty: an x5c
+  // chain is not validated and the credential is recorded as attestation_trusted=false.
+  std::vector<std::string> attestation_roots;      // the file paths
+  std::vector<std::string> attestation_root_pems;  // their contents
+  // Refuse a registration unless its attestation chains to one of attestation_roots (needs
+  // attestation: direct, or browsers send "none").
+  bool require_trusted_attestation = false;
 
   bool enabled() const { return !rp_id.empty() && !origins.empty(); }
   bool uv_required() const { return user_verification == "required"; }

@@ -106,8 +106,9 @@ Result<RegisteredCredential> verify_registration(const WebAuthnConfig& rp,
       in.requested_algs.end()) {
     return fail(Errc::kBadCode, "credential algorithm was not requested");
   }
+  const AttestationTrust trust{rp.attestation_root_pems, rp.require_trusted_attestation};
   auto attestation =
-      verify_attestation(fmt->text, *att_stmt, auth_data->bytes, cdh, *key, a->aaguid);
+      verify_attestation(fmt->text, *att_stmt, auth_data->bytes, cdh, *key, a->aaguid, trust);
   if (!attestation) return fail(attestation.error());
   RegisteredCredential out;
   out.credential_id = a->credential_id;
@@ -118,6 +119,7 @@ Result<RegisteredCredential> verify_registration(const WebAuthnConfig& rp,
   out.backup_eligible = a->be();
   out.backup_state = a->bs();
   out.attestation_type = attestation->type;
+  out.attestation_trusted = attestation->trusted;
   out.fmt = fmt->text;
   out.aaguid_hex = hex(a->aaguid);
   return out;

@@ -30,7 +30,8 @@ struct RegisteredCredential {
   bool uv = false;
   bool backup_eligible = false;
   bool backup_state = false;
-  std::string attestation_type;  // none | self | basic
+  std::string attestation_type;      // none | self | basic
+  bool attestation_trusted = false;  // x5c chained to webauthn.attestation_roots
   std::string fmt;
   std::string aaguid_hex;
 };

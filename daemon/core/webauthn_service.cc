@@ -312,6 +312,7 @@ Result<Activation> WebAuthnService::finish_registration(const std::string& app,
   p["alg"] = reg->alg;
   p["transports"] = transports;
   p["attestation"] = reg->attestation_type;
+  p["attestation_trusted"] = reg->attestation_trusted;
   p["fmt"] = reg->fmt;
   p["aaguid"] = reg->aaguid_hex;
   p["uv_initialized"] = reg->uv;
@@ -347,6 +348,7 @@ Result<Activation> WebAuthnService::finish_registration(const std::string& app,
                  {"type", "webauthn"},
                  {"label", out.factor.label},
                  {"attestation", reg->attestation_type},
+                 {"attestation_trusted", reg->attestation_trusted},
                  {"aaguid", reg->aaguid_hex}};
   MFA_TRY(audit_.record(app, user, audit_event::kFactorEnrolled, ctx, detail.dump()));
   return out;

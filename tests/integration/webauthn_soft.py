@@ -1,14 +1,67 @@
 """A software WebAuthn authenticator + client for integration tests, independent of the C++
 one: Python `cryptography` keys (ES256, Ed25519), a tiny CBOR encoder, fmt "none" or "packed"
-self attestation, real assertion signatures, and knobs to bend origin, rp id, flags, counter."""
+self attestation, or packed basic attestation with an x5c chain from `AttestationCA` (a test CA
+issuing WebAuthn 8.2.1 leaves, or deliberately broken ones), real assertion signatures, and
+knobs to bend origin, rp id, flags, counter."""
 
 import base64
+import datetime
 import hashlib
 import json
 import os
 
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+AAGUID_OID = ObjectIdentifier("1.3.6.1.4.1.45724.1.1.4")  # id-fido-gen-ce-aaguid
+
+
+def _name(cn, ou=None):
+    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "SE"),
+             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mfad tests")]
+    if ou:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+    return x509.Name(attrs)
+
+
+class AttestationCA:
+    """A self-signed test root issuing packed attestation leaves (WebAuthn 8.2.1)."""
+
+    def __init__(self, cn="mfad test attestation root"):
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self.cert = (x509.CertificateBuilder()
+                     .subject_name(_name(cn)).issuer_name(_name(cn))
+                     .public_key(self.key.public_key())
+                     .serial_number(x509.random_serial_number())
+                     .not_valid_before(now - datetime.timedelta(hours=1))
+                     .not_valid_after(now + datetime.timedelta(days=30))
+                     .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+                     .sign(self.key, hashes.SHA256()))
+
+    def pem(self):
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    def leaf(self, aaguid=b"\0" * 16, ou="Authenticator Attestation", ca=False):
+        """(leaf private key, [leaf DER]) for Authenticator.create(x5c=...)."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = datetime.datetime.now(datetime.timezone.utc)
+        # The extension value is the DER of an OCTET STRING holding the 16-byte AAGUID.
+        ext = x509.UnrecognizedExtension(AAGUID_OID, b"\x04\x10" + aaguid)
+        cert = (x509.CertificateBuilder()
+                .subject_name(_name("mfad test authenticator", ou))
+                .issuer_name(self.cert.subject)
+                .public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(hours=1))
+                .not_valid_after(now + datetime.timedelta(days=30))
+                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), True)
+                .add_extension(ext, False)
+                .sign(self.key, hashes.SHA256()))
+        return key, [cert.public_bytes(serialization.Encoding.DER)]
 
 
 def b64u(b):
@@ -52,6 +105,7 @@ class Authenticator:
         self.key = ed25519.Ed25519PrivateKey.generate() if alg == -8 else ec.generate_private_key(ec.SECP256R1())
         self.cred_id = os.urandom(32)
         self.counter = 0
+        self.aaguid = b"\0" * 16
 
     def cose(self):
         pub = self.key.public_key()
@@ -74,14 +128,21 @@ class Authenticator:
         a = hashlib.sha256((rp_id or self.rp_id).encode()).digest()
         a += bytes([flags | (0x40 if attested else 0)]) + self.counter.to_bytes(4, "big")
         if attested:
-            a += b"\0" * 16 + len(self.cred_id).to_bytes(2, "big") + self.cred_id + self.cose()
+            a += self.aaguid + len(self.cred_id).to_bytes(2, "big") + self.cred_id + self.cose()
         return a
 
-    def create(self, options, flags=0x05, origin=None, rp_id=None, packed=False):
+    def create(self, options, flags=0x05, origin=None, rp_id=None, packed=False, x5c=None):
+        """x5c: (leaf key, [DER certificates]) from AttestationCA.leaf(): packed basic
+        attestation signed by the leaf (ES256); the AAGUID in authData is self.aaguid."""
         cdj = self.client_data("webauthn.create", options["challenge"], origin)
         ad = self.auth_data(flags, rp_id, attested=True)
         stmt = {}
-        if packed:
+        if x5c is not None:
+            leaf_key, chain = x5c
+            sig = leaf_key.sign(ad + hashlib.sha256(cdj).digest(), ec.ECDSA(hashes.SHA256()))
+            stmt = {"alg": -7, "sig": sig, "x5c": list(chain)}
+            packed = True
+        elif packed:
             stmt = {"alg": self.alg, "sig": self.sign(ad + hashlib.sha256(cdj).digest())}
         att = cbor({"fmt": "packed" if packed else "none", "attStmt": stmt, "authData": ad})
         return {"id": b64u(self.cred_id), "rawId": b64u(self.cred_id), "type": "public-key",
