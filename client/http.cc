@@ -117,7 +117,7 @@ HeadParse mfa_client_parse_head(const char* buf, size_t len, ResponseHead* ret) 
 }
 
 bool mfa_client_format_head(char* out, size_t cap, const char* method, const char* path,
-                            size_t body_len, size_t* ret_len) {
+                            size_t body_len, long long deadline_ms, size_t* ret_len) {
   for (const char* p = method; *p != '\0'; ++p) {
     if (*p < 'A' || *p > 'Z') return false;
   }
@@ -126,11 +126,17 @@ bool mfa_client_format_head(char* out, size_t cap, const char* method, const cha
     const unsigned char c = static_cast<unsigned char>(*p);
     if (c <= 0x20 || c >= 0x7f) return false;
   }
+  char deadline[64] = "";
+  if (deadline_ms > 0) {
+    const int d =
+        snprintf(deadline, sizeof deadline, "X-Mfa-Deadline-Monotonic-Ms: %lld\r\n", deadline_ms);
+    if (d < 0 || static_cast<size_t>(d) >= sizeof deadline) return false;
+  }
   const int n = snprintf(out, cap,
                          "%s %s HTTP/1.1\r\nHost: mfad\r\nContent-Type: application/json\r\n"
                          "Accept: application/json\r\nContent-Length: %zu\r\n"
-                         "Connection: close\r\n\r\n",
-                         method, path, body_len);
+                         "%sConnection: close\r\n\r\n",
+                         method, path, body_len, deadline);
   if (n < 0 || static_cast<size_t>(n) >= cap) return false;
   *ret_len = static_cast<size_t>(n);
   return true;

@@ -20,10 +20,12 @@ struct ResponseHead {
 // than kMaxResponseHeadBytes (kTooLarge). `ret` is written only on kComplete.
 HeadParse mfa_client_parse_head(const char* buf, size_t len, ResponseHead* ret);
 
-// Writes "METHOD PATH HTTP/1.1" + Host/Content-Type/Content-Length/Connection headers.
-// Returns false (and writes nothing useful) if the result does not fit `cap` or the method/path
-// contain bytes that would break the request line.
+// Writes "METHOD PATH HTTP/1.1" + Host/Content-Type/Content-Length/Connection headers, and
+// X-Mfa-Deadline-Monotonic-Ms when `deadline_ms` > 0 (CLOCK_MONOTONIC milliseconds after which
+// the module no longer waits for the answer; docs/pam-protocol.md). Returns false (and writes
+// nothing useful) if the result does not fit `cap` or the method/path contain bytes that would
+// break the request line.
 bool mfa_client_format_head(char* out, size_t cap, const char* method, const char* path,
-                            size_t body_len, size_t* ret_len);
+                            size_t body_len, long long deadline_ms, size_t* ret_len);
 
 }  // namespace mfa::client

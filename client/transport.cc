@@ -179,7 +179,9 @@ Error mfa_client_request(const Config& cfg, const char* method, const char* path
   const long long deadline = now_ms() + cfg.timeout_ms;
   char head[kMaxRequestHeadBytes];
   size_t head_len = 0;
-  if (!mfa_client_format_head(head, sizeof head, method, path, body_len, &head_len)) {
+  // The deadline travels with the request: a daemon that only gets to it later (stopped,
+  // overloaded) must not act on an answer this module has already given up on.
+  if (!mfa_client_format_head(head, sizeof head, method, path, body_len, deadline, &head_len)) {
     return Error::kRequestTooLarge;
   }
   if (Error e = check_node(cfg); e != Error::kOk) return e;

@@ -3,7 +3,10 @@
 // ends its own connection (400/408/413/431), never the daemon.
 #include <boost/beast/http.hpp>
 
+#include <time.h>
+
 #include <cctype>
+#include <charconv>
 
 #include "daemon/core/clock.h"
 #include "daemon/core/limits.h"
@@ -116,6 +119,32 @@ struct BasicDisarmGuard {
   ~BasicDisarmGuard() { now(); }
 };
 
+// X-Mfa-Deadline-Monotonic-Ms (docs/pam-protocol.md): the CLOCK_MONOTONIC millisecond after
+// which the local client (pam_mfa.so) no longer waits. A request handled later — the daemon was
+// stopped or overloaded while it sat in the socket — is refused untouched: verifying a code then
+// would consume it and audit a success for a login PAM already failed. Only on the Unix socket,
+// where client and daemon share the clock. Returns a response to send, or status 0 to go on.
+ApiResponse refuse_if_client_gave_up(const ApiRequest& areq) {
+  ApiResponse go_on;
+  go_on.status = 0;
+  const auto it = areq.headers.find("x-mfa-deadline-monotonic-ms");
+  if (it == areq.headers.end()) return go_on;
+  long long deadline = 0;
+  const std::string& v = it->second;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), deadline);
+  if (ec != std::errc() || end != v.data() + v.size() || deadline <= 0) {
+    return error_response(400, "bad_request", "invalid X-Mfa-Deadline-Monotonic-Ms");
+  }
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  const long long now = static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+  if (now <= deadline) return go_on;
+  log_warning("request " + areq.request_id + ": the client's deadline passed " +
+              std::to_string(now - deadline) + " ms before it was handled; refused untouched");
+  return error_response(503, "deadline_passed",
+                        "the client stopped waiting before this request was handled");
+}
+
 ApiResponse handle(ServerContext& ctx, HttpRequest& hreq, const ConnInfo& info, ApiRequest& areq) {
   areq.method = std::string(hreq.method_string());
   if (!parse_target(sv(hreq.target()), areq.path, areq.query)) {
@@ -129,6 +158,7 @@ ApiResponse handle(ServerContext& ctx, HttpRequest& hreq, const ConnInfo& info, 
     areq.caller.remote_addr = info.remote_addr;
   } else {
     areq.caller = info.unix_caller;
+    if (ApiResponse late = refuse_if_client_gave_up(areq); late.status != 0) return late;
   }
   return ctx.router.dispatch(areq);
 }

@@ -111,7 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string method = in.substr(0, sp), path = in.substr(sp + 1);
     char out[kMaxRequestHeadBytes];
     size_t n = 0;
-    if (mfa_client_format_head(out, sizeof out, method.c_str(), path.c_str(), size, &n)) {
+    if (mfa_client_format_head(out, sizeof out, method.c_str(), path.c_str(), size, 0, &n)) {
       const std::string line = method + " " + path + " HTTP/1.1\r\n";
       FUZZ_CHECK(n <= sizeof out && n >= line.size());
       FUZZ_CHECK(std::memcmp(out, line.data(), line.size()) == 0);

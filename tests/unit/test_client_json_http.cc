@@ -156,14 +156,18 @@ void test_http_head(void**) {
 void test_http_format(void**) {
   char out[256];
   size_t n = 0;
-  assert_true(mfa_client_format_head(out, sizeof out, "POST", "/v1/pam/conversations", 5, &n));
+  assert_true(mfa_client_format_head(out, sizeof out, "POST", "/v1/pam/conversations", 5, 0, &n));
   assert_int_equal(n, strlen(out));
   assert_non_null(strstr(out, "POST /v1/pam/conversations HTTP/1.1\r\n"));
   assert_non_null(strstr(out, "Content-Length: 5\r\n"));
-  assert_false(mfa_client_format_head(out, sizeof out, "POST", "/a b", 0, &n));
-  assert_false(mfa_client_format_head(out, sizeof out, "POST", "/a\r\nX: y", 0, &n));
-  assert_false(mfa_client_format_head(out, sizeof out, "post", "/a", 0, &n));
-  assert_false(mfa_client_format_head(out, 16, "POST", "/a", 0, &n));
+  assert_null(strstr(out, "X-Mfa-Deadline"));  // no deadline given: no header
+  assert_true(mfa_client_format_head(out, sizeof out, "POST", "/a", 2, 123456789, &n));
+  assert_non_null(strstr(out, "\r\nX-Mfa-Deadline-Monotonic-Ms: 123456789\r\n"));
+  assert_non_null(strstr(out, "\r\n\r\n"));
+  assert_false(mfa_client_format_head(out, sizeof out, "POST", "/a b", 0, 0, &n));
+  assert_false(mfa_client_format_head(out, sizeof out, "POST", "/a\r\nX: y", 0, 0, &n));
+  assert_false(mfa_client_format_head(out, sizeof out, "post", "/a", 0, 0, &n));
+  assert_false(mfa_client_format_head(out, 16, "POST", "/a", 0, 0, &n));
 }
 
 }  // namespace
