@@ -325,6 +325,23 @@ void test_service_enroll_and_login(void**) {
   assert_int_equal(w.only_factor().sign_count, 1);
 }
 
+// One key registered for two accounts: the key's exclude list is per user, so it makes the
+// credential again for bob; the store's UNIQUE credential id (schema v2) refuses it.
+void test_service_credential_unique_across_users(void**) {
+  World w;
+  core::Requester admin;
+  admin.admin = true;
+  auto a = w.engine->local_keys.enroll("system", "alice", "desk", nullptr, admin);
+  if (!a) fail_msg("enroll: %s", a.error().context.c_str());
+  auto b = w.engine->local_keys.enroll("system", "bob", "desk", nullptr, admin);
+  assert_false(b.has_value());
+  assert_int_equal(static_cast<int>(b.error().code), static_cast<int>(Errc::kAlreadyExists));
+  assert_non_null(strstr(b.error().context.c_str(), "already registered"));
+  auto bobs = w.store->list_factors("system", "bob");
+  assert_true(bobs.has_value());
+  assert_int_equal(bobs->size(), 0);
+}
+
 void test_service_failures(void**) {
   World w;
   core::Requester admin;
@@ -413,6 +430,7 @@ int main() {
       cmocka_unit_test(test_registration_refusals),
       cmocka_unit_test(test_assertion_refusals),
       cmocka_unit_test(test_service_enroll_and_login),
+      cmocka_unit_test(test_service_credential_unique_across_users),
       cmocka_unit_test(test_service_failures),
       cmocka_unit_test(test_service_uv_needs_pin),
       cmocka_unit_test(test_libfido2_error_mapping),
