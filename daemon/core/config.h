@@ -66,6 +66,7 @@ struct SmsGatewayConfig {
   std::vector<std::pair<std::string, std::string>> headers;  // values may use placeholders
   std::string format = "form";  // form (application/x-www-form-urlencoded) | json
   std::vector<std::pair<std::string, std::string>> body;  // field -> template
+  std::string ca_file;  // PEM CAs trusted for an https:// gateway instead of the system's
 };
 
 struct DeliveryConfig {

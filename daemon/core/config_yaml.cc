@@ -249,12 +249,13 @@ void read_delivery(Reader& r, const YAML::Node& d, DeliveryConfig& c) {
   }
   if (const YAML::Node m = d["sms"]) {
     const std::string p = "delivery.sms";
-    if (!r.mapping(m, p, {"url", "method", "headers", "format", "body"})) return;
+    if (!r.mapping(m, p, {"url", "method", "headers", "format", "body", "ca_file"})) return;
     SmsGatewayConfig& s = c.sms;
     s.enabled = true;
     r.str(m, p, "url", s.url);
     r.str(m, p, "method", s.method);
     r.str(m, p, "format", s.format);
+    r.str(m, p, "ca_file", s.ca_file);
     if (const YAML::Node h = m["headers"]) read_pairs(r, h, p + ".headers", s.headers);
     if (const YAML::Node b = m["body"]) read_pairs(r, b, p + ".body", s.body);
     if (r.failed()) return;
@@ -487,6 +488,7 @@ Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::str
   c.tcp.client_ca = resolve(config_dir, c.tcp.client_ca);
   c.delivery.smtp.password_file = resolve(config_dir, c.delivery.smtp.password_file);
   c.delivery.smtp.ca_file = resolve(config_dir, c.delivery.smtp.ca_file);
+  c.delivery.sms.ca_file = resolve(config_dir, c.delivery.sms.ca_file);
   for (std::string& f : c.webauthn.attestation_roots) f = resolve(config_dir, f);
   if (Status s = webauthn::load_attestation_roots(c.webauthn); !s) {
     return fail(Errc::kConfigInvalid, name + ": webauthn.attestation_roots: " + s.error().context);

@@ -24,13 +24,6 @@ Result<std::string> read_smtp_password(const std::string& path) {
   return s;
 }
 
-Status check_smtp_ca_file(const std::string& path) {
-  if (path.empty()) return {};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Errc::kConfigInvalid, path + ": cannot open delivery.smtp.ca_file");
-  return {};
-}
-
 DeliveryPool::DeliveryPool(const DeliveryConfig& cfg, std::string smtp_password)
     : cfg_(cfg), smtp_password_(std::move(smtp_password)) {
   for (unsigned i = 0; i < cfg_.workers; ++i) threads_.emplace_back([this] { run(); });

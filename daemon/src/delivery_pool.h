@@ -49,7 +49,5 @@ class DeliveryPool final : public core::Sender {
 
 // Reads delivery.smtp.password_file (trailing newline dropped); empty path = no password.
 Result<std::string> read_smtp_password(const std::string& path);
-// delivery.smtp.ca_file must be readable at start (fail closed: not at the first send).
-Status check_smtp_ca_file(const std::string& path);
 
 }  // namespace mfa::daemon

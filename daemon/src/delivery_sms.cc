@@ -8,6 +8,7 @@
 #include "daemon/core/secret.h"
 #include "daemon/src/curl_handles.h"
 #include "daemon/src/delivery_channels.h"
+#include "daemon/src/delivery_tls.h"
 #include "daemon/src/message_template.h"
 
 namespace mfa::daemon {
@@ -97,6 +98,7 @@ SendOutcome send_sms(const SmsGatewayConfig& cfg, std::int64_t timeout_ms,
   curl_easy_setopt(c, CURLOPT_URL, cfg.url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not carry the code away
+  set_tls_verification(c, cfg.ca_file);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_ms));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
@@ -110,6 +112,12 @@ SendOutcome send_sms(const SmsGatewayConfig& cfg, std::int64_t timeout_ms,
   secure_wipe(body);
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
+      rc == CURLE_SSL_CACERT_BADFILE) {
+    // Not transient: retrying cannot make an untrusted certificate trusted.
+    out.reason = std::string("the SMS gateway's TLS failed (") + curl_easy_strerror(rc) + ")";
+    return out;
+  }
   if (rc != CURLE_OK && status == 0) {
     out.transient = true;
     out.reason = std::string("the SMS gateway is unreachable (") + curl_easy_strerror(rc) + ")";

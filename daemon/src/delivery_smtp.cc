@@ -8,6 +8,7 @@
 #include "daemon/core/secret.h"
 #include "daemon/src/curl_handles.h"
 #include "daemon/src/delivery_channels.h"
+#include "daemon/src/delivery_tls.h"
 #include "daemon/src/message_template.h"
 
 namespace mfa::daemon {
@@ -127,15 +128,8 @@ SendOutcome send_email(const SmtpConfig& cfg, const std::string& password, std::
                                                   : static_cast<long>(CURLUSESSL_NONE);
     curl_easy_setopt(c, CURLOPT_USE_SSL, ssl);
   }
-  // TLS (smtps://, or after STARTTLS) always verifies the server's certificate and name
-  // (RFC 8314 section 4.1, RFC 6125); `ca_file` replaces the system's trust store.
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  if (!cfg.ca_file.empty()) {
-    curl_easy_setopt(c, CURLOPT_CAINFO, cfg.ca_file.c_str());
-    curl_easy_setopt(c, CURLOPT_CAPATH, nullptr);
-  }
+  // TLS (smtps://, or after STARTTLS) always verifies the server's certificate and name.
+  set_tls_verification(c, cfg.ca_file);
   if (!cfg.username.empty()) {
     curl_easy_setopt(c, CURLOPT_USERNAME, cfg.username.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, password.c_str());

@@ -19,6 +19,7 @@
 #include "daemon/core/sqlite_store.h"
 #include "daemon/src/audit_log.h"
 #include "daemon/src/delivery_pool.h"
+#include "daemon/src/delivery_tls.h"
 #include "daemon/src/dev_config.h"
 #include "daemon/src/fido_libfido2.h"
 #include "daemon/src/http_server.h"
@@ -110,7 +111,10 @@ int main(int argc, char** argv) {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return die("libcurl init failed");
     auto password = read_smtp_password(config->delivery.smtp.password_file);
     if (!password) return die(password.error().context);
-    if (Status s = check_smtp_ca_file(config->delivery.smtp.ca_file); !s) {
+    if (Status s = check_ca_file(config->delivery.smtp.ca_file, "delivery.smtp.ca_file"); !s) {
+      return die(s.error().context);
+    }
+    if (Status s = check_ca_file(config->delivery.sms.ca_file, "delivery.sms.ca_file"); !s) {
       return die(s.error().context);
     }
     delivery = std::make_unique<DeliveryPool>(config->delivery, std::move(*password));

@@ -168,9 +168,10 @@ class SmtpSink:
 
 
 class SmsGateway:
-    """Records requests (method, path, headers, body); answers `status` (settable)."""
+    """Records requests (method, path, headers, body); answers `status` (settable). With `pki`
+    (make_pki's paths) it serves HTTPS with that server certificate."""
 
-    def __init__(self, status=200):
+    def __init__(self, status=200, pki=None):
         self.requests = []
         self.status = status
         gw = self
@@ -196,6 +197,10 @@ class SmsGateway:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        if pki is not None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(pki["cert"], pki["key"])
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -232,7 +237,7 @@ def gateway():
 
 def delivery_config(smtp_port=None, sms_port=None, sms_status_path="/2010-04-01/Messages.json",
                     smtp_scheme="smtp", starttls="off", ca_file=None, username=None,
-                    password_file=None):
+                    password_file=None, sms_scheme="http", sms_ca_file=None):
     out = "delivery:\n  timeout_ms: 2000\n  retries: 1\n  workers: 2\n"
     if smtp_port is not None:
         extra = "".join(f"    {k}: {v}\n" for k, v in (("ca_file", ca_file),
@@ -252,12 +257,14 @@ def delivery_config(smtp_port=None, sms_port=None, sms_status_path="/2010-04-01/
     if sms_port is not None:
         out += f"""\
   sms:
-    url: http://127.0.0.1:{sms_port}{sms_status_path}
+    url: {sms_scheme}://127.0.0.1:{sms_port}{sms_status_path}
     method: POST
     headers: {{Authorization: "Bearer test-token", X-Mfa-App: "{{app}}"}}
     format: json
     body: {{to: "{{phone}}", text: "Your {{app}} code is {{code}}", from: "mfad"}}
 """
+        if sms_ca_file is not None:
+            out += f"    ca_file: {sms_ca_file}\n"
     return out
 
 
