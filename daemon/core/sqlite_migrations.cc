@@ -167,9 +167,24 @@ UPDATE factors SET credential_id = json_extract(params, '$.credential_id')
 CREATE UNIQUE INDEX factors_by_credential_id ON factors(credential_id);
 )sql";
 
+// Version 3: usernameless passkey logins (WebAuthn 7.2, discoverable credentials). Their
+// challenge has no user yet, so it cannot live in `challenges` (which references users).
+constexpr const char* kV3 = R"sql(
+CREATE TABLE passkey_logins (
+  id TEXT PRIMARY KEY NOT NULL,
+  app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+  challenge TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',
+  created_at_s INTEGER NOT NULL,
+  expires_at_s INTEGER NOT NULL
+) STRICT;
+CREATE INDEX passkey_logins_by_expiry ON passkey_logins(expires_at_s);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
+    {3, kV3},
 };
 
 }  // namespace

@@ -150,6 +150,12 @@ class SqliteStore final : public Store {
                                 const std::vector<std::uint8_t>& code_hash,
                                 std::int64_t expires_at_s, const std::string& data,
                                 const ChallengeEvent& ev) override;
+  Status insert_passkey_login(const std::string& app, const std::string& id,
+                              const std::string& challenge_b64url, std::int64_t created_at_s,
+                              std::int64_t expires_at_s) override;
+  Result<std::optional<std::string>> take_passkey_login(const std::string& app,
+                                                        const std::string& id,
+                                                        std::int64_t now_s) override;
   Result<bool> attach_webauthn_challenge(const std::string& id,
                                          const std::string& challenge_b64url) override;
   Result<std::optional<FactorRecord>> find_webauthn_credential(

@@ -252,6 +252,17 @@ class Store {
   // "webauthn_challenge") only if the challenge is pending and has none yet; false otherwise.
   virtual Result<bool> attach_webauthn_challenge(const std::string& id,
                                                  const std::string& challenge_b64url) = 0;
+  // WebAuthn discoverable (usernameless) logins, WebAuthn 7.2 with an empty allowCredentials:
+  // the challenge belongs to an app, not to a user, so it is kept apart from `challenges`.
+  // insert: kAlreadyExists on a duplicate id. take: consumes a pending, unexpired one once
+  // (compare-and-set; a second take, or one after expires_at_s, returns nullopt) and returns
+  // its WebAuthn challenge (base64url).
+  virtual Status insert_passkey_login(const std::string& app, const std::string& id,
+                                      const std::string& challenge_b64url,
+                                      std::int64_t created_at_s, std::int64_t expires_at_s) = 0;
+  virtual Result<std::optional<std::string>> take_passkey_login(const std::string& app,
+                                                                const std::string& id,
+                                                                std::int64_t now_s) = 0;
   virtual Result<std::size_t> count_pending_challenges(const std::string& app,
                                                        const std::string& user,
                                                        std::int64_t now_s) = 0;

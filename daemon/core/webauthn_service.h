@@ -35,6 +35,19 @@ struct WebAuthnRegistration {
   std::int64_t expires_at_s = 0;
 };
 
+// A usernameless (discoverable credential) passkey login: WebAuthn 7.2 with an empty
+// allowCredentials; the browser offers the passkeys it holds for the rp id.
+struct PasskeyLogin {
+  std::string id;          // "pl_..."
+  nlohmann::json options;  // PublicKeyCredentialRequestOptions
+  std::int64_t expires_at_s = 0;
+};
+
+struct PasskeyLoginVerified {
+  std::string user;  // identified by the credential and its userHandle
+  std::string factor_id;
+};
+
 struct EnrollLink {
   std::string token;  // secret; shown once (in the URL), only its hash is stored
   std::string path;   // "/enroll/<token>"
@@ -79,6 +92,14 @@ class WebAuthnService {
                                              const std::string& challenge_id,
                                              const nlohmann::json& assertion,
                                              const AuditContext& ctx);
+
+  // Usernameless logins: options with a single-use challenge bound to the app only; the
+  // assertion identifies the user (credential id, then userHandle, 7.2 step 6). Consumes the
+  // challenge (success or not). The caller then applies the login policy for that user.
+  Result<PasskeyLogin> begin_passkey_login(const std::string& app);
+  Result<PasskeyLoginVerified> finish_passkey_login(const std::string& app, const std::string& id,
+                                                    const nlohmann::json& assertion,
+                                                    const AuditContext& ctx);
 
   // One-time self-service enrolment links (GET /enroll/{token}).
   Result<EnrollLink> issue_link(const std::string& app, const std::string& user,

@@ -48,6 +48,52 @@ ApiResponse issue_link(Services& s, ApiRequest& req) {
   return json_response(201, out);
 }
 
+// POST /v1/apps/{app}/passkey-logins: options for a usernameless login (discoverable
+// credentials, empty allowCredentials).
+ApiResponse passkey_login_begin(Services& s, ApiRequest& req) {
+  const std::string& app = req.path_params["app"];
+  if (auto denied = check_app_scope(req, app, "verify")) return *denied;
+  auto o = s.engine->webauthn.begin_passkey_login(app);
+  if (!o) return from_error(o.error());
+  return json_response(
+      201, {{"id", o->id}, {"expires_at", iso8601(o->expires_at_s)}, {"publicKey", o->options}});
+}
+
+// POST /v1/apps/{app}/passkey-logins/{id}/verify {assertion, remote_addr?, service?}: the
+// assertion names the user; the login policy for that user with the passkey as the (strong)
+// first factor then decides, exactly as POST .../logins with first_factor "webauthn".
+ApiResponse passkey_login_verify(Services& s, ApiRequest& req) {
+  const std::string& app = req.path_params["app"];
+  if (auto denied = check_app_scope(req, app, "verify")) return *denied;
+  json body;
+  ApiResponse err;
+  if (!parse_json_body(req, body, err)) return err;
+  auto addr = string_field(body, "remote_addr", limits::kMaxRhostLen, false, err);
+  auto service =
+      addr ? string_field(body, "service", limits::kMaxServiceNameLen, false, err) : std::nullopt;
+  if (!service) return err;
+  if (!body.contains("assertion") || !body["assertion"].is_object()) {
+    return error_response(400, "invalid_argument", "assertion must be an object");
+  }
+  core::AuditContext ctx = audit_context(req);
+  if (!addr->empty()) ctx.remote_addr = *addr;
+  auto v =
+      s.engine->webauthn.finish_passkey_login(app, req.path_params["id"], body["assertion"], ctx);
+  if (!v) return from_error(v.error());
+  core::LoginRequest lr;
+  lr.app = app;
+  lr.user = v->user;
+  lr.first_factor = "webauthn";
+  lr.remote_addr = *addr;
+  lr.service = service->empty() ? "api" : *service;
+  auto r = s.engine->logins.login(lr);
+  if (!r) return from_error(r.error());
+  json out = login_json(*r);
+  out["user"] = v->user;
+  out["factor"] = {{"type", "webauthn"}, {"id", v->factor_id}};
+  return json_response(200, out);
+}
+
 }  // namespace
 
 ApiResponse webauthn_enroll(Services& s, ApiRequest& req, const json& body) {
@@ -99,6 +145,10 @@ void register_webauthn_routes(Router& router, Services& s) {
              [&s](ApiRequest& r) { return options(s, r); });
   router.add("POST", "/v1/apps/{app}/users/{user}/enroll-links",
              [&s](ApiRequest& r) { return issue_link(s, r); });
+  router.add("POST", "/v1/apps/{app}/passkey-logins",
+             [&s](ApiRequest& r) { return passkey_login_begin(s, r); });
+  router.add("POST", "/v1/apps/{app}/passkey-logins/{id}/verify",
+             [&s](ApiRequest& r) { return passkey_login_verify(s, r); });
 }
 
 }  // namespace mfa::daemon

@@ -106,6 +106,7 @@ class Authenticator:
         self.cred_id = os.urandom(32)
         self.counter = 0
         self.aaguid = b"\0" * 16
+        self.user_handle = None  # base64url user.id of the last create()
 
     def cose(self):
         pub = self.key.public_key()
@@ -134,6 +135,7 @@ class Authenticator:
     def create(self, options, flags=0x05, origin=None, rp_id=None, packed=False, x5c=None):
         """x5c: (leaf key, [DER certificates]) from AttestationCA.leaf(): packed basic
         attestation signed by the leaf (ES256); the AAGUID in authData is self.aaguid."""
+        self.user_handle = options.get("user", {}).get("id")
         cdj = self.client_data("webauthn.create", options["challenge"], origin)
         ad = self.auth_data(flags, rp_id, attested=True)
         stmt = {}
@@ -149,7 +151,10 @@ class Authenticator:
                 "response": {"clientDataJSON": b64u(cdj), "attestationObject": b64u(att),
                              "transports": ["usb"]}}
 
-    def get(self, options, flags=0x05, origin=None, rp_id=None, step=True, tamper=False):
+    def get(self, options, flags=0x05, origin=None, rp_id=None, step=True, tamper=False,
+            user_handle=None):
+        """user_handle: True sends the handle stored at create() (a discoverable credential
+        answering a usernameless login), a string sends that one, None sends null."""
         if step:
             self.counter += 1
         cdj = self.client_data("webauthn.get", options["challenge"], origin)
@@ -159,4 +164,5 @@ class Authenticator:
             ad = ad[:32] + bytes([ad[32] ^ 0x04]) + ad[33:]
         return {"id": b64u(self.cred_id), "rawId": b64u(self.cred_id), "type": "public-key",
                 "response": {"clientDataJSON": b64u(cdj), "authenticatorData": b64u(ad),
-                             "signature": b64u(sig), "userHandle": None}}
+                             "signature": b64u(sig),
+                "userHandle": self.user_handle if user_handle is True else user_handle}}

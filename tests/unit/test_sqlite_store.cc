@@ -182,12 +182,12 @@ void test_open_migrate_reopen(void** state) {
   auto& f = F(state);
   auto v = f.store->schema_version();
   assert_true(v.has_value());
-  assert_int_equal(*v, 2);
+  assert_int_equal(*v, 3);
   assert_true(f.store->ensure_app("web", 5).has_value());
   f.store.reset();
   // Reopen: migrations are idempotent and the data survives.
   f.store = open_or_die(f.path);
-  assert_int_equal(*f.store->schema_version(), 2);
+  assert_int_equal(*f.store->schema_version(), 3);
   auto apps = f.store->list_apps();
   assert_int_equal(apps->size(), 1);
   assert_string_equal((*apps)[0].c_str(), "web");
@@ -679,6 +679,7 @@ void test_unique_credential_ids(void** state) {
   assert_int_equal(sqlite3_open(f.path.c_str(), &db), SQLITE_OK);
   assert_int_equal(sqlite3_exec(db,
                                 "DELETE FROM factors; DROP INDEX factors_by_credential_id; "
+                                "DROP TABLE passkey_logins; "
                                 "ALTER TABLE factors DROP COLUMN credential_id; "
                                 "INSERT INTO factors(id, app, user, type, status, secret_ct, "
                                 "params, created_at_s) VALUES ('f_old', 'system', 'alice', "
@@ -688,13 +689,31 @@ void test_unique_credential_ids(void** state) {
                    SQLITE_OK);
   sqlite3_close(db);
   f.store = open_or_die(f.path);
-  assert_int_equal(*f.store->schema_version(), 2);
+  assert_int_equal(*f.store->schema_version(), 3);
   auto old = f.store->find_webauthn_credential("b2xk");
   assert_true(old.has_value() && old->has_value());
   assert_string_equal((**old).id.c_str(), "f_old");
   auto dup = f.store->insert_factor(cred("f_new", "bob", "fido2", "b2xk"));
   assert_false(dup.has_value());
   assert_int_equal(static_cast<int>(dup.error().code), static_cast<int>(Errc::kAlreadyExists));
+}
+
+// Usernameless passkey login challenges (schema v3): taken once, only by their app, only
+// before expiry.
+void test_passkey_logins(void** state) {
+  Store& s = S(state);
+  assert_true(s.ensure_app("shop", 100).has_value());
+  assert_true(s.insert_passkey_login("shop", "pl_1", "Y2hhbA", 100, 400).has_value());
+  assert_true(s.insert_passkey_login("shop", "pl_2", "b3RoZXI", 100, 400).has_value());
+  auto dup = s.insert_passkey_login("shop", "pl_1", "eA", 100, 400);
+  assert_int_equal(static_cast<int>(dup.error().code), static_cast<int>(Errc::kAlreadyExists));
+  assert_false(s.take_passkey_login("blog", "pl_1", 200)->has_value());  // another app
+  auto t = s.take_passkey_login("shop", "pl_1", 200);
+  assert_true(t.has_value() && t->has_value());
+  assert_string_equal((*t)->c_str(), "Y2hhbA");
+  assert_false(s.take_passkey_login("shop", "pl_1", 200)->has_value());  // used
+  assert_false(s.take_passkey_login("shop", "pl_2", 400)->has_value());  // expired
+  assert_false(s.take_passkey_login("shop", "pl_nope", 200)->has_value());
 }
 
 // Another process holding the write lock past busy_timeout: kBusy, not kStorage, and the store
@@ -744,6 +763,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_concurrent_single_use, setup, teardown),
       cmocka_unit_test_setup_teardown(test_busy_maps_to_kbusy, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unique_credential_ids, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_passkey_logins, setup, teardown),
       cmocka_unit_test(test_memory_store),
   };
   return cmocka_run_group_tests_name("sqlite_store", tests, nullptr, nullptr);
