@@ -4,10 +4,10 @@ the account and its userHandle must match; the login policy then decides for tha
 a missing or foreign userHandle, an unknown credential, a wrong origin, a replayed or unknown
 login id, a key of another app."""
 
+import pytest
+
 from test_webauthn_api import WEBAUTHN, audit_events, enroll, start_with_webauthn
 from webauthn_soft import Authenticator
-
-import pytest
 
 
 @pytest.fixture
