@@ -18,14 +18,6 @@ namespace {
 // RFC 4226 R6 asks for at least 128 bits and recommends 160; we use 160 (SHA-1 block fit).
 constexpr std::size_t kTotpSecretBytes = 20;
 
-std::vector<std::string> factor_types(const std::vector<FactorRecord>& factors) {
-  std::vector<std::string> out{"backup_code"};
-  for (const auto& f : factors) {
-    if (f.status == "active") out.push_back(f.type);
-  }
-  return out;
-}
-
 }  // namespace
 
 Status FactorService::ensure_user(const std::string& app, const std::string& user) {
@@ -51,32 +43,6 @@ Result<std::size_t> FactorService::active_count(const std::string& app, const st
   return n;
 }
 
-Status FactorService::require_step_up(const std::string& app, const std::string& user,
-                                      const Requester& who, const std::string& exclude_factor_id,
-                                      bool allow_backup, const char* purpose) {
-  if (who.admin) return {};
-  auto factors = deps_.store->list_factors(app, user);
-  if (!factors) return fail(factors.error());
-  if (who.step_up_code.empty()) {
-    return fail(Errc::kPermissionDenied,
-                "this change needs a fresh code from one of your existing factors (step_up_code)");
-  }
-  VerifyRequest req;
-  req.app = app;
-  req.user = user;
-  req.code = who.step_up_code;
-  req.allowed = factor_types(*factors);
-  if (!allow_backup) std::erase(req.allowed, std::string("backup_code"));
-  req.exclude_factor_id = exclude_factor_id;
-  req.rhost = who.rhost;
-  req.purpose = purpose;
-  req.lockout =
-      evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost)).settings.lockout;
-  auto v = verifier_.verify(req, who.audit);
-  if (!v) return fail(v.error());
-  return {};
-}
-
 Result<TotpEnrollment> FactorService::begin_totp(const std::string& app, const std::string& user,
                                                  const std::string& label, const TotpParams& params,
                                                  const Requester& who) {
@@ -97,7 +63,7 @@ Result<TotpEnrollment> FactorService::begin_totp(const std::string& app, const s
   }
   auto active = active_count(app, user);
   if (!active) return fail(active.error());
-  if (*active > 0) MFA_TRY(require_step_up(app, user, who, "", true, "enroll"));
+  if (*active > 0) MFA_TRY(require_step_up(deps_, verifier_, app, user, who, kEnrollStepUp));
 
   auto id = deps_.random->id("f_");
   if (!id) return fail(id.error());
@@ -210,7 +176,8 @@ Status FactorService::remove(const std::string& app, const std::string& user,
   }
   // A pending factor protects nothing yet: its owner may drop it without a step-up.
   if ((*found)->status == "active") {
-    MFA_TRY(require_step_up(app, user, who, factor_id, true, "remove_factor"));
+    MFA_TRY(require_step_up(deps_, verifier_, app, user, who,
+                            StepUp{"remove_factor", factor_id, true, false}));
   }
   MFA_TRY(deps_.store->delete_factor(factor_id));
   auto active = active_count(app, user);
@@ -241,7 +208,8 @@ Result<std::vector<std::string>> FactorService::regenerate_backup_codes(const st
   if (*active == 0) {
     return fail(Errc::kConflict, "backup codes need an active factor; enrol one first");
   }
-  MFA_TRY(require_step_up(app, user, who, "", false, "regenerate_backup_codes"));
+  MFA_TRY(require_step_up(deps_, verifier_, app, user, who,
+                          StepUp{"regenerate_backup_codes", "", false, false}));
   auto codes = issue_backup_codes(app, user);
   if (!codes) return fail(codes.error());
   MFA_TRY(audit_.record(app, user, audit_event::kBackupRegenerated, who.audit,

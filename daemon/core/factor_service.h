@@ -15,6 +15,7 @@
 #include "daemon/core/engine_deps.h"
 #include "daemon/core/otp.h"
 #include "daemon/core/result.h"
+#include "daemon/core/step_up.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {
@@ -37,14 +38,6 @@ struct DeliveryEnrollment {
 struct Activation {
   FactorRecord factor;                    // secret_ct cleared
   std::vector<std::string> backup_codes;  // generated with the first factor; shown once
-};
-
-// Who is asking, for the protected operations.
-struct Requester {
-  bool admin = false;
-  std::string_view step_up_code;  // a fresh code from an existing factor (non-admins)
-  std::string rhost;
-  AuditContext audit;
 };
 
 class FactorService {
@@ -82,9 +75,6 @@ class FactorService {
   Result<std::size_t> active_count(const std::string& app, const std::string& user);
 
  private:
-  Status require_step_up(const std::string& app, const std::string& user, const Requester& who,
-                         const std::string& exclude_factor_id, bool allow_backup,
-                         const char* purpose);
   Result<std::vector<std::string>> issue_backup_codes(const std::string& app,
                                                       const std::string& user);
   Status ensure_user(const std::string& app, const std::string& user);

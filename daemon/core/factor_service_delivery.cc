@@ -28,7 +28,7 @@ Status FactorService::ensure_pending_slot(const std::string& app, const std::str
   }
   auto active = active_count(app, user);
   if (!active) return fail(active.error());
-  if (*active > 0) MFA_TRY(require_step_up(app, user, who, "", true, "enroll"));
+  if (*active > 0) MFA_TRY(require_step_up(deps_, verifier_, app, user, who, kEnrollStepUp));
   return {};
 }
 

@@ -64,33 +64,6 @@ std::int64_t LocalKeyService::timeout_ms() const {
   return deps_.fido2 != nullptr ? deps_.fido2->timeout_ms : 0;
 }
 
-Status LocalKeyService::step_up(const std::string& app, const std::string& user,
-                                const Requester& who) {
-  if (who.admin) return {};
-  auto factors = deps_.store->list_factors(app, user);
-  if (!factors) return fail(factors.error());
-  VerifyRequest req;
-  req.allowed = {"backup_code"};
-  for (const auto& f : *factors) {
-    if (f.status == "active") req.allowed.push_back(f.type);
-  }
-  if (req.allowed.size() == 1) return {};  // no active factor: nothing to step up from
-  if (who.step_up_code.empty()) {
-    return fail(Errc::kPermissionDenied,
-                "this change needs a fresh code from one of your existing factors (step_up_code)");
-  }
-  req.app = app;
-  req.user = user;
-  req.code = who.step_up_code;
-  req.rhost = who.rhost;
-  req.purpose = "enroll";
-  req.lockout =
-      evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost)).settings.lockout;
-  auto v = verifier_.verify(req, who.audit);
-  if (!v) return fail(v.error());
-  return {};
-}
-
 Result<Activation> LocalKeyService::enroll(const std::string& app, const std::string& user,
                                            const std::string& label, const SecretBuffer* pin,
                                            const Requester& who) {
@@ -113,7 +86,7 @@ Result<Activation> LocalKeyService::enroll(const std::string& app, const std::st
   if (factors->size() >= limits::kMaxFactorsPerUser) {
     return fail(Errc::kLimitExceeded, "too many factors for this user");
   }
-  MFA_TRY(step_up(app, user, who));
+  MFA_TRY(require_step_up(deps_, verifier_, app, user, who, kEnrollStepUp));
 
   fido::MakeCredentialRequest req;
   req.rp_id = cfg.rp_id;

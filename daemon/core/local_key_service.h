@@ -50,7 +50,6 @@ class LocalKeyService {
                                    const SecretBuffer* pin, const AuditContext& ctx);
 
  private:
-  Status step_up(const std::string& app, const std::string& user, const Requester& who);
   Result<VerifiedFactor> check(const ChallengeRecord& c, const Evaluation& ev,
                                const SecretBuffer* pin, const AuditContext& ctx);
 

@@ -29,7 +29,7 @@ Result<EnrollLink> WebAuthnService::issue_link(const std::string& app, const std
     return fail(Errc::kConflict, "WebAuthn is not configured (webauthn: in mfad.yaml)");
   MFA_TRY(validate_app_name(app));
   MFA_TRY(validate_user_name(user));
-  MFA_TRY(step_up(app, user, who));
+  MFA_TRY(require_step_up(deps_, verifier_, app, user, who, kEnrollStepUp));
   const std::int64_t now = deps_.clock->now_s();
   auto pending = deps_.store->count_pending_challenges(app, user, now);
   if (!pending) return fail(pending.error());

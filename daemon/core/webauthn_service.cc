@@ -76,33 +76,6 @@ bool WebAuthnService::enabled() const {
   return deps_.webauthn != nullptr && deps_.webauthn->enabled();
 }
 
-Status WebAuthnService::step_up(const std::string& app, const std::string& user,
-                                const Requester& who) {
-  if (who.admin) return {};
-  auto factors = deps_.store->list_factors(app, user);
-  if (!factors) return fail(factors.error());
-  VerifyRequest req;
-  req.allowed = {"backup_code"};
-  for (const auto& f : *factors) {
-    if (f.status == "active") req.allowed.push_back(f.type);
-  }
-  if (req.allowed.size() == 1) return {};  // no active factor: nothing to step up from
-  if (who.step_up_code.empty()) {
-    return fail(Errc::kPermissionDenied,
-                "this change needs a fresh code from one of your existing factors (step_up_code)");
-  }
-  req.app = app;
-  req.user = user;
-  req.code = who.step_up_code;
-  req.rhost = who.rhost;
-  req.purpose = "enroll";
-  req.lockout =
-      evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost)).settings.lockout;
-  auto v = verifier_.verify(req, who.audit);
-  if (!v) return fail(v.error());
-  return {};
-}
-
 Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::string& app,
                                                                  const std::string& user,
                                                                  const std::string& label,
@@ -126,7 +99,7 @@ Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::stri
   if (factors->size() >= limits::kMaxFactorsPerUser) {
     return fail(Errc::kLimitExceeded, "too many factors for this user");
   }
-  MFA_TRY(step_up(app, user, who));
+  MFA_TRY(require_step_up(deps_, verifier_, app, user, who, kEnrollStepUp));
 
   // The user handle is random (no user name in it, WebAuthn 14.6.1) and the same for all of
   // the user's passkeys.

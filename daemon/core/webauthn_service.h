@@ -108,7 +108,6 @@ class WebAuthnService {
   Status consume_link(const EnrollLinkTarget& link, const std::string& factor_id);
 
  private:
-  Status step_up(const std::string& app, const std::string& user, const Requester& who);
   Result<std::vector<std::string>> backup_codes_if_first(const std::string& app,
                                                          const std::string& user,
                                                          std::size_t active_before);
