@@ -7,6 +7,7 @@
 #include "daemon/core/random.h"
 #include "daemon/core/store.h"
 #include "daemon/core/webauthn_config.h"
+#include "daemon/core/webauthn_json.h"
 #include "daemon/core/webauthn_rp.h"
 #include "daemon/core/webauthn_service.h"
 
@@ -14,25 +15,6 @@ namespace mfa::core {
 namespace {
 
 using nlohmann::json;
-
-Result<std::vector<std::uint8_t>> b64(const json& obj, const char* name, bool required) {
-  auto it = obj.find(name);
-  if (it == obj.end() || it->is_null()) {
-    if (required) return fail(Errc::kInvalidArgument, std::string("missing field ") + name);
-    return std::vector<std::uint8_t>();
-  }
-  if (!it->is_string() || it->get_ref<const std::string&>().size() > kMaxWebAuthnFieldLen) {
-    return fail(Errc::kInvalidArgument, std::string(name) + " must be a base64url string");
-  }
-  auto v = base64url_decode(it->get_ref<const std::string&>());
-  if (!v) return fail(Errc::kInvalidArgument, std::string(name) + " is not base64url");
-  return std::move(*v);
-}
-
-std::string param(const FactorRecord& f, const char* key) {
-  const json p = json::parse(f.params, nullptr, false);
-  return p.is_object() && p.contains(key) && p[key].is_string() ? p[key].get<std::string>() : "";
-}
 
 bool method_accepts_webauthn(const ChallengeRecord& c) {
   return c.method == "any" || c.method == "webauthn";
@@ -60,7 +42,7 @@ Result<json> WebAuthnService::request_options(const std::string& app,
   json allow = json::array();
   for (const FactorRecord& f : *factors) {
     if (f.type != "webauthn" || f.status != "active") continue;
-    json d = {{"type", "public-key"}, {"id", param(f, "credential_id")}};
+    json d = {{"type", "public-key"}, {"id", factor_param(f, "credential_id")}};
     const json p = json::parse(f.params, nullptr, false);
     if (p.is_object() && p.contains("transports")) d["transports"] = p["transports"];
     allow.push_back(std::move(d));
@@ -104,18 +86,18 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
     if (!assertion.is_object() || assertion.value("type", "") != "public-key") {
       return fail(Errc::kInvalidArgument, "assertion type must be public-key");
     }
-    auto raw_id = b64(assertion, "rawId", true);
-    auto id = raw_id ? b64(assertion, "id", true) : raw_id;
+    auto raw_id = webauthn_b64_field(assertion, "rawId", true);
+    auto id = raw_id ? webauthn_b64_field(assertion, "id", true) : raw_id;
     if (!id) return fail(id.error());
     if (*id != *raw_id) return fail(Errc::kInvalidArgument, "assertion id and rawId differ");
     auto r = assertion.find("response");
     if (r == assertion.end() || !r->is_object()) {
       return fail(Errc::kInvalidArgument, "assertion response must be an object");
     }
-    auto cdj = b64(*r, "clientDataJSON", true);
-    auto ad = cdj ? b64(*r, "authenticatorData", true) : cdj;
-    auto sig = ad ? b64(*r, "signature", true) : ad;
-    auto handle = sig ? b64(*r, "userHandle", false) : sig;
+    auto cdj = webauthn_b64_field(*r, "clientDataJSON", true);
+    auto ad = cdj ? webauthn_b64_field(*r, "authenticatorData", true) : cdj;
+    auto sig = ad ? webauthn_b64_field(*r, "signature", true) : ad;
+    auto handle = sig ? webauthn_b64_field(*r, "userHandle", false) : sig;
     if (!handle) return fail(handle.error());
     // 7.2 steps 5-6: allowCredentials is every active passkey of this user, so the credential
     // must be one of them (another user's credential is "unknown" here).
@@ -124,14 +106,15 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
     const std::string wanted = base64url_encode(*raw_id);
     const FactorRecord* f = nullptr;
     for (const auto& x : *factors) {
-      if (x.type == "webauthn" && x.status == "active" && param(x, "credential_id") == wanted)
+      if (x.type == "webauthn" && x.status == "active" &&
+          factor_param(x, "credential_id") == wanted)
         f = &x;
     }
     if (f == nullptr) return fail(Errc::kBadCode, "unknown credential");
-    if (!handle->empty() && base64url_encode(*handle) != param(*f, "user_handle")) {
+    if (!handle->empty() && base64url_encode(*handle) != factor_param(*f, "user_handle")) {
       return fail(Errc::kBadCode, "userHandle does not match the account");
     }
-    auto key = base64url_decode(param(*f, "public_key"));
+    auto key = base64url_decode(factor_param(*f, "public_key"));
     if (!key) return fail(Errc::kInternal, "stored public key unreadable");
     webauthn::AssertionInput in;
     in.client_data_json = *cdj;

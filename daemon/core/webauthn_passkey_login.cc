@@ -9,6 +9,7 @@
 #include "daemon/core/random.h"
 #include "daemon/core/store.h"
 #include "daemon/core/webauthn_config.h"
+#include "daemon/core/webauthn_json.h"
 #include "daemon/core/webauthn_rp.h"
 #include "daemon/core/webauthn_service.h"
 
@@ -16,25 +17,6 @@ namespace mfa::core {
 namespace {
 
 using nlohmann::json;
-
-Result<std::vector<std::uint8_t>> field(const json& obj, const char* name, bool required) {
-  auto it = obj.find(name);
-  if (it == obj.end() || it->is_null()) {
-    if (required) return fail(Errc::kInvalidArgument, std::string("missing field ") + name);
-    return std::vector<std::uint8_t>();
-  }
-  if (!it->is_string() || it->get_ref<const std::string&>().size() > kMaxWebAuthnFieldLen) {
-    return fail(Errc::kInvalidArgument, std::string(name) + " must be a base64url string");
-  }
-  auto v = base64url_decode(it->get_ref<const std::string&>());
-  if (!v) return fail(Errc::kInvalidArgument, std::string(name) + " is not base64url");
-  return std::move(*v);
-}
-
-std::string param(const FactorRecord& f, const char* key) {
-  const json p = json::parse(f.params, nullptr, false);
-  return p.is_object() && p.contains(key) && p[key].is_string() ? p[key].get<std::string>() : "";
-}
 
 }  // namespace
 
@@ -79,18 +61,18 @@ Result<PasskeyLoginVerified> WebAuthnService::finish_passkey_login(const std::st
   if (!assertion.is_object() || assertion.value("type", "") != "public-key") {
     return fail(Errc::kInvalidArgument, "assertion type must be public-key");
   }
-  auto raw_id = field(assertion, "rawId", true);
-  auto cid = raw_id ? field(assertion, "id", true) : raw_id;
+  auto raw_id = webauthn_b64_field(assertion, "rawId", true);
+  auto cid = raw_id ? webauthn_b64_field(assertion, "id", true) : raw_id;
   if (!cid) return fail(cid.error());
   if (*cid != *raw_id) return fail(Errc::kInvalidArgument, "assertion id and rawId differ");
   auto r = assertion.find("response");
   if (r == assertion.end() || !r->is_object()) {
     return fail(Errc::kInvalidArgument, "assertion response must be an object");
   }
-  auto cdj = field(*r, "clientDataJSON", true);
-  auto ad = cdj ? field(*r, "authenticatorData", true) : cdj;
-  auto sig = ad ? field(*r, "signature", true) : ad;
-  auto handle = sig ? field(*r, "userHandle", false) : sig;
+  auto cdj = webauthn_b64_field(*r, "clientDataJSON", true);
+  auto ad = cdj ? webauthn_b64_field(*r, "authenticatorData", true) : cdj;
+  auto sig = ad ? webauthn_b64_field(*r, "signature", true) : ad;
+  auto handle = sig ? webauthn_b64_field(*r, "userHandle", false) : sig;
   if (!handle) return fail(handle.error());
   auto found = deps_.store->find_webauthn_credential(base64url_encode(*raw_id));
   if (!found) return fail(found.error());
@@ -112,10 +94,10 @@ Result<PasskeyLoginVerified> WebAuthnService::finish_passkey_login(const std::st
     if (handle->empty()) {
       return fail(Errc::kBadCode, "a usernameless login needs the userHandle");
     }
-    if (base64url_encode(*handle) != param(f, "user_handle")) {
+    if (base64url_encode(*handle) != factor_param(f, "user_handle")) {
       return fail(Errc::kBadCode, "userHandle does not match the credential's account");
     }
-    auto key = base64url_decode(param(f, "public_key"));
+    auto key = base64url_decode(factor_param(f, "public_key"));
     if (!key) return fail(Errc::kInternal, "stored public key unreadable");
     webauthn::AssertionInput in;
     in.client_data_json = *cdj;

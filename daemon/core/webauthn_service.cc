@@ -11,6 +11,7 @@
 #include "daemon/core/store.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/core/webauthn_cose.h"
+#include "daemon/core/webauthn_json.h"
 #include "daemon/core/webauthn_rp.h"
 
 namespace mfa::core {
@@ -22,21 +23,6 @@ constexpr std::size_t kMaxTransports = 8;
 const std::vector<std::int64_t> kAlgs = {webauthn::kAlgEs256, webauthn::kAlgEdDsa,
                                          webauthn::kAlgRs256};
 
-// A bounded base64url field of a PublicKeyCredential JSON ("" allowed when !required).
-Result<std::vector<std::uint8_t>> b64_field(const json& obj, const char* name, bool required) {
-  auto it = obj.find(name);
-  if (it == obj.end() || it->is_null()) {
-    if (required) return fail(Errc::kInvalidArgument, std::string("missing field ") + name);
-    return std::vector<std::uint8_t>();
-  }
-  if (!it->is_string() || it->get_ref<const std::string&>().size() > kMaxWebAuthnFieldLen) {
-    return fail(Errc::kInvalidArgument, std::string(name) + " must be a base64url string");
-  }
-  auto v = base64url_decode(it->get_ref<const std::string&>());
-  if (!v) return fail(Errc::kInvalidArgument, std::string(name) + " is not base64url");
-  return std::move(*v);
-}
-
 // Common envelope: type "public-key", id == base64url(rawId), a response object.
 Result<std::vector<std::uint8_t>> credential_envelope(const json& cred, const json*& response) {
   if (!cred.is_object()) return fail(Errc::kInvalidArgument, "credential must be an object");
@@ -44,9 +30,9 @@ Result<std::vector<std::uint8_t>> credential_envelope(const json& cred, const js
   if (type == cred.end() || *type != "public-key") {
     return fail(Errc::kInvalidArgument, "credential type must be public-key");
   }
-  auto raw_id = b64_field(cred, "rawId", true);
+  auto raw_id = webauthn_b64_field(cred, "rawId", true);
   if (!raw_id) return fail(raw_id.error());
-  auto id = b64_field(cred, "id", true);
+  auto id = webauthn_b64_field(cred, "id", true);
   if (!id) return fail(id.error());
   if (*id != *raw_id) return fail(Errc::kInvalidArgument, "credential id and rawId differ");
   auto r = cred.find("response");
@@ -227,9 +213,9 @@ Result<Activation> WebAuthnService::finish_registration(const std::string& app,
     const json* response = nullptr;
     auto raw_id = credential_envelope(credential, response);
     if (!raw_id) return fail(raw_id.error());
-    auto cdj = b64_field(*response, "clientDataJSON", true);
+    auto cdj = webauthn_b64_field(*response, "clientDataJSON", true);
     if (!cdj) return fail(cdj.error());
-    auto att = b64_field(*response, "attestationObject", true);
+    auto att = webauthn_b64_field(*response, "attestationObject", true);
     if (!att) return fail(att.error());
     webauthn::RegistrationInput in;
     in.client_data_json = *cdj;
