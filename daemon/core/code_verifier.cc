@@ -142,10 +142,7 @@ Result<VerifiedFactor> CodeVerifier::on_failure(const VerifyRequest& req, const 
   if (st->locked) {
     MFA_TRY(audit_.record(req.app, req.user, audit_event::kLockedOut, ctx,
                           "{\"retry_after\":" + std::to_string(st->retry_after_s) + "}"));
-    Error e = make_error(Errc::kLockedOut, "too many failed attempts; try again in " +
-                                               std::to_string(st->retry_after_s) + " s");
-    e.retry_after_s = st->retry_after_s;
-    return fail(std::move(e));
+    return fail(Lockout::locked_error(st->retry_after_s));
   }
   if (replayed) return fail(Errc::kReplayed, "this code was already used; wait for the next one");
   return fail(Errc::kBadCode, "wrong code");

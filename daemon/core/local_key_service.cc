@@ -1,4 +1,5 @@
 #include "daemon/core/local_key_service.h"
+#include "daemon/core/assertion_result.h"
 
 #include <nlohmann/json.hpp>
 
@@ -295,34 +296,15 @@ Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Ev
     return out;
   };
   auto outcome = run();
+  const AssertionSubject subject{c.app,     c.user, c.remote_addr,
+                                 c.purpose, kType,  ev.settings.lockout};
   if (!outcome) {
-    const Error err = outcome.error();
-    if (err.code == Errc::kStorage || err.code == Errc::kBusy || err.code == Errc::kInternal) {
-      return fail(err);
-    }
-    MFA_TRY(audit_.record(
-        c.app, c.user, audit_event::kMfaFailed, ctx,
-        json{{"reason", "fido2"}, {"error", err.context}, {"purpose", c.purpose}}.dump()));
-    if (counts_toward_lockout(err.code)) {
-      auto st = lockout_.record_failure(c.app, c.user, c.remote_addr, ev.settings.lockout);
-      if (!st) return fail(st.error());
-      if (st->locked) {
-        MFA_TRY(audit_.record(c.app, c.user, audit_event::kLockedOut, ctx,
-                              json{{"retry_after", st->retry_after_s}}.dump()));
-        Error e = make_error(Errc::kLockedOut, "too many failed attempts; try again in " +
-                                                   std::to_string(st->retry_after_s) + " s");
-        e.retry_after_s = st->retry_after_s;
-        return fail(std::move(e));
-      }
-    }
-    return fail(err);
+    const Error& err = outcome.error();
+    return fail(record_assertion_failure(audit_, lockout_, subject, ctx, err,
+                                         counts_toward_lockout(err.code)));
   }
-  MFA_TRY(deps_.store->update_sign_count(factor_id, outcome->sign_count, deps_.clock->now_s()));
-  MFA_TRY(lockout_.record_success(c.app, c.user, c.remote_addr));
-  MFA_TRY(audit_.record(
-      c.app, c.user, audit_event::kMfaSucceeded, ctx,
-      json{{"factor", kType}, {"factor_id", factor_id}, {"purpose", c.purpose}, {"uv", outcome->uv}}
-          .dump()));
+  MFA_TRY(record_assertion_success(deps_, audit_, lockout_, subject, ctx, factor_id,
+                                   outcome->sign_count, outcome->uv));
   return VerifiedFactor{factor_id, kType};
 }
 

@@ -26,13 +26,15 @@ Status Lockout::check(const std::string& app, const std::string& user, const std
     if (!r) return fail(r.error());
     until = std::max(until, r->locked_until_s);
   }
-  if (until > now) {
-    Error e = make_error(Errc::kLockedOut, "too many failed attempts; try again in " +
-                                               std::to_string(until - now) + " s");
-    e.retry_after_s = until - now;
-    return fail(std::move(e));
-  }
+  if (until > now) return fail(locked_error(until - now));
   return {};
+}
+
+Error Lockout::locked_error(std::int64_t retry_after_s) {
+  Error e = make_error(Errc::kLockedOut, "too many failed attempts; try again in " +
+                                             std::to_string(retry_after_s) + " s");
+  e.retry_after_s = retry_after_s;
+  return e;
 }
 
 Result<LockoutStatus> Lockout::status(const std::string& app, const std::string& user) {

@@ -24,6 +24,8 @@ class Lockout {
 
   static std::string user_key(const std::string& app, const std::string& user);
   static std::string rhost_key(const std::string& app, const std::string& rhost);
+  // kLockedOut with "try again in N s" and retry_after_s (HTTP 429 + Retry-After).
+  static Error locked_error(std::int64_t retry_after_s);
 
   // kLockedOut (with retry_after_s) when the user or the remote address is locked.
   Status check(const std::string& app, const std::string& user, const std::string& rhost);

@@ -1,6 +1,7 @@
 // WebAuthnService: the authentication ceremony for login and step-up challenges (WebAuthn 7.2).
 #include <algorithm>
 
+#include "daemon/core/assertion_result.h"
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/policy_context.h"
@@ -141,35 +142,13 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
     return out;
   };
   auto outcome = check();
+  const AssertionSubject subject{c.app,     c.user,     c.remote_addr,
+                                 c.purpose, "webauthn", ev.settings.lockout};
   if (!outcome) {
-    const Error err = outcome.error();
-    if (err.code == Errc::kStorage || err.code == Errc::kBusy || err.code == Errc::kInternal) {
-      return fail(err);
-    }
-    auto st = lockout_.record_failure(c.app, c.user, c.remote_addr, ev.settings.lockout);
-    if (!st) return fail(st.error());
-    MFA_TRY(audit_.record(
-        c.app, c.user, audit_event::kMfaFailed, ctx,
-        json{{"reason", "webauthn"}, {"error", err.context}, {"purpose", c.purpose}}.dump()));
-    if (st->locked) {
-      MFA_TRY(audit_.record(c.app, c.user, audit_event::kLockedOut, ctx,
-                            json{{"retry_after", st->retry_after_s}}.dump()));
-      Error e = make_error(Errc::kLockedOut, "too many failed attempts; try again in " +
-                                                 std::to_string(st->retry_after_s) + " s");
-      e.retry_after_s = st->retry_after_s;
-      return fail(std::move(e));
-    }
-    return fail(err);
+    return fail(record_assertion_failure(audit_, lockout_, subject, ctx, outcome.error(), true));
   }
-  // 7.2 step 22: the counter is stored only after every check passed.
-  MFA_TRY(deps_.store->update_sign_count(factor_id, outcome->sign_count, deps_.clock->now_s()));
-  MFA_TRY(lockout_.record_success(c.app, c.user, c.remote_addr));
-  MFA_TRY(audit_.record(c.app, c.user, audit_event::kMfaSucceeded, ctx,
-                        json{{"factor", "webauthn"},
-                             {"factor_id", factor_id},
-                             {"purpose", c.purpose},
-                             {"uv", outcome->uv}}
-                            .dump()));
+  MFA_TRY(record_assertion_success(deps_, audit_, lockout_, subject, ctx, factor_id,
+                                   outcome->sign_count, outcome->uv));
   return VerifiedFactor{factor_id, "webauthn"};
 }
 

@@ -3,6 +3,7 @@
 // belongs to the app (store: passkey_logins, single use, timeout_ms); the credential id names
 // the factor, and step 6 requires response.userHandle to be present and to be the user handle
 // that credential was registered with. Everything else is the ceremony of webauthn_rp.cc.
+#include "daemon/core/assertion_result.h"
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/policy_context.h"
@@ -123,35 +124,13 @@ Result<PasskeyLoginVerified> WebAuthnService::finish_passkey_login(const std::st
     return out;
   };
   auto outcome = check();
+  const AssertionSubject subject{
+      app, user, rhost, "passkey_login", "webauthn", ev.settings.lockout};
   if (!outcome) {
-    const Error err = outcome.error();
-    if (err.code == Errc::kStorage || err.code == Errc::kBusy || err.code == Errc::kInternal) {
-      return fail(err);
-    }
-    auto st = lockout_.record_failure(app, user, rhost, ev.settings.lockout);
-    if (!st) return fail(st.error());
-    MFA_TRY(audit_.record(
-        app, user, audit_event::kMfaFailed, ctx,
-        json{{"reason", "webauthn"}, {"error", err.context}, {"purpose", "passkey_login"}}.dump()));
-    if (st->locked) {
-      MFA_TRY(audit_.record(app, user, audit_event::kLockedOut, ctx,
-                            json{{"retry_after", st->retry_after_s}}.dump()));
-      Error e = make_error(Errc::kLockedOut, "too many failed attempts; try again in " +
-                                                 std::to_string(st->retry_after_s) + " s");
-      e.retry_after_s = st->retry_after_s;
-      return fail(std::move(e));
-    }
-    return fail(err);
+    return fail(record_assertion_failure(audit_, lockout_, subject, ctx, outcome.error(), true));
   }
-  // 7.2 step 22: the counter is stored only after every check passed.
-  MFA_TRY(deps_.store->update_sign_count(f.id, outcome->sign_count, deps_.clock->now_s()));
-  MFA_TRY(lockout_.record_success(app, user, rhost));
-  MFA_TRY(audit_.record(app, user, audit_event::kMfaSucceeded, ctx,
-                        json{{"factor", "webauthn"},
-                             {"factor_id", f.id},
-                             {"purpose", "passkey_login"},
-                             {"uv", outcome->uv}}
-                            .dump()));
+  MFA_TRY(record_assertion_success(deps_, audit_, lockout_, subject, ctx, f.id, outcome->sign_count,
+                                   outcome->uv));
   return PasskeyLoginVerified{user, f.id};
 }
 

@@ -1,0 +1,38 @@
+// What follows a security-key or passkey assertion (WebAuthn over the API, usernameless
+// passkey logins, local FIDO2 keys at PAM): the same audit records, lockout counting and
+// sign-count update for all three, the way CodeVerifier does it for typed codes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "daemon/core/audit.h"
+#include "daemon/core/engine_deps.h"
+#include "daemon/core/lockout.h"
+#include "daemon/core/policy.h"
+#include "daemon/core/result.h"
+
+namespace mfa::core {
+
+struct AssertionSubject {
+  std::string app;
+  std::string user;
+  std::string rhost;
+  std::string purpose;      // audit detail: login, step_up, passkey_login, ...
+  std::string factor_type;  // webauthn | fido2 (the audit's reason / factor)
+  LockoutSettings lockout;
+};
+
+// A refused assertion: audits mfa.failed; when `counts` (it says something about the person
+// at the key), records a lockout failure and, when that locks, audits it and returns
+// kLockedOut with the wait. Returns the error to give the caller (storage errors pass as is).
+Error record_assertion_failure(Auditor& audit, Lockout& lockout, const AssertionSubject& s,
+                               const AuditContext& ctx, const Error& err, bool counts);
+
+// A verified assertion (WebAuthn 7.2 step 22: the counter is stored only after every check
+// passed): stores the sign count, forgets the user's failures, audits mfa.succeeded.
+Status record_assertion_success(const EngineDeps& deps, Auditor& audit, Lockout& lockout,
+                                const AssertionSubject& s, const AuditContext& ctx,
+                                const std::string& factor_id, std::int64_t sign_count, bool uv);
+
+}  // namespace mfa::core
