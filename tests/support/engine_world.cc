@@ -15,7 +15,8 @@ std::vector<std::string> FakeDirectory::groups_of(const std::string& user) {
   return user == "alice" ? std::vector<std::string>{"wheel"} : std::vector<std::string>{};
 }
 
-Status EngineWorld::init(const std::string& policy_yaml, core::Sender* sender) {
+Status EngineWorld::init(const std::string& policy_yaml, core::Sender* sender,
+                         const std::function<void(core::EngineDeps&)>& adjust) {
   auto s = open_sqlite_store(":memory:");
   if (!s) return fail(s.error());
   store = std::move(*s);
@@ -33,6 +34,7 @@ Status EngineWorld::init(const std::string& policy_yaml, core::Sender* sender) {
   deps.policy = &policy;
   deps.directory = &dir;
   deps.sender = sender;
+  if (adjust) adjust(deps);
   engine = std::make_unique<core::Engine>(deps);
   return {};
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,8 +41,10 @@ struct EngineWorld {
   EngineWorld& operator=(const EngineWorld&) = delete;
 
   // Opens the store, makes the key, loads `policy_yaml` and builds the engine (with `sender`
-  // for SMS/email codes when given). The error names what failed (a policy error with its line).
-  Status init(const std::string& policy_yaml, core::Sender* sender = nullptr);
+  // for SMS/email codes when given; `adjust` may add dependencies, e.g. FIDO2 devices). The
+  // error names what failed (a policy error with its line).
+  Status init(const std::string& policy_yaml, core::Sender* sender = nullptr,
+              const std::function<void(core::EngineDeps&)>& adjust = {});
 };
 
 }  // namespace mfa::testing

@@ -12,18 +12,15 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/aead.h"
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/fido2_config.h"
 #include "daemon/core/fido_device.h"
 #include "daemon/core/local_key_checks.h"
-#include "daemon/core/policy_holder.h"
-#include "daemon/core/random.h"
-#include "daemon/core/sqlite_store.h"
 #include "daemon/core/store.h"
 #include "daemon/src/fido_libfido2.h"
+#include "tests/support/engine_world.h"
 #include "tests/support/soft_authenticator.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
@@ -228,50 +225,27 @@ class SoftDevices final : public fido::FidoDevices {
   SoftKey& k_;
 };
 
-class AnyUser final : public core::Directory {
- public:
-  bool user_exists(const std::string&) override { return true; }
-  std::vector<std::string> groups_of(const std::string&) override { return {}; }
-};
-
 struct World {
-  ManualClock clock{1'800'000'000'000};
-  OsRandom rng;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<Aead> aead;
-  core::PolicyHolder policy{"test-policy.yaml"};
-  AnyUser dir;
+  testing::EngineWorld base{1'800'000'000};
+  std::unique_ptr<Store>& store = base.store;
+  ManualClock& clock = base.clock;
+  std::unique_ptr<core::Engine>& engine = base.engine;
   SoftKey key;
   SoftDevices devices{key};
   Fido2Config cfg;
-  std::unique_ptr<core::Engine> engine;
 
   explicit World(bool uv = false) {
-    auto s = open_sqlite_store(":memory:");
-    assert_true(s.has_value());
-    store = std::move(*s);
-    auto k = rng.secret(32);
-    assert_true(k.has_value());
-    aead = std::make_unique<Aead>(std::move(*k), 1, rng);
-    auto p = core::parse_policy(
-        "defaults: {mode: required, factors: [webauthn, backup_code], grace_period: 0s, "
-        "lockout: {attempts: 3, window: 10m}}\n",
-        "test-policy.yaml");
-    if (!p) fail_msg("policy: %s", p.error().context.c_str());
-    policy.set(std::move(*p));
     cfg.enabled = true;
     cfg.rp_id = kRp;
     cfg.user_verification = uv ? "required" : "discouraged";
-    core::EngineDeps deps;
-    deps.store = store.get();
-    deps.clock = &clock;
-    deps.random = &rng;
-    deps.aead = aead.get();
-    deps.policy = &policy;
-    deps.directory = &dir;
-    deps.fido2 = &cfg;
-    deps.fido = &devices;
-    engine = std::make_unique<core::Engine>(deps);
+    Status st = base.init(
+        "defaults: {mode: required, factors: [webauthn, backup_code], grace_period: 0s, "
+        "lockout: {attempts: 3, window: 10m}}\n",
+        nullptr, [this](core::EngineDeps& deps) {
+          deps.fido2 = &cfg;
+          deps.fido = &devices;
+        });
+    if (!st) fail_msg("engine: %s", st.error().context.c_str());
   }
 
   std::string login() {
