@@ -152,12 +152,47 @@ def unenrolled_cases(m, user):
             m.failures.append(f"[{m.policy}] failed enrolment left active factors: {active}")
 
 
+def stop(inst):
+    """SIGSTOP, then wait until every thread of the daemon is stopped (state T): the signal is
+    asynchronous, and a thread still running could take the next request before it stops."""
+    inst.proc.send_signal(signal.SIGSTOP)
+    deadline = time.monotonic() + 10
+    tasks = f"/proc/{inst.proc.pid}/task"
+    while time.monotonic() < deadline:
+        states = []
+        for t in os.listdir(tasks):
+            try:
+                with open(f"{tasks}/{t}/stat") as f:
+                    states.append(f.read().rsplit(")", 1)[1].split()[0])
+            except FileNotFoundError:
+                pass  # a thread that just exited
+        if states and all(s in ("T", "t") for s in states):
+            return
+        time.sleep(0.005)
+    raise AssertionError("mfad did not stop after SIGSTOP")
+
+
+def resume(inst):
+    """SIGCONT, then wait until the daemon answers again: on a loaded machine its threads can
+    take a while to run, and the next case's short module timeout must not pay for that."""
+    inst.proc.send_signal(signal.SIGCONT)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if inst.unix_request("GET", "/v1/health", timeout=2).status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise AssertionError(f"mfad did not answer after SIGCONT:\n{inst.log()[-2000:]}")
+
+
 def daemon_failure_cases(m, user):
     """Daemon stopped (SIGSTOP: connect works, nothing answers -> timeout), mid-conversation
     stop, killed with a stale socket, and gone."""
     inst = m.inst
     opts = "timeout=400"
-    inst.proc.send_signal(signal.SIGSTOP)
+    stop(inst)
     try:
         for fm in FAILMODES:
             res = m.pam.run(user, ["123456"], options=f"failmode={fm} {opts}")
@@ -165,19 +200,19 @@ def daemon_failure_cases(m, user):
             if "timed out" not in res.log:
                 m.failures.append(f"[{m.policy}] stopped daemon: log lacks 'timed out'\n{res.log}")
     finally:
-        inst.proc.send_signal(signal.SIGCONT)
+        resume(inst)
     if m.policy in ("optional", "required", "grace"):
         # Stopped between the prompt and the answer: never an open door, even failmode=open.
         secret, _ = fresh_totp(inst, user)
         for fm in FAILMODES:
             def respond(text):
                 assert CODE_PROMPT in "prompt-off: " + text.split("prompt-off: ", 1)[-1], text
-                inst.proc.send_signal(signal.SIGSTOP)
+                stop(inst)
                 return code_at(secret, +1)
             try:
                 res = m.pam.run_interactive(user, respond, options=f"failmode={fm} {opts}")
             finally:
-                inst.proc.send_signal(signal.SIGCONT)
+                resume(inst)
             m.check(f"stopped mid-conversation failmode={fm}", res, "PAM_AUTHINFO_UNAVAIL")
         # The answers sat in the socket while the daemon was stopped; on SIGCONT it reads them
         # after the module's deadline and must refuse them untouched (no verification, no
