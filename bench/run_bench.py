@@ -528,15 +528,16 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build", type=Path)
     ap.add_argument("--pam-users", type=int, default=200)
-    ap.add_argument("--http-users", type=int, default=1000,
+    ap.add_argument("--http-users", type=int, default=2000,
                     help="verifications per concurrency level (at least 8 per connection)")
     ap.add_argument("--levels", default="1,16,64,256")
     ap.add_argument("--scale", default="10000,100000,1000000",
                     help="enrolled users per HTTP run; the first runs every level")
     ap.add_argument("--scale-conns", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2, help="mfad worker_threads for HTTP runs")
-    ap.add_argument("--tuned-threads", type=int, default=32,
-                    help="also run the scale-conns level with this many worker threads (0: no)")
+    ap.add_argument("--tuned-threads", type=int, default=0,
+                    help="also run the scale-conns level with this many worker (I/O) threads "
+                         "(0: no; handlers run on handler_threads since the handler pool)")
     ap.add_argument("--no-profile", dest="profile", action="store_false")
     ap.add_argument("--only", default="pam,http,dlopen")
     ap.add_argument("--out", default=str(ROOT / "bench/RESULTS.md"))
