@@ -84,27 +84,13 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
   }
   std::string factor_id;
   auto check = [&]() -> Result<webauthn::AssertionOutcome> {
-    if (!assertion.is_object() || assertion.value("type", "") != "public-key") {
-      return fail(Errc::kInvalidArgument, "assertion type must be public-key");
-    }
-    auto raw_id = webauthn_b64_field(assertion, "rawId", true);
-    auto id = raw_id ? webauthn_b64_field(assertion, "id", true) : raw_id;
-    if (!id) return fail(id.error());
-    if (*id != *raw_id) return fail(Errc::kInvalidArgument, "assertion id and rawId differ");
-    auto r = assertion.find("response");
-    if (r == assertion.end() || !r->is_object()) {
-      return fail(Errc::kInvalidArgument, "assertion response must be an object");
-    }
-    auto cdj = webauthn_b64_field(*r, "clientDataJSON", true);
-    auto ad = cdj ? webauthn_b64_field(*r, "authenticatorData", true) : cdj;
-    auto sig = ad ? webauthn_b64_field(*r, "signature", true) : ad;
-    auto handle = sig ? webauthn_b64_field(*r, "userHandle", false) : sig;
-    if (!handle) return fail(handle.error());
+    auto env = parse_assertion_envelope(assertion);
+    if (!env) return fail(env.error());
     // 7.2 steps 5-6: allowCredentials is every active passkey of this user, so the credential
     // must be one of them (another user's credential is "unknown" here).
     auto factors = deps_.store->list_factors(c.app, c.user);
     if (!factors) return fail(factors.error());
-    const std::string wanted = base64url_encode(*raw_id);
+    const std::string wanted = base64url_encode(env->raw_id);
     const FactorRecord* f = nullptr;
     for (const auto& x : *factors) {
       if (x.type == "webauthn" && x.status == "active" &&
@@ -112,34 +98,12 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
         f = &x;
     }
     if (f == nullptr) return fail(Errc::kBadCode, "unknown credential");
-    if (!handle->empty() && base64url_encode(*handle) != factor_param(*f, "user_handle")) {
+    if (!env->user_handle.empty() &&
+        base64url_encode(env->user_handle) != factor_param(*f, "user_handle")) {
       return fail(Errc::kBadCode, "userHandle does not match the account");
     }
-    auto key = base64url_decode(factor_param(*f, "public_key"));
-    if (!key) return fail(Errc::kInternal, "stored public key unreadable");
-    webauthn::AssertionInput in;
-    in.client_data_json = *cdj;
-    in.authenticator_data = *ad;
-    in.signature = *sig;
-    in.expected_challenge = *expected;
-    in.stored_cose_key = *key;
-    in.stored_sign_count = f->sign_count;
-    in.require_uv = deps_.webauthn->uv_required();
     factor_id = f->id;
-    auto out = webauthn::verify_assertion(*deps_.webauthn, in);
-    if (!out) return fail(out.error());
-    if (out->sign_count_regression) {
-      MFA_TRY(audit_.record(c.app, c.user, audit_event::kSignCountRegression, ctx,
-                            json{{"factor_id", f->id},
-                                 {"stored", f->sign_count},
-                                 {"presented", out->sign_count},
-                                 {"refused", deps_.webauthn->refuse_sign_count_regression}}
-                                .dump()));
-      if (deps_.webauthn->refuse_sign_count_regression) {
-        return fail(Errc::kBadCode, "signature counter did not increase (possible cloned key)");
-      }
-    }
-    return out;
+    return check_stored(*f, *env, *expected, ctx);
   };
   auto outcome = check();
   const AssertionSubject subject{c.app,     c.user,     c.remote_addr,
@@ -150,6 +114,35 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
   MFA_TRY(record_assertion_success(deps_, audit_, lockout_, subject, ctx, factor_id,
                                    outcome->sign_count, outcome->uv));
   return VerifiedFactor{factor_id, "webauthn"};
+}
+
+Result<webauthn::AssertionOutcome> WebAuthnService::check_stored(
+    const FactorRecord& f, const AssertionEnvelope& env, const std::vector<std::uint8_t>& expected,
+    const AuditContext& ctx) {
+  auto key = base64url_decode(factor_param(f, "public_key"));
+  if (!key) return fail(Errc::kInternal, "stored public key unreadable");
+  webauthn::AssertionInput in;
+  in.client_data_json = env.client_data_json;
+  in.authenticator_data = env.authenticator_data;
+  in.signature = env.signature;
+  in.expected_challenge = expected;
+  in.stored_cose_key = *key;
+  in.stored_sign_count = f.sign_count;
+  in.require_uv = deps_.webauthn->uv_required();
+  auto out = webauthn::verify_assertion(*deps_.webauthn, in);
+  if (!out) return fail(out.error());
+  if (out->sign_count_regression) {
+    MFA_TRY(audit_.record(f.app, f.user, audit_event::kSignCountRegression, ctx,
+                          json{{"factor_id", f.id},
+                               {"stored", f.sign_count},
+                               {"presented", out->sign_count},
+                               {"refused", deps_.webauthn->refuse_sign_count_regression}}
+                              .dump()));
+    if (deps_.webauthn->refuse_sign_count_regression) {
+      return fail(Errc::kBadCode, "signature counter did not increase (possible cloned key)");
+    }
+  }
+  return out;
 }
 
 Result<ChallengeVerified> WebAuthnService::verify_assertion(const std::string& app,

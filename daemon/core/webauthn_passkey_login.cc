@@ -59,23 +59,9 @@ Result<PasskeyLoginVerified> WebAuthnService::finish_passkey_login(const std::st
   if (!expected || expected->empty()) return fail(Errc::kInternal, "passkey login challenge lost");
 
   // Envelope and the credential (7.2 steps 5-6).
-  if (!assertion.is_object() || assertion.value("type", "") != "public-key") {
-    return fail(Errc::kInvalidArgument, "assertion type must be public-key");
-  }
-  auto raw_id = webauthn_b64_field(assertion, "rawId", true);
-  auto cid = raw_id ? webauthn_b64_field(assertion, "id", true) : raw_id;
-  if (!cid) return fail(cid.error());
-  if (*cid != *raw_id) return fail(Errc::kInvalidArgument, "assertion id and rawId differ");
-  auto r = assertion.find("response");
-  if (r == assertion.end() || !r->is_object()) {
-    return fail(Errc::kInvalidArgument, "assertion response must be an object");
-  }
-  auto cdj = webauthn_b64_field(*r, "clientDataJSON", true);
-  auto ad = cdj ? webauthn_b64_field(*r, "authenticatorData", true) : cdj;
-  auto sig = ad ? webauthn_b64_field(*r, "signature", true) : ad;
-  auto handle = sig ? webauthn_b64_field(*r, "userHandle", false) : sig;
-  if (!handle) return fail(handle.error());
-  auto found = deps_.store->find_webauthn_credential(base64url_encode(*raw_id));
+  auto env = parse_assertion_envelope(assertion);
+  if (!env) return fail(env.error());
+  auto found = deps_.store->find_webauthn_credential(base64url_encode(env->raw_id));
   if (!found) return fail(found.error());
   if (!found->has_value() || (*found)->app != app || (*found)->status != "active") {
     return fail(Errc::kBadCode, "unknown credential");
@@ -92,36 +78,13 @@ Result<PasskeyLoginVerified> WebAuthnService::finish_passkey_login(const std::st
     }
     // 7.2 step 6, user not identified beforehand: userHandle must be present and be the
     // handle of the credential's owner.
-    if (handle->empty()) {
+    if (env->user_handle.empty()) {
       return fail(Errc::kBadCode, "a usernameless login needs the userHandle");
     }
-    if (base64url_encode(*handle) != factor_param(f, "user_handle")) {
+    if (base64url_encode(env->user_handle) != factor_param(f, "user_handle")) {
       return fail(Errc::kBadCode, "userHandle does not match the credential's account");
     }
-    auto key = base64url_decode(factor_param(f, "public_key"));
-    if (!key) return fail(Errc::kInternal, "stored public key unreadable");
-    webauthn::AssertionInput in;
-    in.client_data_json = *cdj;
-    in.authenticator_data = *ad;
-    in.signature = *sig;
-    in.expected_challenge = *expected;
-    in.stored_cose_key = *key;
-    in.stored_sign_count = f.sign_count;
-    in.require_uv = deps_.webauthn->uv_required();
-    auto out = webauthn::verify_assertion(*deps_.webauthn, in);
-    if (!out) return fail(out.error());
-    if (out->sign_count_regression) {
-      MFA_TRY(audit_.record(app, user, audit_event::kSignCountRegression, ctx,
-                            json{{"factor_id", f.id},
-                                 {"stored", f.sign_count},
-                                 {"presented", out->sign_count},
-                                 {"refused", deps_.webauthn->refuse_sign_count_regression}}
-                                .dump()));
-      if (deps_.webauthn->refuse_sign_count_regression) {
-        return fail(Errc::kBadCode, "signature counter did not increase (possible cloned key)");
-      }
-    }
-    return out;
+    return check_stored(f, *env, *expected, ctx);
   };
   auto outcome = check();
   const AssertionSubject subject{

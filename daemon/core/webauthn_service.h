@@ -18,6 +18,7 @@
 #include "daemon/core/factor_service.h"
 #include "daemon/core/lockout.h"
 #include "daemon/core/result.h"
+#include "daemon/core/webauthn_rp.h"
 
 namespace mfa::core {
 
@@ -60,6 +61,8 @@ struct EnrollLinkTarget {
   std::string user;
   std::int64_t expires_at_s = 0;
 };
+
+struct AssertionEnvelope;
 
 class WebAuthnService {
  public:
@@ -108,6 +111,13 @@ class WebAuthnService {
   Status consume_link(const EnrollLinkTarget& link, const std::string& factor_id);
 
  private:
+  // 7.2 steps 7-21 for an assertion whose credential is the stored factor `f`: the signature
+  // with its public key, the challenge, origin, rpIdHash, UP/UV, and the sign count (a
+  // regression is audited, and refused when configured).
+  Result<webauthn::AssertionOutcome> check_stored(const FactorRecord& f,
+                                                  const AssertionEnvelope& env,
+                                                  const std::vector<std::uint8_t>& expected,
+                                                  const AuditContext& ctx);
   Result<std::vector<std::string>> backup_codes_if_first(const std::string& app,
                                                          const std::string& user,
                                                          std::size_t active_before);
