@@ -1,7 +1,9 @@
 #include "daemon/src/route_access.h"
 
 #include "daemon/core/factor_service.h"
+#include "daemon/core/limits.h"
 #include "daemon/src/http_errors.h"
+#include "daemon/src/json_fields.h"
 
 namespace mfa::daemon {
 
@@ -69,6 +71,12 @@ core::Requester requester(const ApiRequest& req, const std::string& app,
   who.rhost = req.caller.remote_addr == "unix" ? "" : req.caller.remote_addr;
   who.audit = audit_context(req);
   return who;
+}
+
+std::optional<std::string> optional_step_up_body(const ApiRequest& req, ApiResponse& err) {
+  nlohmann::json body = nlohmann::json::object();
+  if (!req.body.empty() && !parse_json_body(req, body, err)) return std::nullopt;
+  return string_field(body, "step_up_code", limits::kMaxCodeLen, false, err);
 }
 
 }  // namespace mfa::daemon

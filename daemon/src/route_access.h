@@ -10,7 +10,7 @@
 #include <string>
 
 #include "daemon/core/audit.h"
-#include "daemon/core/factor_service.h"
+#include "daemon/core/step_up.h"
 #include "daemon/src/api_types.h"
 
 namespace mfa::daemon {
@@ -29,5 +29,8 @@ core::AuditContext audit_context(const ApiRequest& req);
 // `step_up_code` must outlive the returned value (it is a view).
 core::Requester requester(const ApiRequest& req, const std::string& app,
                           std::string_view step_up_code);
+// For routes whose JSON body is optional and holds only an optional `step_up_code` (bounded
+// by limits::kMaxCodeLen): the code ("" when absent), or nullopt with `err` set (400).
+std::optional<std::string> optional_step_up_body(const ApiRequest& req, ApiResponse& err);
 
 }  // namespace mfa::daemon

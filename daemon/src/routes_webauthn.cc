@@ -34,10 +34,8 @@ ApiResponse issue_link(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
   if (auto denied = check_user_access(req, app, user, "enroll")) return *denied;
-  json body = json::object();
   ApiResponse err;
-  if (!req.body.empty() && !parse_json_body(req, body, err)) return err;
-  auto step_up = string_field(body, "step_up_code", limits::kMaxCodeLen, false, err);
+  auto step_up = optional_step_up_body(req, err);
   if (!step_up) return err;
   auto link = s.engine->webauthn.issue_link(app, user, requester(req, app, *step_up));
   if (!link) return from_error(link.error());
