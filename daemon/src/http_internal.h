@@ -54,7 +54,6 @@ struct ServerContext {
   Metrics& metrics;
   ConnectionLimiter limiter;
   std::atomic<bool> draining{false};
-  std::atomic<int> in_flight{0};  // requests between first byte and response written
   std::atomic<std::uint64_t> next_request_id{1};
   // Request handlers run here, off the I/O threads: they block on store calls (the group
   // commit's fsync), and the more of them wait together, the more writes share one fsync.

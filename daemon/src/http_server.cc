@@ -255,6 +255,8 @@ net::awaitable<void> HttpServer::Impl::handle_signals() {
       }
       continue;
     }
+    // The flag is up before the line is logged: a request read after it gets Connection: close.
+    ctx.draining = true;
     log_info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", draining");
     co_await drain();
     co_return;
@@ -262,7 +264,6 @@ net::awaitable<void> HttpServer::Impl::handle_signals() {
 }
 
 net::awaitable<void> HttpServer::Impl::drain() {
-  ctx.draining = true;
   boost::system::error_code ec;
   if (unix_acceptor) unix_acceptor->close(ec);
   if (tcp_acceptor) tcp_acceptor->close(ec);
@@ -271,11 +272,11 @@ net::awaitable<void> HttpServer::Impl::drain() {
   // connections are dropped when the loop stops.
   const auto deadline = std::chrono::steady_clock::now() + milliseconds(kDrainDeadlineMs);
   net::steady_timer t(control);
-  while (ctx.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+  while (ctx.metrics.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
     t.expires_after(milliseconds(20));
     co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));
   }
-  if (ctx.in_flight.load() > 0) log_warning("drain deadline reached with requests in flight");
+  if (ctx.metrics.in_flight() > 0) log_warning("drain deadline reached with requests in flight");
   // Let the last responses reach the socket before stopping.
   t.expires_after(milliseconds(50));
   co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));

@@ -37,8 +37,8 @@ struct SlotGuard {
 };
 
 struct InFlightGuard {
-  explicit InFlightGuard(ServerContext& c) : ctx(c) { ctx.in_flight.fetch_add(1); }
-  ~InFlightGuard() { ctx.in_flight.fetch_sub(1); }
+  explicit InFlightGuard(ServerContext& c) : ctx(c) { ctx.metrics.request_started(); }
+  ~InFlightGuard() { ctx.metrics.request_finished(); }
   InFlightGuard(const InFlightGuard&) = delete;
   InFlightGuard& operator=(const InFlightGuard&) = delete;
   ServerContext& ctx;
@@ -292,8 +292,10 @@ net::awaitable<bool> session_loop(ServerContext& ctx, Stream& stream, const Conn
     if (res.status == 0) co_return false;  // peer went away mid-request
     keep = keep && !ctx.draining && n + 1 < limits::kMaxRequestsPerConnection;
     const int status = res.status;
-    const bool written = co_await write_response(ctx, stream, res, areq.request_id, keep);
+    // Counted before the write: a client that has read its answer must find it in /metrics
+    // (the duration therefore measures handling, not the socket write).
     log_request(ctx, areq, status, start);
+    const bool written = co_await write_response(ctx, stream, res, areq.request_id, keep);
     if (!written) co_return false;
     if (!keep) co_return status < 400;
   }

@@ -49,6 +49,9 @@ std::string Metrics::render() const {
   o += "# HELP mfad_open_connections Open client connections.\n";
   o += "# TYPE mfad_open_connections gauge\n";
   o += "mfad_open_connections " + std::to_string(open_connections_.load()) + "\n";
+  o += "# HELP mfad_in_flight_requests Requests read in part or whole and not yet answered.\n";
+  o += "# TYPE mfad_in_flight_requests gauge\n";
+  o += "mfad_in_flight_requests " + std::to_string(in_flight_.load()) + "\n";
   o += "# HELP mfad_refused_connections_total Connections refused by a connection limit.\n";
   o += "# TYPE mfad_refused_connections_total counter\n";
   o += "mfad_refused_connections_total " + std::to_string(refused_connections_.load()) + "\n";

@@ -1,5 +1,6 @@
 // Prometheus metrics for mfad (text exposition format 0.0.4): requests by route pattern,
-// method and status; a request duration histogram; open connections; build info.
+// method and status; a request duration histogram; open connections; requests in flight;
+// build info.
 // Thread-safe: counters are updated from every worker thread.
 #pragma once
 
@@ -21,6 +22,11 @@ class Metrics {
   void connection_closed() { open_connections_.fetch_sub(1); }
   void connection_refused() { refused_connections_.fetch_add(1); }
   std::int64_t open_connections() const { return open_connections_.load(); }
+  // A request is in flight from its first byte until its response is written; the drain on
+  // SIGTERM waits for these.
+  void request_started() { in_flight_.fetch_add(1); }
+  void request_finished() { in_flight_.fetch_sub(1); }
+  std::int64_t in_flight() const { return in_flight_.load(); }
 
   std::string render() const;
 
@@ -33,6 +39,7 @@ class Metrics {
   std::uint64_t duration_count_ = 0;
   double duration_sum_ = 0;
   std::atomic<std::int64_t> open_connections_{0};
+  std::atomic<std::int64_t> in_flight_{0};
   std::atomic<std::uint64_t> refused_connections_{0};
 };
 

@@ -6,12 +6,28 @@ import socket
 import time
 
 
+def wait_until(predicate, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def test_sighup_does_not_kill(mfad):
     mfad.proc.send_signal(signal.SIGHUP)
-    time.sleep(0.3)
+    # the reload is logged from the signal loop: wait for it rather than guess how long it takes
+    assert wait_until(lambda: "SIGHUP" in mfad.log()), mfad.log()
     assert mfad.proc.poll() is None
     assert mfad.unix_request("GET", "/v1/health").status == 200
-    assert "SIGHUP" in mfad.log() and "reload" in mfad.log()
+    assert "reload" in mfad.log()
+
+
+def in_flight(mfad):
+    text = mfad.unix_request("GET", "/metrics").body.decode()
+    line = next(ln for ln in text.splitlines() if ln.startswith("mfad_in_flight_requests "))
+    return int(line.split()[1]) - 1  # the /metrics request counts itself
 
 
 def test_sigterm_exits_zero_and_removes_socket(mfad):
@@ -30,9 +46,10 @@ def test_sigterm_finishes_in_flight_request(mfad):
     body = b'{"name":"k","scopes":["verify"]}'
     s.sendall(b"POST /v1/apps/a/apikeys HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
               b"Content-Length: %d\r\n\r\n" % len(body))
-    time.sleep(0.1)
+    # SIGTERM only once the daemon holds the half-read request (before, it is not yet in flight)
+    assert wait_until(lambda: in_flight(mfad) == 1)
     mfad.proc.send_signal(signal.SIGTERM)
-    time.sleep(0.2)
+    assert wait_until(lambda: "draining" in mfad.log()), mfad.log()
     s.sendall(body)
     data = s.recv(65536)
     assert data.startswith(b"HTTP/1.1 201"), data
