@@ -1,6 +1,6 @@
 // HOTP (RFC 4226) and TOTP (RFC 6238): code generation and window matching. Pure functions:
 // the replay guard (accept a step only once, RFC 6238 section 5.2) lives in the engine, which
-// stores the matched step through Store::advance_totp_step.
+// stores the matched step through Store::commit_verification.
 #pragma once
 
 #include <cstdint>

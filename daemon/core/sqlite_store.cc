@@ -149,7 +149,7 @@ Status Db::exec_script(const char* sql, std::string_view what) {
 // that arrive meanwhile queue up for the next batch. Every caller returns only after the
 // COMMIT that contains its write (or with an error when that COMMIT failed), so each Store
 // method keeps its contract: atomic, and durable when it returns success. Fns run in queue
-// order inside the transaction, so a compare-and-set (advance_totp_step, consume_backup_code,
+// order inside the transaction, so a compare-and-set (commit_verification's replay guards,
 // transition_challenge) sees the writes queued before it and exactly one of two racing
 // callers wins, as before. Callers' fns run on the leader's thread while the callers are
 // blocked here, so the references they capture stay valid.

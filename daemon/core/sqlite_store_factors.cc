@@ -132,19 +132,6 @@ Result<bool> SqliteStore::cas_totp_step(Db& db, const std::string& id, std::int6
   return false;
 }
 
-Result<bool> SqliteStore::advance_totp_step(const std::string& id, std::int64_t step,
-                                            std::int64_t now_s) {
-  bool advanced = false;
-  Status done = run_write([&](Db& db) -> Status {
-    auto r = cas_totp_step(db, id, step, now_s);
-    if (!r) return fail(r.error());
-    advanced = *r;
-    return {};
-  });
-  if (!done) return fail(done.error());
-  return advanced;
-}
-
 Status SqliteStore::update_sign_count(const std::string& id, std::int64_t sign_count,
                                       std::int64_t now_s) {
   return run_write([&](Db& db) -> Status {
@@ -243,18 +230,6 @@ Result<bool> SqliteStore::cas_backup_code(Db& db, std::int64_t id, std::int64_t 
   if (!st) return fail(st.error());
   MFA_TRY(st->i64(now_s).i64(id).exec());
   return st->changes() == 1;
-}
-
-Result<bool> SqliteStore::consume_backup_code(std::int64_t id, std::int64_t now_s) {
-  bool won = false;
-  Status done = run_write([&](Db& db) -> Status {
-    auto r = cas_backup_code(db, id, now_s);
-    if (!r) return fail(r.error());
-    won = *r;
-    return {};
-  });
-  if (!done) return fail(done.error());
-  return won;
 }
 
 #undef MFA_FACTOR_COLS

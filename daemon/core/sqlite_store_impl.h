@@ -121,8 +121,6 @@ class SqliteStore final : public Store {
                                                  const std::string& user) override;
   Status activate_factor(const std::string& id, std::int64_t step, std::int64_t now_s) override;
   Status update_factor_params(const std::string& id, const std::string& params) override;
-  Result<bool> advance_totp_step(const std::string& id, std::int64_t step,
-                                 std::int64_t now_s) override;
   Status update_sign_count(const std::string& id, std::int64_t sign_count,
                            std::int64_t now_s) override;
   Status touch_factor(const std::string& id, std::int64_t now_s) override;
@@ -133,7 +131,6 @@ class SqliteStore final : public Store {
                               const std::vector<BackupCodeRecord>& codes) override;
   Result<std::vector<BackupCodeRecord>> unused_backup_codes(const std::string& app,
                                                             const std::string& user) override;
-  Result<bool> consume_backup_code(std::int64_t id, std::int64_t now_s) override;
   Result<VerificationOutcome> commit_verification(const VerificationCommit& c,
                                                   std::int64_t* audit_id) override;
 

@@ -159,7 +159,7 @@ enum class VerificationOutcome {
 //   first insert and never clears a stored grace deadline (a nullopt leaves it as is).
 // - Methods that address one existing row by id (activate_factor, update_factor_params,
 //   update_sign_count, touch_factor, delete_factor, delete_user, record_challenge_attempt,
-//   update_challenge_code, touch_api_key, and advance_totp_step for a missing factor) return
+//   update_challenge_code, touch_api_key, and commit_verification for a missing factor) return
 //   kNotFound when no such row exists. The compare-and-set methods return false otherwise.
 // - list_* and query_audit clamp `limit` to limits::kMaxListPage / kMaxAuditPage.
 // - Errors: kBusy when the database stays locked past limits::kSqliteBusyTimeoutMs,
@@ -197,10 +197,6 @@ class Store {
                                                          const std::string& user) = 0;
   virtual Status activate_factor(const std::string& id, std::int64_t step, std::int64_t now_s) = 0;
   virtual Status update_factor_params(const std::string& id, const std::string& params) = 0;
-  // Replay guard: sets last_step = step only if step > last_step (atomic compare-and-set).
-  // Returns false when the step was already used (or an older one was presented).
-  virtual Result<bool> advance_totp_step(const std::string& id, std::int64_t step,
-                                         std::int64_t now_s) = 0;
   // WebAuthn: stores the new sign count and the use time.
   virtual Status update_sign_count(const std::string& id, std::int64_t sign_count,
                                    std::int64_t now_s) = 0;
@@ -219,8 +215,6 @@ class Store {
                                       const std::vector<BackupCodeRecord>& codes) = 0;
   virtual Result<std::vector<BackupCodeRecord>> unused_backup_codes(const std::string& app,
                                                                     const std::string& user) = 0;
-  // Marks one code used only if it is still unused (two parallel uses: exactly one wins).
-  virtual Result<bool> consume_backup_code(std::int64_t id, std::int64_t now_s) = 0;
 
   // One accepted code's writes in one transaction (VerificationCommit above). On kCommitted
   // `audit_id` (when not null) receives the audit record's id. kNotFound for a missing factor.

@@ -1,6 +1,7 @@
 // Durability probe for the SQLite store (tests/integration/test_store_durability.py).
 //
-//   store_writer DBPATH N            N iterations of append_audit + advance_totp_step; after
+//   store_writer DBPATH N            N iterations of append_audit + commit_verification (the
+//                                    TOTP replay guard alone); after
 //                                    BOTH methods returned, prints "<audit_id> <step>" and
 //                                    flushes. A printed line is therefore a write the store
 //                                    claimed durable; kill -9 at any point must not lose it.
@@ -46,9 +47,13 @@ int write_loop(mfa::Store& store, long n) {
     auto id = store.append_audit(e);
     if (!id) return die("append_audit", id.error());
     // Audit ids only grow (AUTOINCREMENT), so they double as strictly increasing TOTP steps.
-    auto adv = store.advance_totp_step(kFactor, *id, i);
-    if (!adv) return die("advance_totp_step", adv.error());
-    if (!*adv) {
+    mfa::VerificationCommit step;
+    step.totp_factor_id = kFactor;
+    step.totp_step = *id;
+    step.now_s = i;
+    auto adv = store.commit_verification(step, nullptr);
+    if (!adv) return die("commit_verification", adv.error());
+    if (*adv != mfa::VerificationOutcome::kCommitted) {
       std::fprintf(stderr, "store_writer: step %lld was refused\n", static_cast<long long>(*id));
       return 3;
     }

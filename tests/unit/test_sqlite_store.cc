@@ -69,6 +69,27 @@ Fixture& F(void** state) {
   return *static_cast<Fixture*>(*state);
 }
 
+// The single-use writes as the product makes them: commit_verification holding only the TOTP
+// step or only the backup code. True when this call won the compare-and-set.
+Result<bool> advance_step(Store& s, const std::string& factor_id, std::int64_t step,
+                          std::int64_t now_s) {
+  VerificationCommit c;
+  c.totp_factor_id = factor_id;
+  c.totp_step = step;
+  c.now_s = now_s;
+  auto r = s.commit_verification(c, nullptr);
+  if (!r) return fail(r.error());
+  return *r == VerificationOutcome::kCommitted;
+}
+Result<bool> use_backup_code(Store& s, std::int64_t code_id, std::int64_t now_s) {
+  VerificationCommit c;
+  c.backup_code_id = code_id;
+  c.now_s = now_s;
+  auto r = s.commit_verification(c, nullptr);
+  if (!r) return fail(r.error());
+  return *r == VerificationOutcome::kCommitted;
+}
+
 // Counts rows with an independent connection (not through the Store under test).
 long long raw_count(const std::string& path, const char* sql) {
   sqlite3* db = nullptr;
@@ -293,12 +314,12 @@ void test_factors(void** state) {
   assert_int_equal((*got)->last_used_at_s, 2000);
 
   // Replay guard (RFC 6238 5.2): equal and smaller steps are refused, larger accepted.
-  assert_false(*s.advance_totp_step("f_1", 50, 2001));
-  assert_false(*s.advance_totp_step("f_1", 49, 2001));
-  assert_true(*s.advance_totp_step("f_1", 51, 2002));
-  assert_false(*s.advance_totp_step("f_1", 51, 2003));
+  assert_false(*advance_step(s, "f_1", 50, 2001));
+  assert_false(*advance_step(s, "f_1", 49, 2001));
+  assert_true(*advance_step(s, "f_1", 51, 2002));
+  assert_false(*advance_step(s, "f_1", 51, 2003));
   assert_int_equal((*s.get_factor("f_1"))->last_step, 51);
-  auto missing = s.advance_totp_step("f_nope", 99, 1);
+  auto missing = advance_step(s, "f_nope", 99, 1);
   assert_int_equal(static_cast<int>(missing.error().code), static_cast<int>(Errc::kNotFound));
 
   assert_true(s.update_factor_params("f_1", R"({"digits":8})").has_value());
@@ -335,15 +356,15 @@ void test_backup_codes(void** state) {
   assert_int_equal(unused->size(), 3);
   assert_int_equal((*unused)[1].hash[0], 1);
   const std::int64_t id = (*unused)[0].id;
-  assert_true(*s.consume_backup_code(id, 100));
-  assert_false(*s.consume_backup_code(id, 101));  // single use
+  assert_true(*use_backup_code(s, id, 100));
+  assert_false(*use_backup_code(s, id, 101));  // single use
   assert_int_equal(s.unused_backup_codes("system", "alice")->size(), 2);
   // Regeneration replaces all codes, used or not.
   codes.resize(2);
   assert_true(s.replace_backup_codes("system", "alice", codes).has_value());
   assert_int_equal(s.unused_backup_codes("system", "alice")->size(), 2);
   assert_int_equal(raw_count(F(state).path, "SELECT COUNT(*) FROM backup_codes"), 2);
-  assert_false(*s.consume_backup_code(id, 102));  // old id is gone
+  assert_false(*use_backup_code(s, id, 102));  // old id is gone
 }
 
 void test_challenges(void** state) {
@@ -581,12 +602,12 @@ void test_concurrent_single_use(void** state) {
   std::atomic<int> errors{0};
   auto worker = [&](Store* st) {
     for (const auto& c : *ids) {
-      auto r = st->consume_backup_code(c.id, 1);
+      auto r = use_backup_code(*st, c.id, 1);
       if (!r)
         ++errors;
       else if (*r)
         ++wins;
-      auto t = st->advance_totp_step("f_1", c.id, 1);
+      auto t = advance_step(*st, "f_1", c.id, 1);
       if (!t)
         ++errors;
       else if (*t)
