@@ -1,8 +1,9 @@
 // Headless Chromium end-to-end: register a passkey on mfad's self-service page with the
 // DevTools virtual authenticator, then complete a login challenge with it from the page's
-// context. Driven by tests/integration/test_webauthn_chromium.py, which starts mfad and passes:
+// context, then a usernameless login (discoverable credential). Driven by
+// tests/integration/test_webauthn_chromium.py, which starts mfad and passes:
 //   BASE (http://localhost:PORT), LINK_PATH (/enroll/<token>), API_KEY, APP, USER, PROFILE_DIR.
-// Prints one JSON line: {registered, verify_status, verify}.
+// Prints one JSON line: {registered, verify_status, verify, passkey_verify_status, ...}.
 import { chromium } from "playwright-core";
 
 const { BASE, LINK_PATH, API_KEY, APP, USER, PROFILE_DIR } = process.env;
@@ -40,11 +41,8 @@ try {
   const status = await page.textContent("#status");
   if (!registered) throw new Error("registration failed on the page: " + status);
 
-  // A login challenge for the same user, answered by navigator.credentials.get on mfad's origin.
-  const login = await api("POST", `/v1/apps/${APP}/logins`, { user: USER });
-  const cid = login.json.challenge.id;
-  const opts = await api("GET", `/v1/apps/${APP}/challenges/${cid}/webauthn-options`);
-  const assertion = await page.evaluate(async (pk) => {
+  // navigator.credentials.get on mfad's origin, with the daemon's request options as JSON.
+  const getAssertion = (publicKey) => page.evaluate(async (pk) => {
     const dec = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
     const enc = (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
     pk.challenge = dec(pk.challenge);
@@ -55,10 +53,25 @@ try {
                          authenticatorData: enc(a.response.authenticatorData),
                          signature: enc(a.response.signature),
                          userHandle: a.response.userHandle ? enc(a.response.userHandle) : null } };
-  }, opts.json.publicKey);
-  const verify = await api("POST", `/v1/apps/${APP}/challenges/${cid}/verify`, { assertion });
+  }, publicKey);
+
+  // A login challenge for the same user.
+  const login = await api("POST", `/v1/apps/${APP}/logins`, { user: USER });
+  const cid = login.json.challenge.id;
+  const opts = await api("GET", `/v1/apps/${APP}/challenges/${cid}/webauthn-options`);
+  const verify = await api("POST", `/v1/apps/${APP}/challenges/${cid}/verify`,
+                           { assertion: await getAssertion(opts.json.publicKey) });
+
+  // A usernameless login: empty allowCredentials, so the browser picks the discoverable
+  // credential the page registered, and the daemon learns the user from it.
+  const pl = await api("POST", `/v1/apps/${APP}/passkey-logins`, {});
+  const plVerify = await api("POST", `/v1/apps/${APP}/passkey-logins/${pl.json.id}/verify`,
+                             { assertion: await getAssertion(pl.json.publicKey) });
   console.log(JSON.stringify({ registered, page_status: status, options_status: opts.status,
-                               verify_status: verify.status, verify: verify.json }));
+                               verify_status: verify.status, verify: verify.json,
+                               passkey_login_status: pl.status,
+                               passkey_verify_status: plVerify.status,
+                               passkey_verify: plVerify.json }));
 } finally {
   await context.close();
 }

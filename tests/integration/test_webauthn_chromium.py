@@ -1,8 +1,9 @@
 """End-to-end in headless Chromium (Debian's `chromium`, driven by playwright-core from npm,
 tests/e2e/): a passkey registered on mfad's self-service page through a one-time link with the
 DevTools virtual authenticator (CDP WebAuthn.addVirtualAuthenticator), then a login challenge
-completed with navigator.credentials.get and verified by the daemon. The origin is
-http://localhost:PORT (a secure context) and the RP ID `localhost`."""
+completed with navigator.credentials.get and verified by the daemon, then a usernameless login
+with the same discoverable credential. The origin is http://localhost:PORT (a secure context)
+and the RP ID `localhost`."""
 
 import json
 import os
@@ -65,6 +66,12 @@ def test_register_on_page_then_login(mfad_factory, node_modules):
     assert out["verify_status"] == 200, out
     assert out["verify"]["status"] == "approved"
     assert out["verify"]["factor"] == {"type": "webauthn", "id": out["registered"]}
+    # The usernameless login: Chromium offered the discoverable credential, whose userHandle
+    # named zoe; the policy's webauthn_skips_mfa makes it a complete login.
+    assert out["passkey_login_status"] == 201, out
+    assert out["passkey_verify_status"] == 200, out
+    assert out["passkey_verify"]["user"] == "zoe", out
+    assert out["passkey_verify"]["decision"] == "allow", out
     factors = d.tcp_request("GET", "/v1/apps/shop/users/zoe/factors", api_key=key).json()
     assert [(f["type"], f["status"]) for f in factors["factors"]] == [("webauthn", "active")]
     # The link was one-time.
