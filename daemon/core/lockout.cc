@@ -18,9 +18,11 @@ std::string Lockout::rhost_key(const std::string& app, const std::string& rhost)
 Status Lockout::check(const std::string& app, const std::string& user, const std::string& rhost) {
   const std::int64_t now = deps_.clock->now_s();
   std::int64_t until = 0;
-  auto u = deps_.store->get_lockout(user_key(app, user));
-  if (!u) return fail(u.error());
-  until = std::max(until, u->locked_until_s);
+  if (!user.empty()) {
+    auto u = deps_.store->get_lockout(user_key(app, user));
+    if (!u) return fail(u.error());
+    until = std::max(until, u->locked_until_s);
+  }
   if (!rhost.empty()) {
     auto r = deps_.store->get_lockout(rhost_key(app, rhost));
     if (!r) return fail(r.error());
@@ -52,20 +54,24 @@ Result<LockoutStatus> Lockout::record_failure(const std::string& app, const std:
                                               const std::string& rhost,
                                               const LockoutSettings& settings) {
   const std::int64_t now = deps_.clock->now_s();
-  auto u = deps_.store->record_failure(user_key(app, user), now, settings.window_s,
-                                       settings.attempts, settings.window_s);
-  if (!u) return fail(u.error());
-  std::int64_t until = u->locked_until_s;
+  LockoutStatus s;
+  std::int64_t until = 0;
+  if (!user.empty()) {
+    auto u = deps_.store->record_failure(user_key(app, user), now, settings.window_s,
+                                         settings.attempts, settings.window_s);
+    if (!u) return fail(u.error());
+    until = u->locked_until_s;
+    s.failures = u->failures;
+  }
   if (!rhost.empty()) {
     auto r = deps_.store->record_failure(rhost_key(app, rhost), now, settings.window_s,
                                          settings.attempts, settings.window_s);
     if (!r) return fail(r.error());
     until = std::max(until, r->locked_until_s);
+    if (user.empty()) s.failures = r->failures;
   }
-  LockoutStatus s;
   s.locked = until > now;
   s.retry_after_s = s.locked ? until - now : 0;
-  s.failures = u->failures;
   return s;
 }
 

@@ -15,7 +15,7 @@ namespace mfa::core {
 struct LockoutStatus {
   bool locked = false;
   std::int64_t retry_after_s = 0;
-  std::int64_t failures = 0;  // failures of the user in the current window
+  std::int64_t failures = 0;  // failures of the user (or, without one, the address) in the window
 };
 
 class Lockout {
@@ -27,7 +27,9 @@ class Lockout {
   // kLockedOut with "try again in N s" and retry_after_s (HTTP 429 + Retry-After).
   static Error locked_error(std::int64_t retry_after_s);
 
-  // kLockedOut (with retry_after_s) when the user or the remote address is locked.
+  // kLockedOut (with retry_after_s) when the user or the remote address is locked. An empty
+  // user checks (and record_failure counts) the address alone: a usernameless passkey login
+  // presenting a credential nobody holds has no account to blame.
   Status check(const std::string& app, const std::string& user, const std::string& rhost);
   Result<LockoutStatus> status(const std::string& app, const std::string& user);
   // Records one failure for the user and the address; returns the resulting status (locked

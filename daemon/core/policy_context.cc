@@ -21,4 +21,12 @@ Evaluation evaluate_for(const EngineDeps& deps, const LoginContext& ctx) {
   return evaluate(*deps.policy->current(), ctx);
 }
 
+LockoutSettings app_lockout_settings(const EngineDeps& deps, const std::string& app) {
+  const auto policy = deps.policy->current();
+  if (auto it = policy->apps.find(app); it != policy->apps.end() && it->second.lockout) {
+    return *it->second.lockout;
+  }
+  return policy->defaults.lockout;
+}
+
 }  // namespace mfa::core

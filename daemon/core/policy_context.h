@@ -13,5 +13,8 @@ LoginContext make_login_context(const EngineDeps& deps, const std::string& app,
                                 const std::string& user, const std::string& service,
                                 const std::string& rhost, const std::string& tty = {});
 Evaluation evaluate_for(const EngineDeps& deps, const LoginContext& ctx);
+// The lockout settings of an app before any rule (defaults, then apps.<app>): for failures
+// that belong to no user, whose rules cannot be matched.
+LockoutSettings app_lockout_settings(const EngineDeps& deps, const std::string& app);
 
 }  // namespace mfa::core

@@ -58,17 +58,25 @@ Result<PasskeyLoginVerified> WebAuthnService::finish_passkey_login(const std::st
   auto expected = base64url_decode(**taken);
   if (!expected || expected->empty()) return fail(Errc::kInternal, "passkey login challenge lost");
 
+  // A locked address gets no further tries, whichever account it is after.
+  const std::string rhost = ctx.remote_addr;
+  MFA_TRY(lockout_.check(app, "", rhost));
+
   // Envelope and the credential (7.2 steps 5-6).
   auto env = parse_assertion_envelope(assertion);
   if (!env) return fail(env.error());
   auto found = deps_.store->find_webauthn_credential(base64url_encode(env->raw_id));
   if (!found) return fail(found.error());
   if (!found->has_value() || (*found)->app != app || (*found)->status != "active") {
-    return fail(Errc::kBadCode, "unknown credential");
+    // No account to blame, but the address is: guessing or replaying credential ids from one
+    // address locks it like wrong codes would (RFC 4226 7.3, NIST SP 800-63B 5.2.2).
+    const AssertionSubject nobody{
+        app, "", rhost, "passkey_login", "webauthn", app_lockout_settings(deps_, app)};
+    return fail(record_assertion_failure(audit_, lockout_, nobody, ctx,
+                                         make_error(Errc::kBadCode, "unknown credential"), true));
   }
   const FactorRecord f = std::move(**found);
   const std::string& user = f.user;
-  const std::string rhost = ctx.remote_addr;
   MFA_TRY(lockout_.check(app, user, rhost));
   const Evaluation ev = evaluate_for(deps_, make_login_context(deps_, app, user, "", rhost));
 

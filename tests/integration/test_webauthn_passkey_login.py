@@ -35,9 +35,9 @@ def begin(d, key, app="shop"):
     return body["id"], pk
 
 
-def finish(d, key, lid, assertion, app="shop"):
+def finish(d, key, lid, assertion, app="shop", rhost="203.0.113.9"):
     return d.tcp_request("POST", f"/v1/apps/{app}/passkey-logins/{lid}/verify",
-                         {"assertion": assertion, "remote_addr": "203.0.113.9"}, api_key=key)
+                         {"assertion": assertion, "remote_addr": rhost}, api_key=key)
 
 
 def test_usernameless_login(daemon):
@@ -84,6 +84,29 @@ def test_usernameless_refusals(daemon):
         assert finish(daemon, key, lid2, alice.get(pk2, user_handle=True)).status == 200, what
     assert "user.mfa_failed" in audit_events(daemon, "alice")
     assert finish(daemon, key, "pl_nope", alice.get(pk, user_handle=True)).status == 410
+
+
+def test_unknown_credentials_lock_the_address(daemon):
+    # No account owns a stranger's credential, so the failures count against the address:
+    # the policy's lockout (10 per 15 min) locks it, for every account, and only it.
+    key = daemon.create_api_key("shop", ["enroll", "verify"])["key"]
+    alice = passkey_user(daemon, key, "alice")
+    statuses = []
+    for _ in range(10):
+        lid, pk = begin(daemon, key)
+        statuses.append(finish(daemon, key, lid, Authenticator(-7).get(pk, user_handle=True)))
+    assert [r.status for r in statuses[:9]] == [422] * 9, statuses
+    assert statuses[9].status == 429, statuses[9]
+    assert 0 < int(statuses[9].headers["retry-after"]) <= 900
+    lid, pk = begin(daemon, key)
+    r = finish(daemon, key, lid, alice.get(pk, user_handle=True))
+    assert r.status == 429, r  # alice's own key, but from the locked address
+    lid, pk = begin(daemon, key)
+    r = finish(daemon, key, lid, alice.get(pk, user_handle=True), rhost="198.51.100.7")
+    assert r.status == 200 and r.json()["user"] == "alice", r
+    # Alice's account was never blamed: her status shows no failures.
+    st = daemon.tcp_request("GET", "/v1/apps/shop/users/alice/mfa", api_key=key).json()
+    assert st["lockout"]["failures"] == 0 and not st["lockout"]["locked"], st
 
 
 def test_other_app_cannot_use_the_passkey(daemon):
