@@ -99,8 +99,6 @@ struct DaemonConfig {
   // Threads that run request handlers (store calls block on the group commit's fsync). Many
   // handlers in flight let many writes share one commit; I/O stays on worker_threads.
   unsigned handler_threads = 64;
-  // How long an account's existence and groups (NSS) are reused; 0 = ask NSS every time.
-  std::int64_t directory_cache_ttl_ms = limits::kDirectoryCacheTtlMs;
 
   std::string totp_issuer = "mfad";
   std::string admin_group = "mfa-admin";

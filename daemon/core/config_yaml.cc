@@ -375,16 +375,13 @@ void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
   if (!r.mapping(
           root, "",
           {"dev_mode", "worker_threads", "handler_threads", "log", "listeners", "http", "store",
-           "keys", "policy", "totp", "admin_group", "directory", "delivery", "webauthn", "fido2"})) {
+           "keys", "policy", "totp", "admin_group", "delivery", "webauthn", "fido2"})) {
     return;
   }
   r.boolean(root, "", "dev_mode", c.dev_mode);
   r.integer(root, "", "worker_threads", 1, 256, c.worker_threads);
   r.integer(root, "", "handler_threads", 1, 1024, c.handler_threads);
   r.str(root, "", "admin_group", c.admin_group);
-  if (const YAML::Node n = root["directory"]; n && r.mapping(n, "directory", {"cache_ttl_ms"})) {
-    r.integer(n, "directory", "cache_ttl_ms", 0, 600'000, c.directory_cache_ttl_ms);
-  }
   if (const YAML::Node n = root["log"]; n && r.mapping(n, "log", {"target", "level"})) {
     std::string target = "stderr";
     r.str(n, "log", "target", target);

@@ -54,8 +54,5 @@ inline constexpr int kSqliteBusyTimeoutMs = 5000;
 inline constexpr std::int64_t kApiKeyTouchIntervalS = 60;
 // Read-only SQLite connections per store (run_read leases one per read transaction).
 inline constexpr std::size_t kSqliteReadConnections = 8;
-// Accounts remembered by the NSS cache in front of the Directory (daemon/src/directory_cache.h).
-inline constexpr std::size_t kMaxDirectoryCacheEntries = 4096;
-inline constexpr std::int64_t kDirectoryCacheTtlMs = 2'000;
 
 }  // namespace mfa::limits

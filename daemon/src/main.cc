@@ -30,7 +30,6 @@
 #include "daemon/src/routes.h"
 #include "daemon/src/routes_engine.h"
 #include "daemon/src/services.h"
-#include "daemon/src/directory_cache.h"
 #include "daemon/src/unix_directory.h"
 #include "daemon/src/version.h"
 
@@ -104,8 +103,7 @@ int main(int argc, char** argv) {
   core::PolicyHolder policy(config->policy_file);
   if (Status s = policy.load(); !s) return die(s.error().context);
   Metrics metrics;
-  UnixDirectory nss;
-  CachingDirectory directory(nss, clock, config->directory_cache_ttl_ms);
+  UnixDirectory directory;
   AuditLog audit_log;
   // SMS/email codes: libcurl's global state is set up once, before any thread exists.
   std::unique_ptr<DeliveryPool> delivery;

@@ -53,7 +53,6 @@ keys: {file: /etc/mfad/secret.key}
 policy: {file: policy.yaml}
 totp: {issuer: "ACME Corp"}
 admin_group: wheel
-directory: {cache_ttl_ms: 0}
 )");
   if (!r) print_error("%s\n", r.error().context.c_str());
   assert_true(r.has_value());
@@ -74,7 +73,6 @@ directory: {cache_ttl_ms: 0}
   assert_int_equal(c.http.max_connections_per_peer, 10);
   assert_string_equal(c.totp_issuer.c_str(), "ACME Corp");
   assert_string_equal(c.admin_group.c_str(), "wheel");
-  assert_int_equal(c.directory_cache_ttl_ms, 0);
 }
 
 void test_defaults(void**) {
@@ -85,7 +83,6 @@ void test_defaults(void**) {
   assert_false(r->tcp.enabled);
   assert_string_equal(r->totp_issuer.c_str(), "mfad");
   assert_string_equal(r->admin_group.c_str(), "mfa-admin");
-  assert_int_equal(r->directory_cache_ttl_ms, 2000);
 }
 
 void test_unknown_key(void**) {
@@ -107,8 +104,6 @@ void test_wrong_type(void**) {
   expect_error("a: [unclosed\n", "mfad.yaml:");
   expect_error("handler_threads: 0\n", "mfad.yaml:1: handler_threads");
   expect_error("handler_threads: 5000\n", "mfad.yaml:1: handler_threads");
-  expect_error("directory: {cache_ttl_ms: -1}\n", "mfad.yaml:1: directory.cache_ttl_ms");
-  expect_error("directory: {ttl: 5}\n", "mfad.yaml:1: directory.ttl: unknown key");
 }
 
 void test_tls_rules(void**) {
