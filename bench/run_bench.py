@@ -435,69 +435,127 @@ def profile(args, inst, key, users, offset, tmp):
 
 
 def http_bench(args, tmp, results):
-    scales = [int(s) for s in args.scale.split(",") if s]
-    levels = [int(c) for c in args.levels.split(",") if c]
     nginx = Nginx(tmp)
     try:
-        results["http"] = []
-        for si, scale in enumerate(scales):
-            inst = Mfad(args.build, tmp / f"http-{scale}", args.threads)
-            log(f"HTTP: seeding {scale} users")
-            users, seed_s = inst.seed("bench", "u", 0, scale)
-            inst.start()
-            entry = {"users": scale, "seed_s": round(seed_s, 2),
-                     "startup_s": round(inst.startup_s, 3), "rss_start_kb": inst.rss_kb(),
-                     "levels": []}
-            key = api_key(inst)
-            offset = 0
-            for conns in (levels if si == 0 else [args.scale_conns]):
-                m = per_level(args, conns)
-                if offset + m > scale:
-                    log(f"HTTP: not enough users for {conns} conns at {scale}")
-                    break
-                fs = fsync_ms(str(inst.dir), 20)
-                r = http_load(args, "mfad", inst.port, conns, key, "bench", users, offset, m)
-                r["fsync_ms"] = round((fs + fsync_ms(str(inst.dir), 20)) / 2, 2)
-                offset += m
-                ng = http_load(args, "nginx", nginx.port, conns, max(20000, 20 * conns))
-                r["conns"] = conns
-                r["nginx"] = ng["verify"]
-                entry["levels"].append(r)
-                log(f"HTTP {scale} users, {conns} conns: mfad {r['verify']['rps']} verifies/s "
-                    f"(p99 {r['verify']['p99_ms']} ms, errors {r['verify']['errors']}), "
-                    f"nginx {ng['verify']['rps']}/s")
-            entry["rss_end_kb"] = inst.rss_kb()
-            if si == 0 and args.tuned_threads:
-                # The same level against an instance with more worker threads: handlers are
-                # synchronous, so the threads bound how many writes can share a group commit.
-                inst.stop()
-                tuned = Mfad(args.build, tmp / f"http-{scale}-tuned", args.tuned_threads)
-                tuned_users, _ = tuned.seed("bench", "t", 0, per_level(args, args.scale_conns))
-                tuned.start()
-                conns = args.scale_conns
-                r = http_load(args, "mfad", tuned.port, conns, api_key(tuned), "bench",
-                              tuned_users, 0, per_level(args, conns))
-                ng = http_load(args, "nginx", nginx.port, conns, max(20000, 20 * conns))
-                r["conns"], r["nginx"], r["threads"] = conns, ng["verify"], args.tuned_threads
-                entry["tuned"] = r
-                log(f"HTTP {scale} users, {conns} conns, {args.tuned_threads} threads: mfad "
-                    f"{r['verify']['rps']} verifies/s (p99 {r['verify']['p99_ms']} ms), nginx "
-                    f"{ng['verify']['rps']}/s")
-                tuned.stop()
-                shutil.rmtree(tuned.dir, ignore_errors=True)
-                inst.start()
-            if si == 0 and args.profile:
-                log("HTTP: profiling (strace -c, perf)")
-                try:
-                    entry["profile"], offset = profile(args, inst, key, users, offset, tmp)
-                except Exception as e:  # a missing tool must not lose the figures
-                    entry["profile"] = {"error": str(e)}
-            inst.stop()
-            entry["db_bytes"] = inst.db_bytes()
-            results["http"].append(entry)
-            shutil.rmtree(inst.dir, ignore_errors=True)
+        results["http"] = [levels_bench(args, tmp, nginx)]
+        results["scale"] = scale_bench(args, tmp)
     finally:
         nginx.stop()
+
+
+def levels_bench(args, tmp, nginx):
+    """Section 2: one instance with the first --scale size of users; every concurrency level,
+    each followed by nginx at the same level; the tuned-threads variant and the profile."""
+    scale = int(args.scale.split(",")[0])
+    levels = [int(c) for c in args.levels.split(",") if c]
+    inst = Mfad(args.build, tmp / "http-levels", args.threads)
+    log(f"HTTP: seeding {scale} users")
+    users, seed_s = inst.seed("bench", "u", 0, scale)
+    inst.start()
+    entry = {"users": scale, "seed_s": round(seed_s, 2), "startup_s": round(inst.startup_s, 3),
+             "rss_start_kb": inst.rss_kb(), "levels": []}
+    key = api_key(inst)
+    offset = 0
+    for conns in levels:
+        m = per_level(args, conns)
+        if offset + m > scale:
+            log(f"HTTP: not enough users for {conns} conns at {scale}")
+            break
+        fs = fsync_ms(str(inst.dir), 20)
+        r = http_load(args, "mfad", inst.port, conns, key, "bench", users, offset, m)
+        r["fsync_ms"] = round((fs + fsync_ms(str(inst.dir), 20)) / 2, 2)
+        offset += m
+        ng = http_load(args, "nginx", nginx.port, conns, max(20000, 20 * conns))
+        r["conns"] = conns
+        r["nginx"] = ng["verify"]
+        entry["levels"].append(r)
+        log(f"HTTP {scale} users, {conns} conns: mfad {r['verify']['rps']} verifies/s "
+            f"(p99 {r['verify']['p99_ms']} ms, errors {r['verify']['errors']}), "
+            f"nginx {ng['verify']['rps']}/s")
+    entry["rss_end_kb"] = inst.rss_kb()
+    if args.tuned_threads:
+        # The same level against an instance with more worker threads.
+        inst.stop()
+        tuned = Mfad(args.build, tmp / "http-tuned", args.tuned_threads)
+        tuned_users, _ = tuned.seed("bench", "t", 0, per_level(args, args.scale_conns))
+        tuned.start()
+        conns = args.scale_conns
+        r = http_load(args, "mfad", tuned.port, conns, api_key(tuned), "bench",
+                      tuned_users, 0, per_level(args, conns))
+        ng = http_load(args, "nginx", nginx.port, conns, max(20000, 20 * conns))
+        r["conns"], r["nginx"], r["threads"] = conns, ng["verify"], args.tuned_threads
+        entry["tuned"] = r
+        log(f"HTTP {scale} users, {conns} conns, {args.tuned_threads} threads: mfad "
+            f"{r['verify']['rps']} verifies/s (p99 {r['verify']['p99_ms']} ms), nginx "
+            f"{ng['verify']['rps']}/s")
+        tuned.stop()
+        shutil.rmtree(tuned.dir, ignore_errors=True)
+        inst.start()
+    if args.profile:
+        log("HTTP: profiling (strace -c, perf)")
+        try:
+            entry["profile"], offset = profile(args, inst, key, users, offset, tmp)
+        except Exception as e:  # a missing tool must not lose the figures
+            entry["profile"] = {"error": str(e)}
+    inst.stop()
+    entry["db_bytes"] = inst.db_bytes()
+    shutil.rmtree(inst.dir, ignore_errors=True)
+    return entry
+
+
+def scale_bench(args, tmp):
+    """Section 3: one fresh instance per size, all running at once, measured in interleaved
+    rounds (each round visits every size, starting at a different one) so that a slow spell
+    of the shared machine hits every size alike. The figure per size is the median round;
+    the 1M-vs-10k ratio is the median of the per-round ratios (pairs measured seconds apart).
+    """
+    scales = [int(s) for s in args.scale.split(",") if s]
+    conns, rounds = args.scale_conns, args.scale_rounds
+    burst = min(per_level(args, conns), min(scales) // rounds)
+    insts, entries = [], []
+    try:
+        for scale in scales:
+            inst = Mfad(args.build, tmp / f"scale-{scale}", args.threads)
+            log(f"scale: seeding {scale} users")
+            users, seed_s = inst.seed("bench", "u", 0, scale)
+            entries.append({"users": scale, "seed_s": round(seed_s, 2), "rounds": []})
+            insts.append((inst, users, None))
+            inst.start()
+            insts[-1] = (inst, users, api_key(inst))
+            entries[-1] |= {"startup_s": round(inst.startup_s, 3), "rss_start_kb": inst.rss_kb()}
+        for r in range(rounds):
+            for k in range(len(scales)):
+                i = (r + k) % len(scales)
+                inst, users, key = insts[i]
+                res = http_load(args, "mfad", inst.port, conns, key, "bench", users, r * burst,
+                                burst)
+                entries[i]["rounds"].append(res["verify"])
+            log(f"scale round {r + 1}/{rounds}: " + ", ".join(
+                f"{e['users']}: {e['rounds'][-1]['rps']:.0f}/s" for e in entries))
+        for (inst, _, _), e in zip(insts, entries):
+            e["rss_end_kb"] = inst.rss_kb()
+            e["verify"] = {"rps": median([x["rps"] for x in e["rounds"]]),
+                           "p99_ms": median([x["p99_ms"] for x in e["rounds"]]),
+                           "errors": sum(x["errors"] for x in e["rounds"]),
+                           "n": sum(x["n"] for x in e["rounds"])}
+            base = entries[0]["rounds"]
+            e["ratio_to_first"] = median([x["rps"] / b["rps"] for x, b in zip(e["rounds"], base)
+                                          if b["rps"]])
+        return entries
+    finally:
+        for (inst, _, _), e in zip(insts, entries):
+            inst.stop()
+            if inst.dir.exists():
+                e["db_bytes"] = inst.db_bytes()
+            shutil.rmtree(inst.dir, ignore_errors=True)
+
+
+def median(xs):
+    xs = sorted(xs)
+    if not xs:
+        return 0
+    mid = len(xs) // 2
+    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
 
 
 # ---------------------------------------------------------------- dlopen
@@ -534,6 +592,8 @@ def main():
     ap.add_argument("--scale", default="10000,100000,1000000",
                     help="enrolled users per HTTP run; the first runs every level")
     ap.add_argument("--scale-conns", type=int, default=64)
+    ap.add_argument("--scale-rounds", type=int, default=5,
+                    help="interleaved rounds over the --scale sizes (median reported)")
     ap.add_argument("--threads", type=int, default=2, help="mfad worker_threads for HTTP runs")
     ap.add_argument("--tuned-threads", type=int, default=0,
                     help="also run the scale-conns level with this many worker (I/O) threads "
