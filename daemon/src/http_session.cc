@@ -84,8 +84,12 @@ std::string lower(std::string_view s) {
 }
 
 ApiResponse authenticate_tcp(ServerContext& ctx, const HttpRequest& hreq, ApiRequest& areq) {
-  // Health stays open so that load balancers can probe without a key.
-  if (areq.method == "GET" && areq.path == "/v1/health") return ApiResponse{};
+  // Health stays open so that load balancers can probe without a key (they get the status
+  // alone); a request that does present a key has it checked like anywhere else.
+  if (areq.method == "GET" && areq.path == "/v1/health" &&
+      hreq.find(http::field::authorization) == hreq.end()) {
+    return ApiResponse{};
+  }
   // The self-service enrolment page and its API: the one-time link token is the credential.
   if (is_enroll_link_path(areq.path)) return ApiResponse{};
   if (ctx.services.store == nullptr || ctx.services.clock == nullptr) {

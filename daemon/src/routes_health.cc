@@ -1,4 +1,5 @@
-// GET /v1/health (liveness + versions, open to every caller) and GET /metrics (Prometheus).
+// GET /v1/health (liveness, open to every caller; versions and uptime only for identified
+// callers) and GET /metrics (Prometheus).
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -15,13 +16,18 @@ namespace mfa::daemon {
 
 void register_health_routes(Router& router, Services& services) {
   const auto started = std::chrono::steady_clock::now();
-  router.add("GET", "/v1/health", [&services, started](ApiRequest&) {
+  router.add("GET", "/v1/health", [&services, started](ApiRequest& req) {
+    // A probe without a key (TCP is open to the network) learns that mfad is up, not which
+    // version runs: version banners help an attacker pick an exploit (OWASP WSTG-INFO-02).
+    const bool identified = req.caller.kind != Caller::Kind::kAnonymous;
     nlohmann::json j;
     j["status"] = "ok";
-    j["version"] = kVersion;
-    j["uptime_s"] =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
-            .count();
+    if (identified) {
+      j["version"] = kVersion;
+      j["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
+    }
     if (services.store != nullptr) {
       auto v = services.store->schema_version();
       if (!v) {
@@ -29,7 +35,7 @@ void register_health_routes(Router& router, Services& services) {
         j["store"] = "unavailable";
         return json_response(503, j);
       }
-      j["schema_version"] = *v;
+      if (identified) j["schema_version"] = *v;
     }
     return json_response(200, j);
   });

@@ -4,8 +4,10 @@ app B."""
 
 
 def test_no_key_and_bad_keys_are_401(mfad):
-    # health stays open for probes
-    assert mfad.tcp_request("GET", "/v1/health").status == 200
+    # health stays open for probes, but tells an anonymous caller nothing but the status
+    r = mfad.tcp_request("GET", "/v1/health")
+    assert r.status == 200 and r.json() == {"status": "ok"}, r
+    assert mfad.tcp_request("GET", "/v1/health", api_key="mfa_bogus_x").status == 401
     r = mfad.tcp_request("GET", "/v1/apps/a/apikeys")
     assert r.status == 401
     assert r.headers["www-authenticate"] == "Bearer"
@@ -61,7 +63,8 @@ def test_key_of_app_a_cannot_touch_app_b(mfad):
     # and a key id of app b is "not found" under app a (even for a's admin)
     r = mfad.tcp_request("DELETE", f"/v1/apps/a/apikeys/{b_key['id']}", api_key=a_admin)
     assert r.status == 404
-    assert mfad.tcp_request("GET", "/v1/health", api_key=b_key["key"]).status == 200
+    r = mfad.tcp_request("GET", "/v1/health", api_key=b_key["key"])
+    assert r.status == 200 and r.json()["version"] and r.json()["schema_version"] >= 1, r
 
 
 def test_metrics_counts_requests(mfad):
