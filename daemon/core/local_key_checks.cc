@@ -9,16 +9,6 @@
 namespace mfa::fido {
 namespace {
 
-std::string hex(std::span<const std::uint8_t> b) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (auto c : b) {
-    out += d[c >> 4];
-    out += d[c & 15];
-  }
-  return out;
-}
-
 // rpIdHash (WebAuthn 7.1 step 13 / 7.2 step 15), UP (step 14/16), UV when required (15/17).
 Status common(const webauthn::AuthenticatorData& ad, const std::string& rp_id, bool require_uv) {
   const std::string_view id(rp_id);
@@ -46,17 +36,9 @@ Result<webauthn::RegisteredCredential> check_local_registration(const LocalRegis
       in.requested_algs.end()) {
     return fail(Errc::kBadCode, "the key chose an algorithm that was not requested");
   }
-  webauthn::RegisteredCredential out;
-  out.credential_id = ad->credential_id;
-  out.cose_key = ad->cose_key;
-  out.alg = key->alg;
-  out.sign_count = ad->sign_count;
-  out.uv = ad->uv();
-  out.backup_eligible = ad->be();
-  out.backup_state = ad->bs();
+  webauthn::RegisteredCredential out = webauthn::registered_credential(*ad, key->alg);
   out.attestation_type = made.attestation;
   out.fmt = made.fmt;
-  out.aaguid_hex = hex(ad->aaguid);
   return out;
 }
 

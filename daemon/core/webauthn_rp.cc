@@ -110,18 +110,23 @@ Result<RegisteredCredential> verify_registration(const WebAuthnConfig& rp,
   auto attestation =
       verify_attestation(fmt->text, *att_stmt, auth_data->bytes, cdh, *key, a->aaguid, trust);
   if (!attestation) return fail(attestation.error());
-  RegisteredCredential out;
-  out.credential_id = a->credential_id;
-  out.cose_key = a->cose_key;
-  out.alg = key->alg;
-  out.sign_count = a->sign_count;
-  out.uv = a->uv();
-  out.backup_eligible = a->be();
-  out.backup_state = a->bs();
+  RegisteredCredential out = registered_credential(*a, key->alg);
   out.attestation_type = attestation->type;
   out.attestation_trusted = attestation->trusted;
   out.fmt = fmt->text;
-  out.aaguid_hex = hex(a->aaguid);
+  return out;
+}
+
+RegisteredCredential registered_credential(const AuthenticatorData& ad, std::int64_t alg) {
+  RegisteredCredential out;
+  out.credential_id = ad.credential_id;
+  out.cose_key = ad.cose_key;
+  out.alg = alg;
+  out.sign_count = ad.sign_count;
+  out.uv = ad.uv();
+  out.backup_eligible = ad.be();
+  out.backup_state = ad.bs();
+  out.aaguid_hex = hex(ad.aaguid);
   return out;
 }
 

@@ -39,6 +39,11 @@ struct RegisteredCredential {
 Result<RegisteredCredential> verify_registration(const WebAuthnConfig& rp,
                                                  const RegistrationInput& in);
 
+struct AuthenticatorData;  // webauthn_authdata.h
+// What both registration ceremonies (WebAuthn over the API, local keys through libfido2)
+// store of an attested credential; the attestation fields are left to the caller.
+RegisteredCredential registered_credential(const AuthenticatorData& ad, std::int64_t alg);
+
 struct AssertionInput {
   std::span<const std::uint8_t> client_data_json;
   std::span<const std::uint8_t> authenticator_data;
