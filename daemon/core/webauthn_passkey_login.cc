@@ -77,7 +77,7 @@ Result<PasskeyLoginVerified> WebAuthnService::finish_passkey_login(const std::st
   }
   const FactorRecord f = std::move(**found);
   const std::string& user = f.user;
-  MFA_TRY(lockout_.check(app, user, rhost));
+  MFA_TRY(lockout_.check(app, user, ""));  // the address was checked above
   const Evaluation ev = evaluate_for(deps_, make_login_context(deps_, app, user, "", rhost));
 
   auto check = [&]() -> Result<webauthn::AssertionOutcome> {
