@@ -1,7 +1,9 @@
 #include "daemon/src/route_access.h"
 
+#include "daemon/core/code_verifier.h"
 #include "daemon/core/factor_service.h"
 #include "daemon/core/limits.h"
+#include "daemon/core/policy_context.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
 
@@ -77,6 +79,14 @@ std::optional<std::string> optional_step_up_body(const ApiRequest& req, ApiRespo
   nlohmann::json body = nlohmann::json::object();
   if (!req.body.empty() && !parse_json_body(req, body, err)) return std::nullopt;
   return string_field(body, "step_up_code", limits::kMaxCodeLen, false, err);
+}
+
+std::optional<ApiResponse> check_policy_allows(const core::EngineDeps& deps, const std::string& app,
+                                               const std::string& user, const char* type,
+                                               const char* why) {
+  const auto ev = core::evaluate_for(deps, core::make_login_context(deps, app, user, "", ""));
+  if (core::factor_allowed(ev.settings.factors, type)) return std::nullopt;
+  return error_response(403, "factor_not_allowed", why);
 }
 
 }  // namespace mfa::daemon

@@ -4,7 +4,6 @@
 
 #include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
-#include "daemon/core/policy_context.h"
 #include "daemon/src/delivery_json.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
@@ -75,10 +74,9 @@ ApiResponse enroll(Services& s, ApiRequest& req) {
     return error_response(400, "unsupported_factor",
                           "type must be totp, sms (with phone) or email (with address)");
   }
-  const auto ev = core::evaluate_for(s.engine->deps(),
-                                     core::make_login_context(s.engine->deps(), app, user, "", ""));
-  if (!core::factor_allowed(ev.settings.factors, "totp")) {
-    return error_response(403, "factor_not_allowed", "the policy does not allow TOTP here");
+  if (auto refused = check_policy_allows(s.engine->deps(), app, user, "totp",
+                                         "the policy does not allow TOTP here")) {
+    return *refused;
   }
   core::TotpParams params;
   params.digits = static_cast<int>(*digits);

@@ -8,7 +8,6 @@
 #include "daemon/core/engine.h"
 #include "daemon/core/fido_device.h"
 #include "daemon/core/limits.h"
-#include "daemon/core/policy_context.h"
 #include "daemon/core/secret.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
@@ -43,11 +42,10 @@ ApiResponse enroll_local_key(Services& s, ApiRequest& req) {
   secure_wipe(*pin_text);
   if (body.contains("pin") && body["pin"].is_string())
     secure_wipe(body["pin"].get_ref<std::string&>());
-  const auto ev = core::evaluate_for(s.engine->deps(),
-                                     core::make_login_context(s.engine->deps(), app, user, "", ""));
-  if (!core::factor_allowed(ev.settings.factors, "fido2")) {
-    return error_response(403, "factor_not_allowed",
-                          "the policy does not allow security keys here (factors: webauthn)");
+  if (auto refused =
+          check_policy_allows(s.engine->deps(), app, user, "fido2",
+                              "the policy does not allow security keys here (factors: webauthn)")) {
+    return *refused;
   }
   auto a = s.engine->local_keys.enroll(app, user, *label, pin.empty() ? nullptr : &pin,
                                        requester(req, app, *step_up));

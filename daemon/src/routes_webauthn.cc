@@ -6,7 +6,6 @@
 #include "daemon/core/config.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
-#include "daemon/core/policy_context.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
@@ -102,10 +101,9 @@ ApiResponse webauthn_enroll(Services& s, ApiRequest& req, const json& body) {
   auto step_up =
       label ? string_field(body, "step_up_code", limits::kMaxCodeLen, false, err) : std::nullopt;
   if (!step_up) return err;
-  const auto ev = core::evaluate_for(s.engine->deps(),
-                                     core::make_login_context(s.engine->deps(), app, user, "", ""));
-  if (!core::factor_allowed(ev.settings.factors, "webauthn")) {
-    return error_response(403, "factor_not_allowed", "the policy does not allow passkeys here");
+  if (auto refused = check_policy_allows(s.engine->deps(), app, user, "webauthn",
+                                         "the policy does not allow passkeys here")) {
+    return *refused;
   }
   auto r = s.engine->webauthn.begin_registration(app, user, *label, requester(req, app, *step_up));
   if (!r) return from_error(r.error());
