@@ -109,3 +109,16 @@ rules:
     r = inst.mfactl("policy", "explain", "--user", "root", "--service", "sshd", "--rhost",
                     "10.1.2.3")
     assert "mode: optional" in r.stdout, r.stdout
+
+
+def test_enrolling_a_factor_the_policy_does_not_allow_is_403(mfad_factory):
+    # Passkeys only: a TOTP enrolment is refused before anything is created; the same request
+    # works once the policy allows TOTP.
+    inst = start_with_policy(mfad_factory, "defaults:\n  mode: optional\n  factors: [webauthn]\n")
+    r = inst.unix_request("POST", "/v1/apps/system/users/root/factors",
+                          {"type": "totp", "label": "p"})
+    assert r.status == 403 and r.json()["error"]["code"] == "factor_not_allowed", r
+    assert inst.unix_request("GET", "/v1/apps/system/users/root/factors").json()["factors"] == []
+    (inst.dir / "policy.yaml").write_text("defaults:\n  mode: optional\n  factors: [totp]\n")
+    assert inst.mfactl("policy", "reload").returncode == 0
+    enroll_totp(inst, "root")
