@@ -29,6 +29,18 @@ def write_root(d, ca, name="att-root.pem"):
     return p
 
 
+def start_trusting_one_ca(mfad_factory, require):
+    """A daemon whose attestation_roots hold one CA; returns it, an enroll+verify key of app
+    shop, that CA and another one it does not trust."""
+    ca, other = AttestationCA(), AttestationCA("another vendor root")
+    d = start(mfad_factory, [], require)
+    root = write_root(d, ca)
+    d.config_path.write_text(d.config_path.read_text().replace(
+        "attestation_roots: []", f'attestation_roots: ["{root}"]'))
+    d.start()
+    return d, d.create_api_key("shop", ["enroll", "verify"])["key"], ca, other
+
+
 def activate(d, key, user, fid, cred):
     return d.tcp_request("POST", f"/v1/apps/shop/users/{user}/factors/{fid}/activate",
                          {"credential": cred}, api_key=key)
@@ -56,13 +68,7 @@ def factor_statuses(d, key, user):
 
 
 def test_trusted_chain_required(mfad_factory):
-    ca, other = AttestationCA(), AttestationCA("another vendor root")
-    d = start(mfad_factory, [], True)
-    root = write_root(d, ca)
-    d.config_path.write_text(d.config_path.read_text().replace(
-        "attestation_roots: []", f'attestation_roots: ["{root}"]'))
-    d.start()
-    key = d.create_api_key("shop", ["enroll", "verify"])["key"]
+    d, key, ca, other = start_trusting_one_ca(mfad_factory, True)
 
     r = register(d, key, "alice", x5c=ca.leaf(AAGUID))
     assert r.status == 200, r
@@ -84,13 +90,7 @@ def test_trusted_chain_required(mfad_factory):
 
 
 def test_untrusted_chain_recorded_when_not_required(mfad_factory):
-    ca, other = AttestationCA(), AttestationCA("another vendor root")
-    d = start(mfad_factory, [], False)
-    root = write_root(d, ca)
-    d.config_path.write_text(d.config_path.read_text().replace(
-        "attestation_roots: []", f'attestation_roots: ["{root}"]'))
-    d.start()
-    key = d.create_api_key("shop", ["enroll", "verify"])["key"]
+    d, key, ca, other = start_trusting_one_ca(mfad_factory, False)
     assert register(d, key, "alice", x5c=other.leaf(AAGUID)).status == 200
     assert enrolled_detail(d, "alice")["attestation_trusted"] is False
     assert register(d, key, "bob", x5c=ca.leaf(AAGUID)).status == 200
