@@ -231,10 +231,11 @@ bool is_enroll_link_path(const std::string& path) {
 }
 
 void register_enroll_page_routes(Router& router, Services& s) {
-  router.add("GET", "/enroll/{token}", [&s](ApiRequest& r) { return page(s, r); });
-  router.add("GET", "/v1/enroll/{token}", [&s](ApiRequest& r) { return status(s, r); });
-  router.add("POST", "/v1/enroll/{token}/webauthn", [&s](ApiRequest& r) { return begin(s, r); });
-  router.add("POST", "/v1/enroll/{token}/webauthn/{id}",
+  router.add("GET", "/enroll/{token:secret}", [&s](ApiRequest& r) { return page(s, r); });
+  router.add("GET", "/v1/enroll/{token:secret}", [&s](ApiRequest& r) { return status(s, r); });
+  router.add("POST", "/v1/enroll/{token:secret}/webauthn",
+             [&s](ApiRequest& r) { return begin(s, r); });
+  router.add("POST", "/v1/enroll/{token:secret}/webauthn/{id}",
              [&s](ApiRequest& r) { return finish(s, r); });
 }
 

@@ -24,13 +24,25 @@ std::vector<std::string> split_path(std::string_view path) {
   return out;
 }
 
+constexpr std::string_view kSecretSuffix = ":secret}";
+
+bool is_param(const std::string& seg) {
+  return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
+}
+
+std::string join(const std::vector<std::string>& segments) {
+  std::string out;
+  for (const std::string& s : segments) out += "/" + s;
+  return out.empty() ? "/" : out;
+}
+
 bool match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
            std::map<std::string, std::string>& params) {
   if (pattern.size() != path.size()) return false;
   std::map<std::string, std::string> found;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     const std::string& p = pattern[i];
-    if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+    if (is_param(p)) {
       if (path[i].empty()) return false;
       found[p.substr(1, p.size() - 2)] = path[i];
     } else if (p != path[i]) {
@@ -45,8 +57,33 @@ bool match(const std::vector<std::string>& pattern, const std::vector<std::strin
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
   std::vector<std::string> segments = split_path(pattern);
-  routes_.push_back(
-      Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  std::vector<bool> secret(segments.size(), false);
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    std::string& seg = segments[i];
+    if (!is_param(seg) || !seg.ends_with(kSecretSuffix)) continue;
+    seg = seg.substr(0, seg.size() - kSecretSuffix.size()) + "}";
+    secret[i] = true;
+  }
+  routes_.push_back(Route{std::move(method), join(segments), std::move(segments), std::move(secret),
+                          std::move(handler)});
+}
+
+std::string Router::loggable_path(std::string_view path) const {
+  std::vector<std::string> segments = split_path(path);
+  bool redacted = false;
+  for (const Route& r : routes_) {
+    // Literal segments must agree up to each secret one; what follows does not matter.
+    for (std::size_t i = 0; i < r.segments.size() && i < segments.size(); ++i) {
+      if (r.secret[i]) {
+        redacted = redacted || segments[i] != r.segments[i];
+        segments[i] = r.segments[i];
+        continue;
+      }
+      if (!is_param(r.segments[i]) && r.segments[i] != segments[i]) break;
+    }
+  }
+  // Unchanged paths are logged as sent (empty segments and a trailing slash included).
+  return redacted ? join(segments) : std::string(path);
 }
 
 ApiResponse Router::dispatch(ApiRequest& req) const {

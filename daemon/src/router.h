@@ -1,9 +1,13 @@
 // Maps (method, path pattern) to a handler. Patterns use {name} segments:
-// "/v1/apps/{app}/users/{user}/mfa". dispatch() is the per-request exception barrier:
-// a throwing handler yields a JSON 500 for that request, never a dead daemon.
+// "/v1/apps/{app}/users/{user}/mfa". A segment that is a credential (a one-time link token)
+// is declared {name:secret}: it is matched like {name}, and loggable_path() replaces it with
+// "{name}" so that the access log never holds it (issue 10, finding 5). dispatch() is the
+// per-request exception barrier: a throwing handler yields a JSON 500 for that request,
+// never a dead daemon.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/src/api_types.h"
@@ -15,12 +19,17 @@ class Router {
   void add(std::string method, std::string pattern, Handler handler);
   // 404 for an unknown path, 405 (with Allow) for a known path with another method.
   ApiResponse dispatch(ApiRequest& req) const;
+  // `path` with every secret segment replaced by its "{name}". A path that matches no route
+  // is redacted wherever it starts like a route with a secret segment (a typo after the token
+  // must not log it either).
+  std::string loggable_path(std::string_view path) const;
 
  private:
   struct Route {
     std::string method;
-    std::string pattern;
-    std::vector<std::string> segments;
+    std::string pattern;                // as shown in metrics: {name}, never {name:secret}
+    std::vector<std::string> segments;  // literal, or "{name}" for a parameter
+    std::vector<bool> secret;           // per segment: declared {name:secret}
     Handler handler;
   };
   std::vector<Route> routes_;

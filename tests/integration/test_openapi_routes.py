@@ -51,7 +51,8 @@ def extract_routes(src_dir=SRC):
             else:
                 assert ident in bases, f"{cc.name}: router.add uses '{ident}', not a string constant"
                 pattern = bases[ident] + suffix
-            key = (method, pattern)
+            # {name:secret} marks a credential segment for log redaction; the URL is {name}.
+            key = (method, re.sub(r"\{([A-Za-z_]+):secret\}", r"{\1}", pattern))
             assert key not in routes, f"{method} {pattern} registered twice ({cc.name})"
             routes[key] = cc.name
             parsed += 1
