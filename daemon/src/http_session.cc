@@ -7,6 +7,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <string_view>
+#include <vector>
 
 #include "daemon/core/clock.h"
 #include "daemon/core/limits.h"
@@ -112,6 +114,40 @@ ApiResponse authenticate_tcp(ServerContext& ctx, const HttpRequest& hreq, ApiReq
   return ApiResponse{};
 }
 
+// Request framing that Beast would otherwise accept (RFC 9112 section 6): a Transfer-Encoding
+// whose final coding is not `chunked` leaves the body length unknown and Beast reads no body,
+// so the body would be parsed as the next request (request smuggling past a proxy that frames
+// it differently). Section 6.3: "the server MUST respond with the 400 (Bad Request) status code
+// and then close the connection". Codings other than chunked are not implemented (6.1: 501);
+// Transfer-Encoding with Content-Length, or in an HTTP/1.0 request, is faulty framing (6.1,
+// 6.3). The caller closes the connection after any of these. Returns status 0 to go on.
+ApiResponse check_framing(const http::request_header<>& h) {
+  ApiResponse go_on;
+  go_on.status = 0;
+  const auto te = h.find(http::field::transfer_encoding);
+  if (te == h.end()) return go_on;
+  if (h.version() < 11 || h.find(http::field::content_length) != h.end()) {
+    return error_response(400, "bad_request", "ambiguous message framing");
+  }
+  std::string_view codings = sv(te->value());
+  std::vector<std::string> list;
+  while (!codings.empty()) {
+    const std::size_t comma = codings.find(',');
+    std::string_view item = codings.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (!item.empty()) list.push_back(lower(item));
+    codings = comma == std::string_view::npos ? std::string_view() : codings.substr(comma + 1);
+  }
+  if (list.empty() || list.back() != "chunked") {
+    return error_response(400, "bad_request", "Transfer-Encoding must end with chunked");
+  }
+  if (list.size() > 1) {
+    return error_response(501, "not_implemented", "only the chunked transfer coding is supported");
+  }
+  return go_on;
+}
+
 template <class D>
 struct BasicDisarmGuard {
   D& d;
@@ -188,9 +224,9 @@ void log_request(ServerContext& ctx, const ApiRequest& areq, int status,
   ctx.metrics.record_request(pattern, areq.method.empty() ? "-" : areq.method, status, secs);
   char ms[32];
   std::snprintf(ms, sizeof ms, "%.1f", secs * 1000);
-  log_info("request id=" + areq.request_id + " method=" + quote(areq.method) +
-           " path=" + quote(areq.path) + " status=" + std::to_string(status) + " ms=" + ms +
-           " caller=" + quote(areq.caller.actor()));
+  log_info("request id=" + areq.request_id + " method=" + quote(areq.method) + " path=" +
+           quote(ctx.router.loggable_path(areq.path)) + " status=" + std::to_string(status) +
+           " ms=" + ms + " caller=" + quote(areq.caller.actor()));
 }
 
 template <class Stream>
@@ -250,6 +286,10 @@ net::awaitable<bool> read_and_handle(ServerContext& ctx, Stream& stream, beast::
   }
   if (count > limits::kMaxHeaderCount) {
     res = error_response(431, "headers_too_large", "too many request headers");
+    co_return false;
+  }
+  if (ApiResponse framing = check_framing(parser.get()); framing.status != 0) {
+    res = std::move(framing);
     co_return false;
   }
   if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
