@@ -24,6 +24,23 @@ Result<std::vector<std::uint8_t>> sha256(std::string_view s) {
   return std::vector<std::uint8_t>(md.begin(), md.begin() + len);
 }
 
+// `credentials = auth-scheme [ 1*SP token68 ]` (RFC 9110 section 11.4); the scheme is a
+// case-insensitive token (section 11.1), so "bearer" and "BEARER" are Bearer (RFC 6750 2.1).
+bool bearer_token(std::string_view value, std::string_view& token) {
+  constexpr std::string_view kScheme = "bearer";
+  if (value.size() <= kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    const char c = value[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != kScheme[i]) return false;
+  }
+  std::string_view rest = value.substr(kScheme.size());
+  if (rest.front() != ' ') return false;
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  if (rest.empty()) return false;
+  token = rest;
+  return true;
+}
+
 Unexpected unauthenticated() {
   return fail(Errc::kUnauthenticated, "invalid API key");
 }
@@ -65,13 +82,10 @@ Result<MintedApiKey> mint_api_key(Random& random, const std::string& app, const 
 
 Result<Caller> authenticate_bearer(Store& store, const Clock& clock,
                                    std::string_view authorization) {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.size() <= kBearer.size() ||
-      authorization.substr(0, kBearer.size()) != kBearer) {
-    return unauthenticated();
-  }
+  std::string_view token;
+  if (!bearer_token(authorization, token)) return unauthenticated();
   std::string id, secret;
-  if (!split_api_key(authorization.substr(kBearer.size()), id, secret)) return unauthenticated();
+  if (!split_api_key(token, id, secret)) return unauthenticated();
   auto hash = sha256(secret);
   secure_wipe(secret);
   if (!hash) return fail(hash.error());
