@@ -124,13 +124,43 @@ void test_parse_target(void**) {
   assert_false(parse_target("/v1/apps/%2e%2e/x", path, query));
 }
 
+void test_secret_segments_are_redacted(void**) {
+  Router r;
+  r.add("GET", "/v1/enroll/{token:secret}",
+        [](ApiRequest& q) { return text(200, q.path_params.at("token")); });
+  r.add("POST", "/v1/enroll/{token:secret}/webauthn/{id}", [](ApiRequest& q) {
+    return text(200, q.path_params.at("token") + "|" + q.path_params.at("id"));
+  });
+  r.add("GET", "/v1/apps/{app}/users/{user}", [](ApiRequest&) { return text(200, "u"); });
+  // The secret segment is matched and passed like any parameter, under its plain name.
+  ApiRequest q;
+  q.method = "POST";
+  q.path = "/v1/enroll/tok.SECRET/webauthn/f1";
+  ApiResponse res = r.dispatch(q);
+  assert_string_equal(res.body.c_str(), "tok.SECRET|f1");
+  assert_string_equal(q.route_pattern.c_str(), "/v1/enroll/{token}/webauthn/{id}");
+  // Redacted in the matched path, in a longer or shorter unmatched one, never elsewhere.
+  assert_string_equal(r.loggable_path("/v1/enroll/tok.SECRET").c_str(), "/v1/enroll/{token}");
+  assert_string_equal(r.loggable_path("/v1/enroll/tok.SECRET/webauthn/f1").c_str(),
+                      "/v1/enroll/{token}/webauthn/f1");
+  assert_string_equal(r.loggable_path("/v1/enroll/tok.SECRET/typo/x/y").c_str(),
+                      "/v1/enroll/{token}/typo/x/y");
+  assert_string_equal(r.loggable_path("/v1/apps/a/users/alice").c_str(), "/v1/apps/a/users/alice");
+  assert_string_equal(r.loggable_path("/v1/enrol/tok.SECRET").c_str(), "/v1/enrol/tok.SECRET");
+  assert_string_equal(r.loggable_path("/v1/health/").c_str(), "/v1/health/");
+  assert_string_equal(r.loggable_path("/v1/enroll").c_str(), "/v1/enroll");
+}
+
 }  // namespace
 
 int main() {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_static_and_params),  cmocka_unit_test(test_not_found),
-      cmocka_unit_test(test_method_not_allowed), cmocka_unit_test(test_exception_barrier),
+      cmocka_unit_test(test_static_and_params),
+      cmocka_unit_test(test_not_found),
+      cmocka_unit_test(test_method_not_allowed),
+      cmocka_unit_test(test_exception_barrier),
       cmocka_unit_test(test_parse_target),
+      cmocka_unit_test(test_secret_segments_are_redacted),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
