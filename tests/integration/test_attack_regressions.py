@@ -211,3 +211,40 @@ def test_no_secret_at_rest_or_in_logs(mfad_factory):
                 continue
             assert needle.lower() not in text.lower(), f"{what} found in {where}"
     assert re.search(r"mfa_succeeded", audit)
+
+
+def test_every_change_to_what_protects_an_account_needs_step_up(mfad_factory):
+    """A user with an active factor, acting on themselves: adding a factor (TOTP or passkey),
+    a self-service enrolment link, removing a factor, regenerating backup codes all answer 403
+    without a fresh code from an existing factor, and go through with one; a reset stays an
+    admin's. (Local security keys need a fido2 device: tests/unit/test_local_keys.cc.)"""
+    from test_webauthn_api import WEBAUTHN
+    inst = mfad_factory(start=False, config_extra=WEBAUTHN)
+    (inst.dir / "policy.yaml").write_text(
+        REQUIRED.replace("totp, backup_code", "totp, backup_code, webauthn"))
+    inst.start()
+    os.chmod(inst.dir, 0o711)
+    base = "/v1/apps/system/users/nobody"
+    status, text = as_nobody(inst, "POST", f"{base}/factors", {"type": "totp", "label": "a"})
+    assert status == 201, text  # the first factor needs no step-up
+    first = json.loads(text)
+    from engine_helpers import oathtool_code
+    status, _ = as_nobody(inst, "POST", f"{base}/factors/{first['factor_id']}/activate",
+                          {"code": oathtool_code(first["secret"])})
+    assert status == 200
+    protected = [("POST", f"{base}/factors", {"type": "totp", "label": "b"}),
+                 ("POST", f"{base}/factors", {"type": "webauthn", "label": "b"}),
+                 ("POST", f"{base}/enroll-links", {}),
+                 ("DELETE", f"{base}/factors/{first['factor_id']}", None),
+                 ("POST", f"{base}/backup-codes", None)]
+    for method, path, body in protected:
+        status, text = as_nobody(inst, method, path, body)
+        assert status == 403 and "step_up_code" in text, (method, path, status, text)
+    status, text = as_nobody(inst, "POST", f"{base}/reset", None)
+    assert status == 403 and "admin" in text
+    factors = inst.unix_request("GET", f"{base}/factors").json()["factors"]
+    assert [(f["id"], f["status"]) for f in factors] == [(first["factor_id"], "active")]
+    # With a fresh code the change goes through (regeneration: 10 new codes).
+    status, text = as_nobody(inst, "POST", f"{base}/backup-codes",
+                             {"step_up_code": code_at(first["secret"], 1)})
+    assert status == 200 and len(json.loads(text)["backup_codes"]) == 10, text
