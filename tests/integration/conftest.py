@@ -78,6 +78,20 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock = s
 
 
+def read_until_close(s):
+    """Everything the peer sends on socket `s` until it closes (or the socket's timeout)."""
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    return data
+
+
 def _encode(body, headers):
     headers = dict(headers or {})
     if isinstance(body, (dict, list)):

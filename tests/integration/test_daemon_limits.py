@@ -6,22 +6,16 @@ import resource
 import socket
 import time
 
+from conftest import read_until_close
+
 
 def raw(mfad, payload, timeout=5, read_timeout=None):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     s.connect(mfad.socket)
     s.sendall(payload)
-    data = b""
     s.settimeout(read_timeout or timeout)
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    except (socket.timeout, ConnectionResetError):
-        pass
+    data = read_until_close(s)
     s.close()
     return data
 

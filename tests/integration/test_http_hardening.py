@@ -11,6 +11,7 @@ import subprocess
 
 import pytest
 
+from conftest import read_until_close
 from test_webauthn_api import WEBAUTHN, start_with_webauthn
 
 
@@ -18,16 +19,7 @@ def exchange(port, payload, timeout=5):
     """Sends raw bytes over TCP, returns everything the daemon sent until it closed."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(payload)
-        data = b""
-        try:
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        except (socket.timeout, ConnectionResetError):
-            pass
-    return data
+        return read_until_close(s)
 
 
 def status_lines(data):
