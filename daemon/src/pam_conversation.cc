@@ -61,27 +61,26 @@ Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& 
       req.tty.size() > limits::kMaxRhostLen || req.ruser.size() > limits::kMaxUserNameLen) {
     return fail(Errc::kInvalidArgument, "user, service, rhost, tty or ruser missing or too long");
   }
-  // A screen locker runs PAM as the user: it may verify that user, never another one.
-  if (!caller.admin && caller.user != req.user) {
-    return fail(Errc::kPermissionDenied, "a non-admin caller may only authenticate itself");
-  }
-  const std::int64_t now = s_.clock->now_s();
   auto id = s_.random->id("pc_");
   if (!id) return fail(id.error());
   Conv c;
   c.owner = caller.uid;
   c.req = req;
+  auto ended = resolve_user(c, caller);
+  if (!ended) return fail(ended.error());
+  if (*ended) return std::make_pair(*id, std::move(**ended));
+  const std::int64_t now = s_.clock->now_s();
   c.expires_at_s = now + limits::kPamConversationTtlS;
   std::vector<std::string> replaced;
   {
     std::lock_guard lock(mu_);
     purge_expired(now);
-    if (!caller.admin) replaced = drop_replaced(caller.uid, req);
-    MFA_TRY(check_caps(req, caller, now));
+    if (!caller.admin) replaced = drop_replaced(caller.uid, c.req);
+    MFA_TRY(check_caps(c.req, caller, now));
     Conv slot;
     slot.state = State::kStarting;
     slot.owner = c.owner;
-    slot.req = req;
+    slot.req = c.req;
     slot.expires_at_s = c.expires_at_s;
     convs_.emplace(*id, std::move(slot));
   }
@@ -115,9 +114,6 @@ Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& 
 
 PamStep PamConversations::decide(Conv& c) {
   core::Engine& e = *s_.engine;
-  if (e.deps().directory != nullptr && !e.deps().directory->user_exists(c.req.user)) {
-    return pam_done("user_unknown");
-  }
   core::LoginRequest lr;
   lr.app = "system";
   lr.user = c.req.user;

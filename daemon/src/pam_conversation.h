@@ -43,7 +43,7 @@ class PamConversations {
   explicit PamConversations(Services& s) : s_(s) {}
 
   // Returns the conversation id and its first step. kPermissionDenied when a non-admin asks
-  // for another user; kRateLimited when too many conversations are open (in all, for this
+  // for another uid's account; kRateLimited when too many conversations are open (in all, for this
   // user, or for this non-admin caller).
   Result<std::pair<std::string, PamStep>> start(const PamStart& req, const Caller& caller);
   Result<PamStep> answer(const std::string& id, std::string answer, const Caller& caller);
@@ -84,6 +84,11 @@ class PamConversations {
     std::int64_t expires_at_s = 0;
   };
 
+  // Resolves c.req.user to its account's canonical name, once, at the start (issue 10
+  // finding 3): from then on policy, factors, lockout, grace, enrolment and audit are the
+  // account's. A done step when the login ends here (unknown user, refused alias, directory
+  // down); kPermissionDenied when a non-admin names another uid's account.
+  Result<std::optional<PamStep>> resolve_user(Conv& c, const Caller& caller);
   PamStep decide(Conv& c);
   PamStep code_prompt(const Conv& c) const;
   PamStep on_code(Conv& c, const std::string& answer);
