@@ -3,8 +3,13 @@
 // directory and audit sink and a real SQLite store.
 #pragma once
 
+#include <sys/types.h>
+
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "daemon/core/result.h"
 
 namespace mfa {
 class Store;
@@ -24,12 +29,23 @@ namespace mfa::core {
 class PolicyHolder;
 class Sender;
 
+// A Unix account: its own (canonical) name and its uid.
+struct Account {
+  std::string name;
+  uid_t uid = 0;
+};
+
 // The account directory of app `system` (Unix accounts through NSS). Only used for PAM and
 // for app `system`; other apps' users live in the store.
 class Directory {
  public:
   virtual ~Directory() = default;
-  virtual bool user_exists(const std::string& user) = 0;
+  // The account a login name stands for: the uid it resolves to, and the name the directory
+  // gives that uid — not the name asked for, which may be an alias line with the same uid or
+  // another spelling that a case-insensitive name service accepts (issue 10 finding 3).
+  // nullopt: no such user. kUnavailable: the directory could not answer.
+  virtual Result<std::optional<Account>> resolve(const std::string& user) = 0;
+  // `user` is a canonical name (resolve()).
   virtual std::vector<std::string> groups_of(const std::string& user) = 0;
 };
 

@@ -39,6 +39,14 @@ inline constexpr std::size_t kMaxFactorsPerUser = 20;
 inline constexpr std::size_t kMaxPendingChallengesPerUser = 10;
 inline constexpr std::size_t kMaxChallengeAttempts = 5;
 inline constexpr std::size_t kMaxPamConversations = 1024;
+// Open PAM conversations per caller uid that is not an admin (issue 10 finding 2): such a uid
+// may only authenticate itself (a screen locker), one conversation per tty; a few cover a
+// locker and a sudo prompt at once. Root (sshd, sudo, su) serves every user and is bounded
+// per PAM user instead, so one uid cannot fill the table for everyone else.
+inline constexpr std::size_t kMaxPamConversationsPerUid = 4;
+// Open PAM conversations per (canonical) PAM user, whoever the caller: parallel logins of one
+// account; below kMaxPendingChallengesPerUser so the cap, not the store, refuses first.
+inline constexpr std::size_t kMaxPamConversationsPerUser = 8;
 inline constexpr std::int64_t kPamConversationTtlS = 300;
 inline constexpr std::size_t kMaxAuditPage = 1000;
 inline constexpr std::size_t kMaxListPage = 1000;

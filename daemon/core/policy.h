@@ -18,6 +18,14 @@ enum class Mode { kOff, kOptional, kRequired };
 std::string_view to_string(Mode mode);  // "off" / "optional" / "required"
 mfa::Result<Mode> parse_mode(std::string_view text);
 
+// pam.user_aliases: what a PAM login name gets when it is not its account's own name (an
+// alias line with the same uid, another case of the name in a case-insensitive directory;
+// issue 10 finding 3, docs/policy.md). kRefuse: the login is refused (the default: a second
+// name for an account is unusual, and rules and other PAM modules see the name typed).
+// kCanonical: the login is the account's, with its factors, policy, lockout and grace.
+enum class UserAliases { kRefuse, kCanonical };
+std::string_view to_string(UserAliases aliases);  // "refuse" / "canonical"
+
 // Factor names a policy may list, in the default order of preference.
 inline constexpr const char* kFactorNames[] = {"webauthn", "totp", "sms", "email", "backup_code"};
 bool is_known_factor(std::string_view name);
@@ -75,6 +83,7 @@ struct Policy {
   PolicySettings defaults;
   std::vector<Rule> rules;
   bool step_up_new_rhost = false;  // step_up.new_rhost: demand MFA from a new address
+  UserAliases pam_user_aliases = UserAliases::kRefuse;  // pam.user_aliases
   std::map<std::string, AppPolicy> apps;
   std::string source;  // file name, for messages
 };

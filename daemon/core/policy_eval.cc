@@ -120,6 +120,10 @@ std::string_view to_string(Mode mode) {
   return "optional";
 }
 
+std::string_view to_string(UserAliases aliases) {
+  return aliases == UserAliases::kCanonical ? "canonical" : "refuse";
+}
+
 mfa::Result<Mode> parse_mode(std::string_view text) {
   if (text == "off") return Mode::kOff;
   if (text == "optional") return Mode::kOptional;

@@ -58,6 +58,7 @@ nlohmann::json policy_to_json(const Policy& p) {
                       {"defaults", settings_to_json(p.defaults)},
                       {"rules", nlohmann::json::array()},
                       {"step_up", {{"new_rhost", p.step_up_new_rhost}}},
+                      {"pam", {{"user_aliases", to_string(p.pam_user_aliases)}}},
                       {"apps", nlohmann::json::object()}};
   for (std::size_t i = 0; i < p.rules.size(); ++i) {
     const Rule& r = p.rules[i];

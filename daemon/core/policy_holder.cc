@@ -42,6 +42,7 @@ std::string summarize(const Policy& p) {
   out += std::to_string(p.apps.size()) + (p.apps.size() == 1 ? " app, " : " apps, ");
   out += "default mode " + std::string(to_string(p.defaults.mode));
   if (p.step_up_new_rhost) out += ", step-up on new rhost";
+  if (p.pam_user_aliases == UserAliases::kCanonical) out += ", user aliases as their accounts";
   return out;
 }
 

@@ -92,6 +92,13 @@ struct Parser {
     return *m;
   }
 
+  static UserAliases user_aliases(const YAML::Node& n, int line, const std::string& path) {
+    const std::string s = scalar(n, line, path);
+    if (s == "refuse") return UserAliases::kRefuse;
+    if (s == "canonical") return UserAliases::kCanonical;
+    error(line, path, "expected refuse or canonical, got '" + s.substr(0, 64) + "'");
+  }
+
   // A scalar or a sequence of scalars.
   std::vector<std::string> list(const YAML::Node& n, int line, const std::string& path) {
     std::vector<std::string> out;
@@ -300,7 +307,7 @@ struct Parser {
     Policy out;
     if (!root.IsNull() && !root.IsMap()) {
       error(line_of(root, 1), "(top level)",
-            "expected a mapping with defaults:, rules:, step_up:, apps:");
+            "expected a mapping with defaults:, rules:, step_up:, pam:, apps:");
     }
     // defaults first, whatever the key order: apps' lockout inherits from it.
     if (root.IsMap()) {
@@ -330,6 +337,13 @@ struct Parser {
                             if (k2 != "new_rhost") unknown(l2, p2, "new_rhost");
                             out.step_up_new_rhost = boolean(v2, l2, p2);
                           });
+               } else if (key == "pam") {
+                 each_key(v, l, p,
+                          [&](const std::string& k2, const YAML::Node& v2, int l2,
+                              const std::string& p2, int) {
+                            if (k2 != "user_aliases") unknown(l2, p2, "user_aliases");
+                            out.pam_user_aliases = user_aliases(v2, l2, p2);
+                          });
                } else if (key == "apps") {
                  each_key(v, l, p,
                           [&](const std::string& name, const YAML::Node& v2, int l2,
@@ -338,7 +352,7 @@ struct Parser {
                             out.apps.emplace(name, app(v2, l2, p2, out.defaults));
                           });
                } else {
-                 unknown(l, p, "defaults, rules, step_up, apps");
+                 unknown(l, p, "defaults, rules, step_up, pam, apps");
                }
              });
     return out;

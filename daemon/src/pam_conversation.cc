@@ -1,5 +1,7 @@
 #include "daemon/src/pam_conversation.h"
 
+#include <iterator>
+
 #include "daemon/core/backup_codes.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/engine.h"
@@ -52,17 +54,6 @@ PamStep pam_done(std::string result, std::string message) {
   return s;
 }
 
-void PamConversations::purge_expired(std::int64_t now) {
-  for (auto it = convs_.begin(); it != convs_.end();) {
-    if (it->second.expires_at_s > now) {
-      ++it;
-      continue;
-    }
-    secure_wipe(it->second.key_pin);
-    it = convs_.erase(it);
-  }
-}
-
 Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& req,
                                                                 const Caller& caller) {
   if (req.user.empty() || req.user.size() > limits::kMaxUserNameLen ||
@@ -70,27 +61,52 @@ Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& 
       req.tty.size() > limits::kMaxRhostLen || req.ruser.size() > limits::kMaxUserNameLen) {
     return fail(Errc::kInvalidArgument, "user, service, rhost, tty or ruser missing or too long");
   }
-  // A screen locker runs PAM as the user: it may verify that user, never another one.
-  if (!caller.admin && caller.user != req.user) {
-    return fail(Errc::kPermissionDenied, "a non-admin caller may only authenticate itself");
-  }
-  const std::int64_t now = s_.clock->now_s();
-  {
-    std::lock_guard lock(mu_);
-    purge_expired(now);
-    if (convs_.size() >= limits::kMaxPamConversations) {
-      return fail(Errc::kRateLimited, "too many PAM conversations in progress");
-    }
-  }
+  auto id = s_.random->id("pc_");
+  if (!id) return fail(id.error());
   Conv c;
   c.owner = caller.uid;
   c.req = req;
+  auto ended = resolve_user(c, caller);
+  if (!ended) return fail(ended.error());
+  if (*ended) return std::make_pair(*id, std::move(**ended));
+  const std::int64_t now = s_.clock->now_s();
   c.expires_at_s = now + limits::kPamConversationTtlS;
-  PamStep first = decide(c);
-  auto id = s_.random->id("pc_");
-  if (!id) return fail(id.error());
-  if (!first.done) {
+  std::vector<std::string> replaced;
+  {
     std::lock_guard lock(mu_);
+    purge_expired(now);
+    if (!caller.admin) replaced = drop_replaced(caller.uid, c.req);
+    MFA_TRY(check_caps(c.req, caller, now));
+    Conv slot;
+    slot.state = State::kStarting;
+    slot.owner = c.owner;
+    slot.req = c.req;
+    slot.expires_at_s = c.expires_at_s;
+    convs_.emplace(*id, std::move(slot));
+  }
+  // A replaced conversation's login will never be answered: its challenge is cancelled so it
+  // does not count against kMaxPendingChallengesPerUser until it expires.
+  for (const auto& ch : replaced) (void)s_.engine->challenges.cancel("system", ch, pam_ctx(req));
+  PamStep first = decide(c);
+  std::lock_guard lock(mu_);
+  auto slot = convs_.find(*id);
+  if (first.done) {
+    if (slot != convs_.end()) drop(slot);
+    return std::make_pair(*id, std::move(first));
+  }
+  if (c.state == State::kEnrollCode) {
+    // begin_totp() replaced the user's previous pending factor, so an older enrolment
+    // conversation of this user can no longer succeed: it gives up its slot now. Every start
+    // for an account without a factor is thus one conversation, not one more.
+    for (auto it = convs_.begin(); it != convs_.end();) {
+      const bool stale = it->first != *id && it->second.state == State::kEnrollCode &&
+                         it->second.req.user == c.req.user;
+      it = stale ? drop(it) : std::next(it);
+    }
+  }
+  if (slot != convs_.end()) {
+    slot->second = std::move(c);
+  } else {
     convs_.emplace(*id, std::move(c));
   }
   return std::make_pair(*id, std::move(first));
@@ -98,9 +114,6 @@ Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& 
 
 PamStep PamConversations::decide(Conv& c) {
   core::Engine& e = *s_.engine;
-  if (e.deps().directory != nullptr && !e.deps().directory->user_exists(c.req.user)) {
-    return pam_done("user_unknown");
-  }
   core::LoginRequest lr;
   lr.app = "system";
   lr.user = c.req.user;
@@ -341,7 +354,8 @@ Result<PamStep> PamConversations::answer(const std::string& id, std::string answ
     purge_expired(s_.clock->now_s());
     auto it = convs_.find(id);
     // Taken out while it is worked on: a concurrent answer to the same id gets not-found.
-    if (it == convs_.end() || (!caller.admin && it->second.owner != caller.uid)) {
+    if (it == convs_.end() || it->second.state == State::kStarting ||
+        (!caller.admin && it->second.owner != caller.uid)) {
       return fail(Errc::kNotFound, "no such conversation");
     }
     c = std::move(it->second);
@@ -350,6 +364,7 @@ Result<PamStep> PamConversations::answer(const std::string& id, std::string answ
   if (answer.size() > limits::kMaxCodeLen) answer.resize(limits::kMaxCodeLen + 1);
   PamStep step;
   switch (c.state) {
+    case State::kStarting: return fail(Errc::kInternal, "conversation not started");
     case State::kPick: step = on_pick(c, answer); break;
     case State::kCode: step = on_code(c, answer); break;
     case State::kEnrollCode: step = on_enroll_code(c, answer); break;

@@ -2,7 +2,8 @@
 // time; every decision is made here, on top of the engine: policy, factor picker, code
 // prompts with retries, in-band enrolment (QR code, first code, backup codes), lockout.
 // State lives in memory for at most limits::kPamConversationTtlS; nothing secret is kept in
-// it beyond the backup codes waiting to be shown once.
+// it beyond the backup codes waiting to be shown once. The table is bounded globally, per PAM
+// user and per non-admin caller uid (issue 10 finding 2, limits.h).
 #pragma once
 
 #include <cstdint>
@@ -42,12 +43,24 @@ class PamConversations {
   explicit PamConversations(Services& s) : s_(s) {}
 
   // Returns the conversation id and its first step. kPermissionDenied when a non-admin asks
-  // for another user; kLimitExceeded when too many conversations are open.
+  // for another uid's account; kRateLimited when too many conversations are open (in all, for this
+  // user, or for this non-admin caller).
   Result<std::pair<std::string, PamStep>> start(const PamStart& req, const Caller& caller);
   Result<PamStep> answer(const std::string& id, std::string answer, const Caller& caller);
 
  private:
-  enum class State { kPick, kCode, kEnrollCode, kShowBackupCodes, kKeyPin, kKeyWait, kKeyRetry };
+  // kStarting: a slot reserved while start() runs decide(), so that concurrent starts cannot
+  // pass the caps together; answer() does not see it.
+  enum class State {
+    kStarting,
+    kPick,
+    kCode,
+    kEnrollCode,
+    kShowBackupCodes,
+    kKeyPin,
+    kKeyWait,
+    kKeyRetry
+  };
   struct Option {
     std::string factor_id;  // empty = any factor
     std::string label;
@@ -71,6 +84,11 @@ class PamConversations {
     std::int64_t expires_at_s = 0;
   };
 
+  // Resolves c.req.user to its account's canonical name, once, at the start (issue 10
+  // finding 3): from then on policy, factors, lockout, grace, enrolment and audit are the
+  // account's. A done step when the login ends here (unknown user, refused alias, directory
+  // down); kPermissionDenied when a non-admin names another uid's account.
+  Result<std::optional<PamStep>> resolve_user(Conv& c, const Caller& caller);
   PamStep decide(Conv& c);
   PamStep code_prompt(const Conv& c) const;
   PamStep on_code(Conv& c, const std::string& answer);
@@ -88,7 +106,16 @@ class PamConversations {
   PamStep on_key_pin(Conv& c, const std::string& answer);
   PamStep on_key_wait(Conv& c);
   PamStep on_key_retry(Conv& c, const std::string& answer);
+  // The helpers below run with mu_ held.
   void purge_expired(std::int64_t now);
+  // Drops a conversation, wiping what it holds; returns the next one.
+  std::map<std::string, Conv>::iterator drop(std::map<std::string, Conv>::iterator it);
+  // A non-admin caller's conversations for the same (user, service, tty) are abandoned ones
+  // (a screen locker that gave up and starts again): they are dropped. Returns their
+  // challenges, for the caller to cancel once mu_ is released.
+  std::vector<std::string> drop_replaced(uid_t owner, const PamStart& req);
+  // kRateLimited when `req` from `caller` would exceed a cap (limits.h).
+  Status check_caps(const PamStart& req, const Caller& caller, std::int64_t now) const;
 
   Services& s_;
   std::mutex mu_;  // guards convs_ only; engine calls run without it

@@ -1,5 +1,6 @@
 // The Directory of app `system`: Unix accounts and their groups through NSS (getpwnam_r,
-// getgrouplist). Used by policy (group rules) and the PAM conversation (unknown users).
+// getpwuid_r, getgrouplist). Used by policy (group rules) and the PAM conversation (the
+// canonical account behind a login name).
 #pragma once
 
 #include "daemon/core/engine_deps.h"
@@ -8,7 +9,7 @@ namespace mfa::daemon {
 
 class UnixDirectory final : public core::Directory {
  public:
-  bool user_exists(const std::string& user) override;
+  Result<std::optional<core::Account>> resolve(const std::string& user) override;
   std::vector<std::string> groups_of(const std::string& user) override;
 };
 

@@ -146,6 +146,58 @@ def test_user():
         _userdel(name)
 
 
+def make_alias(alias, of):
+    """A second passwd line with OF's uid and gid under another name (useradd --non-unique,
+    no home, no group of its own): what an alias entry, or a name service that answers a
+    second name for one account, looks like to getpwnam. --badname allows upper case."""
+    try:
+        pwd.getpwnam(alias)
+        subprocess.run(["userdel", "-f", alias], capture_output=True)
+    except KeyError:
+        pass
+    pw = pwd.getpwnam(of)
+    subprocess.run(["useradd", "--badname", "-o", "-u", str(pw.pw_uid), "-g", str(pw.pw_gid),
+                    "-M", "-N", "-d", pw.pw_dir, "-s", pw.pw_shell, "-c", f"alias of {of}",
+                    alias], check=True, capture_output=True)
+    assert pwd.getpwnam(alias).pw_uid == pw.pw_uid
+    return alias
+
+
+def remove_alias(alias):
+    """userdel of the alias line only (-f, no -r: the home belongs to the real account)."""
+    subprocess.run(["userdel", "-f", alias], capture_output=True)
+
+
+ALIASES = {"mfaalias1": TEST_USER, TEST_USER.upper(): TEST_USER, "mfaroot0": "root"}
+
+
+@pytest.fixture(scope="module")
+def aliases(test_user):
+    """ALIASES as passwd lines (alias -> canonical account), removed at teardown."""
+    made = []
+    try:
+        for alias, of in ALIASES.items():
+            made.append(make_alias(alias, of))
+        yield dict(ALIASES)
+    finally:
+        for alias in made:
+            remove_alias(alias)
+        for alias in ALIASES:
+            try:
+                pwd.getpwnam(alias)
+                raise AssertionError(f"alias {alias} left in the passwd database")
+            except KeyError:
+                pass
+
+
+def store_users(inst):
+    """Names the daemon keeps any state for in app system (grace, status, factors)."""
+    with sqlite3.connect(inst.dir / "mfad.db", timeout=10) as db:
+        rows = db.execute("SELECT user FROM users WHERE app = 'system' UNION "
+                          "SELECT user FROM factors WHERE app = 'system'").fetchall()
+    return {r[0] for r in rows}
+
+
 # --- enrolment states through the API ------------------------------------------------------
 
 def reset_user(inst, user):

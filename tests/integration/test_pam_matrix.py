@@ -8,8 +8,11 @@ PAM_SUCCESS results equals the number of cases that answered with a verified fac
 number of user.mfa_succeeded events the daemon audited: nothing else yields PAM_SUCCESS.
 
 Users: root and the throw-away Unix user mfatest1 (created with useradd, removed with userdel
--r). Lockout is set to 100 attempts in the matrix so wrong answers do not lock the users out;
-lockout itself has its own test.
+-r), and aliases of both (issue 10 finding 3: passwd lines with the same uid under another
+name, MFATEST1 included; pam_helpers.ALIASES). Under the default `pam.user_aliases: refuse`
+an alias is refused whatever the mode, and the daemon keeps no state under its name;
+test_pam_alias_canonical covers `canonical`. Lockout is set to 100 attempts in the matrix so
+wrong answers do not lock the users out; lockout itself has its own test.
 """
 
 import json
@@ -24,8 +27,9 @@ import pytest
 
 from conftest import ROOT
 from engine_helpers import code_at, enroll_totp, start_with_policy
-from pam_helpers import (HALF_BLOCKS, PamHarness, TEST_USER, fresh_totp, hand_key,
-                         mfa_successes, reset_user, test_user, wrong_code)  # noqa: F401
+from pam_helpers import (HALF_BLOCKS, MODULE, PamHarness, TEST_USER, aliases, fresh_totp,
+                         hand_key, mfa_successes, reset_user, store_users, test_user,
+                         wrong_code, write_file)  # noqa: F401
 
 FAILMODES = ("closed", "open")
 UNAVAIL = {"closed": "PAM_AUTHINFO_UNAVAIL", "open": "PAM_IGNORE"}
@@ -39,6 +43,7 @@ POLICIES = {
              "lockout: {attempts: 100, window: 15m}}\n",
 }
 CODE_PROMPT = "prompt-off: Verification code (or a backup code): "
+ALIAS_REFUSED = "error: This login name is another name of an account"
 GRACE_TEXT = ("info: MFA will be required for this account in 7 days \u2014 run `mfactl enroll "
               "totp`")
 
@@ -152,6 +157,19 @@ def unenrolled_cases(m, user):
             m.failures.append(f"[{m.policy}] failed enrolment left active factors: {active}")
 
 
+def alias_cases(m, aliases):
+    """Each alias of an enrolled account (after enrolled_cases), under both failmodes: refused
+    before any prompt, never the PAM_IGNORE of an account without factors, nor a grace
+    period or an enrolment of its own; and nothing is stored under the alias."""
+    for alias in aliases:
+        for fm in FAILMODES:
+            m.run("alias", alias, ["@CONV_ERR"], "PAM_AUTH_ERR", fm, texts=[ALIAS_REFUSED],
+                  forbid=["prompt-", "info:"])
+    kept = store_users(m.inst) & set(aliases)
+    if kept:
+        m.failures.append(f"[{m.policy}] the daemon keeps state under alias names: {kept}")
+
+
 def stop(inst):
     """SIGSTOP, then wait until every thread of the daemon is stopped (state T): the signal is
     asynchronous, and a thread still running could take the next request before it stops."""
@@ -237,7 +255,7 @@ def daemon_failure_cases(m, user):
 
 
 @pytest.mark.parametrize("policy", list(POLICIES))
-def test_pam_matrix(mfad_factory, test_user, policy):
+def test_pam_matrix(mfad_factory, test_user, aliases, policy):
     inst = start_with_policy(mfad_factory, POLICIES[policy])
     m = Matrix(inst, policy)
     mfa = policy != "off"
@@ -246,6 +264,7 @@ def test_pam_matrix(mfad_factory, test_user, policy):
     unenrolled_cases(m, test_user)
     enrolled_cases(m, "root", backup=True, mfa_expected=mfa)
     enrolled_cases(m, test_user, backup=False, mfa_expected=mfa)
+    alias_cases(m, aliases)
     daemon_failure_cases(m, test_user)
     # After the daemon failures too: an answer the module gave up on is never verified later.
     m.check_successes()

@@ -7,8 +7,9 @@
 
 namespace mfa::testing {
 
-bool FakeDirectory::user_exists(const std::string& user) {
-  return user != "ghost";
+Result<std::optional<core::Account>> FakeDirectory::resolve(const std::string& user) {
+  if (user == "ghost") return std::optional<core::Account>();
+  return std::optional<core::Account>(core::Account{user, user == "root" ? 0U : 1000U});
 }
 
 std::vector<std::string> FakeDirectory::groups_of(const std::string& user) {

@@ -1,7 +1,7 @@
 // The engine as the unit tests and the router fuzzer use it: real services over an in-memory
 // SQLite store, a manual clock, a fresh AEAD key, a policy from text and a fake user directory
-// ("ghost" does not exist, "alice" is in wheel). Built into the test binaries from
-// tests/support/ (tests/module.mk, tests/fuzz/module.mk).
+// ("ghost" does not exist, "alice" is in wheel; every other name is its own account). Built into
+// the test binaries from tests/support/ (tests/module.mk, tests/fuzz/module.mk).
 #pragma once
 
 #include <cstdint>
@@ -23,7 +23,7 @@ namespace mfa::testing {
 
 class FakeDirectory final : public core::Directory {
  public:
-  bool user_exists(const std::string& user) override;
+  Result<std::optional<core::Account>> resolve(const std::string& user) override;
   std::vector<std::string> groups_of(const std::string& user) override;
 };
 

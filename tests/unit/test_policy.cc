@@ -250,6 +250,9 @@ void test_more_errors(void**) {
   expect_error("apps:\n  web:\n    email_auth_type: link\n",
                "apps.web.email_auth_type: expected otp");
   expect_error("step_up:\n  new_host: true\n", "step_up.new_host: unknown key");
+  expect_error("pam:\n  user_aliases: map\n",
+               "p.yaml:2: pam.user_aliases: expected refuse or canonical, got 'map'");
+  expect_error("pam:\n  aliases: refuse\n", "pam.aliases: unknown key");
   expect_error("defaults: [1]\n", "defaults: expected a mapping");
   expect_error("\"just a string\"\n", "(top level): expected a mapping");
   // Oversize file: refused before parsing.
@@ -279,12 +282,19 @@ void test_yaml_gotchas(void**) {
   assert_string_equal(p->rules[0].match.groups[0].c_str(), "!wheel");
   assert_string_equal(p->rules[1].match.groups[0].c_str(), "!adm");
   assert_int_equal(*p->rules[0].remember_s, 0);
-  // Empty file and comments-only file: the built-in defaults.
+  // Empty file and comments-only file: the built-in defaults (aliases of accounts refused).
   for (const char* y : {"", "# nothing yet\n"}) {
     auto e = parse_policy(y, "e.yaml");
     assert_true(e.has_value());
     assert_int_equal(static_cast<int>(e->defaults.mode), static_cast<int>(Mode::kOptional));
     assert_true(e->rules.empty());
+    assert_true(e->pam_user_aliases == UserAliases::kRefuse);
+  }
+  for (const char* v : {"refuse", "canonical"}) {
+    auto e = parse_policy(std::string("pam: {user_aliases: ") + v + "}\n", "a.yaml");
+    assert_true(e.has_value());
+    assert_string_equal(std::string(to_string(e->pam_user_aliases)).c_str(), v);
+    assert_string_equal(policy_to_json(*e)["pam"]["user_aliases"].get<std::string>().c_str(), v);
   }
 }
 
@@ -293,6 +303,7 @@ void test_shipped_reference_policy(void**) {
   if (!p) print_error("%s\n", p.error().context.c_str());
   assert_true(p.has_value());
   assert_true(p->rules.size() >= 3);
+  assert_true(p->pam_user_aliases == UserAliases::kRefuse);
   Evaluation e = evaluate(*p, ctx("sudo", "alice", ""));
   assert_int_equal(static_cast<int>(e.settings.mode), static_cast<int>(Mode::kRequired));
   e = evaluate(*p, ctx("sshd", "bob", "10.4.4.4", {"users"}));
