@@ -58,16 +58,28 @@ def wait_until(cond, what, timeout=10):
         time.sleep(0.02)
 
 
-def open_connections(inst):
-    """mfad_open_connections (this request's own connection included), or None when the socket
-    refused the request (503: no budget left for it)."""
+def gauge(inst, name):
+    """A gauge from /metrics (this request included), or None when the socket refused the
+    request (503: no budget left for it)."""
     r = inst.unix_request("GET", "/metrics")
     if r.status != 200:
         return None
     for line in r.body.decode().splitlines():
-        if line.startswith("mfad_open_connections "):
+        if line.startswith(name + " "):
             return int(float(line.split()[1]))
-    raise AssertionError("mfad_open_connections missing from /metrics")
+    raise AssertionError(f"{name} missing from /metrics")
+
+
+def open_connections(inst):
+    return gauge(inst, "mfad_open_connections")
+
+
+def start_request(inst, s, partial):
+    """Sends the start of a request and waits until the daemon has read it (it is in flight),
+    so that the connection is busy, not idle, from then on."""
+    before = gauge(inst, "mfad_in_flight_requests")
+    s.sendall(partial)
+    wait_until(lambda: gauge(inst, "mfad_in_flight_requests") > before, "the request to start")
 
 
 def connect(inst, src):
@@ -196,7 +208,10 @@ for _ in range(n):
     s.settimeout(10)
     s.connect(path)
     try:
-        s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        except OSError:
+            pass  # refused and closed already: its 503 is still to be read
         data = b""
         while b"\r\n\r\n" not in data:
             chunk = s.recv(65536)
@@ -264,7 +279,7 @@ def test_full_tcp_budget_sheds_idle_connections_never_used_first(mfad_factory):
     # In accept order: one in the middle of a request, one keep-alive idle after a request,
     # one that never sent a byte.
     busy = connect_accepted(inst, "127.0.0.2", base)
-    busy.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n")  # headers not finished
+    start_request(inst, busy, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n")  # headers unfinished
     kept = connect_accepted(inst, "127.0.0.3", base + 1)
     kept.sendall(HEALTH)
     assert read_response(kept)[0] == 200
@@ -277,13 +292,13 @@ def test_full_tcp_budget_sheds_idle_connections_never_used_first(mfad_factory):
     settle(2)
     # ... then the keep-alive idle one; a connection mid-request is never shed.
     busy2 = connect_accepted(inst, "127.0.0.6", base + 2)
-    busy2.sendall(b"GET /v1/health HTTP/1.1\r\n")
+    start_request(inst, busy2, b"GET /v1/health HTTP/1.1\r\n")
     assert health_from(inst, "127.0.0.7") == 200
     assert closed_by_peer(kept, 5) is not None, "the keep-alive idle connection was not shed"
     settle(2)
     # Only requests in progress left: the newcomer is refused (503), nothing is shed.
     busy3 = connect_accepted(inst, "127.0.0.8", base + 2)
-    busy3.sendall(b"GET /v1/health HTTP/1.1\r\n")
+    start_request(inst, busy3, b"GET /v1/health HTTP/1.1\r\n")
     assert health_from(inst, "127.0.0.9") == 503
     for s in (busy, busy2, busy3):
         s.sendall(b"Host: x\r\n\r\n" if s is not busy else b"\r\n")
