@@ -24,9 +24,8 @@ import pytest
 
 from conftest import PLAIN_TCP
 from engine_helpers import code_at
-from pam_helpers import PamHarness, fresh_totp, test_user, wrong_code  # noqa: F401
-
-SOURCES = [f"127.0.0.{i}" for i in range(2, 10)]  # all of 127.0.0.0/8 is loopback on Linux
+from pam_helpers import (PamHarness, fresh_totp, metrics_gauge, squat_tcp, still_open,
+                         test_user, wrong_code)  # noqa: F401
 REQUIRED = ("defaults: {mode: required, factors: [totp, backup_code], grace_period: 0s, "
             "lockout: {attempts: 100, window: 15m}}\n")
 HEALTH = b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -58,28 +57,16 @@ def wait_until(cond, what, timeout=10):
         time.sleep(0.02)
 
 
-def gauge(inst, name):
-    """A gauge from /metrics (this request included), or None when the socket refused the
-    request (503: no budget left for it)."""
-    r = inst.unix_request("GET", "/metrics")
-    if r.status != 200:
-        return None
-    for line in r.body.decode().splitlines():
-        if line.startswith(name + " "):
-            return int(float(line.split()[1]))
-    raise AssertionError(f"{name} missing from /metrics")
-
-
 def open_connections(inst):
-    return gauge(inst, "mfad_open_connections")
+    return metrics_gauge(inst, "mfad_open_connections")
 
 
 def start_request(inst, s, partial):
     """Sends the start of a request and waits until the daemon has read it (it is in flight),
     so that the connection is busy, not idle, from then on."""
-    before = gauge(inst, "mfad_in_flight_requests")
+    before = metrics_gauge(inst, "mfad_in_flight_requests")
     s.sendall(partial)
-    wait_until(lambda: gauge(inst, "mfad_in_flight_requests") > before, "the request to start")
+    wait_until(lambda: metrics_gauge(inst, "mfad_in_flight_requests") > before, "the request to start")
 
 
 def connect(inst, src):
@@ -136,19 +123,6 @@ def closed_by_peer(s, timeout):
     return None
 
 
-def still_open(s):
-    s.setblocking(False)
-    try:
-        data = s.recv(1)
-        return data != b""
-    except BlockingIOError:
-        return True
-    except OSError:
-        return False
-    finally:
-        s.setblocking(True)
-
-
 def health_from(inst, src):
     s = connect(inst, src)
     try:
@@ -174,13 +148,8 @@ def test_tcp_squatters_cannot_starve_pam_logins(mfad_factory, tls_cert, test_use
     (inst.dir / "policy.yaml").write_text(REQUIRED)
     inst.start()
     secret, _ = fresh_totp(inst, "root")
-    # Set-up connections gone (this probe is the only one open), then the squatters come.
-    wait_until(lambda: open_connections(inst) == 1, "set-up connections to close")
-    squatters = [connect(inst, src) for src in SOURCES for _ in range(2)]
+    squatters = squat_tcp(inst, per_address=2)  # 8 addresses x 2: the TCP budget is full
     try:
-        # Every squatter holds a slot (on a shared budget the socket itself is refused now).
-        wait_until(lambda: (lambda v: v is None or v >= len(squatters) + 1)(open_connections(inst)),
-                   "the squatters to be accepted")
         pam = PamHarness(inst.socket)
         right = pam.run("root", [code_at(secret, +1)], options="failmode=closed")
         wrong = pam.run("root", [wrong_code(secret)] * 3, options="failmode=open")
