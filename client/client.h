@@ -16,7 +16,8 @@ enum class Error {
   kBadConfig,        // socket path not absolute / too long, bad timeout
   kSocketMissing,    // lstat failed (no daemon)
   kSocketUntrusted,  // node is not a socket or has an untrusted owner
-  kConnect,          // connect() refused / failed
+  kRefused,          // connect() refused: the node exists, nothing listens (daemon gone)
+  kConnect,          // connect() or socket() failed otherwise
   kPeerUntrusted,    // SO_PEERCRED uid is neither root nor the daemon uid
   kTimeout,          // the total request timeout expired
   kIo,               // send/recv failure, peer closed early
@@ -50,6 +51,15 @@ inline const char* mfa_client_body(const Response& r) {
 // `body` may be nullptr when body_len == 0. The caller owns and wipes `body`.
 [[nodiscard]] Error mfa_client_request(const Config& cfg, const char* method, const char* path,
                                        const char* body, size_t body_len, Response* resp);
+
+// True when the daemon is demonstrably gone: no socket node, or a node with no listener (a
+// daemon that was killed or stopped; ECONNREFUSED). Everything else -- an HTTP answer of any
+// status, a full listen backlog (EAGAIN until the deadline), a timeout or an i/o error once
+// connected, garbage, an untrusted node or peer -- comes from something that is there and is
+// never "gone". pam_mfa.so's failmode=open applies to this case only.
+inline bool mfa_client_daemon_gone(Error e) {
+  return e == Error::kSocketMissing || e == Error::kRefused;
+}
 
 // Static description for logs; never includes request data.
 const char* mfa_client_strerror(Error e);

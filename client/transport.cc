@@ -85,12 +85,14 @@ Error connect_socket(const Config& cfg, long long deadline, UniqueFd* ret) {
       poll(nullptr, 0, 10);
       continue;
     }
-    if (errno != EINPROGRESS) return errno == ENOENT ? Error::kSocketMissing : Error::kConnect;
+    if (errno == ENOENT) return Error::kSocketMissing;  // removed since check_node
+    if (errno == ECONNREFUSED) return Error::kRefused;  // a stale node: nobody listens
+    if (errno != EINPROGRESS) return Error::kConnect;
     if (Error e = wait_for(fd.get(), POLLOUT, deadline); e != Error::kOk) return e;
     int so_error = 0;
     socklen_t so_len = sizeof so_error;
     if (getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &so_error, &so_len) != 0 || so_error != 0) {
-      return Error::kConnect;
+      return so_error == ECONNREFUSED ? Error::kRefused : Error::kConnect;
     }
     break;
   }
@@ -200,6 +202,7 @@ const char* mfa_client_strerror(Error e) {
     case Error::kBadConfig: return "bad client configuration";
     case Error::kSocketMissing: return "daemon socket missing";
     case Error::kSocketUntrusted: return "daemon socket is not a socket owned by a trusted uid";
+    case Error::kRefused: return "daemon socket has no listener (connection refused)";
     case Error::kConnect: return "cannot connect to the daemon socket";
     case Error::kPeerUntrusted: return "daemon peer credentials are not trusted";
     case Error::kTimeout: return "daemon timed out";

@@ -1,8 +1,13 @@
 // Failure mapping (DESIGN.md section 3, docs/pam-protocol.md):
-// - transport failure, non-2xx/4xx status, garbage: PAM_AUTHINFO_UNAVAIL; with failmode=open,
-//   PAM_IGNORE + LOG_WARNING, but only before the daemon produced a valid answer. Once a
-//   conversation is under way a failure is never an open door (duo_unix 1.10.4 moved its
-//   failmode decision to preauth only for the same reason).
+// - transport failure, non-2xx/4xx status, garbage: PAM_AUTHINFO_UNAVAIL (fail closed).
+// - failmode=open turns that into PAM_IGNORE + LOG_WARNING only when the daemon is
+//   demonstrably gone (client::mfa_client_daemon_gone: no socket node, or connect refused by a
+//   node nobody listens on) and before it produced any valid answer. A live daemon that says
+//   no -- 503 "too many connections", a full backlog, a timeout once connected, garbage -- is
+//   never an open door: otherwise whoever can make the daemon busy (issue 10: TCP peers filling
+//   its connection budget) logs in with a wrong code. Same reasoning as duo_unix, whose
+//   failmode applies to "service unreachable" at preauth only (1.10.4), and as pam_u2f's
+//   CVE-2025-23013: a PAM_IGNORE on an error path is a bypass.
 // - HTTP 4xx: the daemon refused (unknown conversation, not allowed): PAM_AUTH_ERR.
 // - everything unexpected: PAM_AUTH_ERR. Never PAM_IGNORE on an error path (CVE-2025-23013).
 #include "pam_module/conversation.h"
@@ -50,15 +55,18 @@ struct Ctx {
   int requests;          // requests sent so far, bounded by kMaxSteps
 };
 
-int unavailable(Ctx& c, const char* why) {
-  if (c.opt.failmode == FailMode::kOpen && !c.daemon_answered) {
+// `gone`: the daemon is demonstrably not running (see the file comment); nothing else may
+// take the failmode=open path.
+int unavailable(Ctx& c, const char* why, bool gone = false) {
+  if (c.opt.failmode == FailMode::kOpen && gone && !c.daemon_answered) {
     pam_syslog(c.pamh, LOG_WARNING,
                "mfad unavailable (%s) for user '%s' service '%s': failmode=open, PAM_IGNORE", why,
                c.items.user, c.items.service);
     return PAM_IGNORE;
   }
-  pam_syslog(c.pamh, LOG_ERR, "mfad unavailable (%s) for user '%s' service '%s'", why, c.items.user,
-             c.items.service);
+  pam_syslog(c.pamh, LOG_ERR, "mfad unavailable (%s) for user '%s' service '%s'%s", why,
+             c.items.user, c.items.service,
+             c.opt.failmode == FailMode::kOpen ? " (failmode=open: the daemon is running)" : "");
   return PAM_AUTHINFO_UNAVAIL;
 }
 
@@ -89,13 +97,19 @@ int post(Ctx& c, const char* path, size_t body_len, int timeout_ms = 0) {
   const client::Error e =
       client::mfa_client_request(cfg, "POST", path, c.s->body, body_len, &c.s->resp);
   explicit_bzero(c.s->body, sizeof c.s->body);
-  if (e != client::Error::kOk) return unavailable(c, client::mfa_client_strerror(e));
+  if (e != client::Error::kOk) {
+    return unavailable(c, client::mfa_client_strerror(e), client::mfa_client_daemon_gone(e));
+  }
   const int status = c.s->resp.status;
   if (status >= 400 && status < 500) {
     log_refusal(c);
     return PAM_AUTH_ERR;
   }
-  if (status < 200 || status >= 300) return unavailable(c, "unexpected HTTP status");
+  if (status < 200 || status >= 300) {  // 503 "too many connections", 500: alive, so closed
+    char why[32];
+    snprintf(why, sizeof why, "HTTP %d", status);
+    return unavailable(c, why);
+  }
   if (!client::mfa_json_parse(&c.s->doc, client::mfa_client_body(c.s->resp), c.s->resp.body_len)) {
     return unavailable(c, "malformed JSON answer");
   }

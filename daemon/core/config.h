@@ -31,11 +31,26 @@ struct TcpListenerConfig {
   bool tls() const { return !tls_cert.empty() && !tls_key.empty(); }
 };
 
+// `http.unix`: the socket's own connection budget (PAM, NSS, mfactl), untouchable from TCP.
+struct UnixConnectionLimits {
+  std::size_t max_connections = limits::kMaxUnixConnections;
+  std::size_t max_connections_per_uid = limits::kMaxUnixConnectionsPerUid;  // non-root uids
+  std::size_t root_reserve = limits::kUnixRootReserve;  // of max_connections, uid 0 only
+};
+
+// `http.tcp`: the TCP listener's budget. When it is full, idle connections are shed.
+struct TcpConnectionLimits {
+  std::size_t max_connections = limits::kMaxTcpConnections;
+  std::size_t max_connections_per_address = limits::kMaxTcpConnectionsPerAddress;
+};
+
 struct HttpLimitsConfig {
   std::int64_t request_timeout_ms = limits::kRequestTimeoutMs;
   std::int64_t idle_timeout_ms = limits::kIdleTimeoutMs;
-  std::size_t max_connections = limits::kMaxConnections;
-  std::size_t max_connections_per_peer = limits::kMaxConnectionsPerPeer;
+  std::int64_t first_byte_timeout_ms = limits::kFirstByteTimeoutMs;
+  std::int64_t tls_handshake_timeout_ms = limits::kTlsHandshakeTimeoutMs;
+  UnixConnectionLimits unix_socket;
+  TcpConnectionLimits tcp;
 };
 
 // Delivered codes (SMS, email): `delivery:` in mfad.yaml. Templates use {code}, {app},
@@ -105,6 +120,9 @@ struct DaemonConfig {
   DeliveryConfig delivery;
   WebAuthnConfig webauthn;  // webauthn_config.h
   Fido2Config fido2;        // fido2_config.h: local security keys
+
+  // Accepted but deprecated settings, for the daemon to log at start (core does not log).
+  std::vector<std::string> warnings;
 };
 
 // Loads and validates a config file. Errors (kConfigInvalid) read

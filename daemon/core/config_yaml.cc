@@ -3,6 +3,7 @@
 // names the file, the line and the dotted key (style.md section 5.4).
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -371,6 +372,62 @@ void read_webauthn(Reader& r, const YAML::Node& n, WebAuthnConfig& w) {
   }
 }
 
+void read_unix_budget(Reader& r, const YAML::Node& u, UnixConnectionLimits& l) {
+  const std::string p = "http.unix";
+  if (!r.mapping(u, p, {"max_connections", "max_connections_per_uid", "root_reserve"})) return;
+  r.integer(u, p, "max_connections", 1, 1'000'000, l.max_connections);
+  r.integer(u, p, "max_connections_per_uid", 1, 1'000'000, l.max_connections_per_uid);
+  // Unset, the reserve follows a smaller total (a quarter of it at most).
+  l.root_reserve = std::min(limits::kUnixRootReserve, l.max_connections / 4);
+  r.integer(u, p, "root_reserve", 0, 1'000'000, l.root_reserve);
+  if (!r.failed() && l.root_reserve >= l.max_connections) {
+    r.fail(u["root_reserve"].Mark(), p + ".root_reserve",
+           "must be less than http.unix.max_connections (non-root uids need a share)");
+  }
+}
+
+// Before issue 10 the socket and TCP shared one budget under these two keys. They keep working
+// for TCP alone (the part that can be attacked from outside); the socket has http.unix now.
+void read_deprecated_budget(Reader& r, const YAML::Node& n, const char* key, const char* now,
+                            std::size_t& out, std::vector<std::string>& warnings) {
+  const YAML::Node old = n[key];
+  if (!old) return;
+  const YAML::Node t = n["tcp"];
+  if (t && t.IsMap() && t[now]) {
+    return r.fail(old.Mark(), std::string("http.") + key,
+                  std::string("replaced by http.tcp.") + now + ": set only that one");
+  }
+  r.integer(n, "http", key, 1, 1'000'000, out);
+  warnings.push_back(std::string("http.") + key + " is deprecated: it sets http.tcp." + now +
+                     " only; the Unix socket has its own budget (http.unix)");
+}
+
+void read_http(Reader& r, const YAML::Node& n, DaemonConfig& c) {
+  const std::string p = "http";
+  if (!r.mapping(n, p,
+                 {"request_timeout_ms", "idle_timeout_ms", "first_byte_timeout_ms",
+                  "tls_handshake_timeout_ms", "unix", "tcp", "max_connections",
+                  "max_connections_per_peer"})) {
+    return;
+  }
+  HttpLimitsConfig& h = c.http;
+  r.integer(n, p, "request_timeout_ms", 100, 600'000, h.request_timeout_ms);
+  r.integer(n, p, "idle_timeout_ms", 100, 3'600'000, h.idle_timeout_ms);
+  r.integer(n, p, "first_byte_timeout_ms", 100, 600'000, h.first_byte_timeout_ms);
+  r.integer(n, p, "tls_handshake_timeout_ms", 100, 600'000, h.tls_handshake_timeout_ms);
+  if (const YAML::Node u = n["unix"]) read_unix_budget(r, u, h.unix_socket);
+  if (const YAML::Node t = n["tcp"];
+      t && r.mapping(t, p + ".tcp", {"max_connections", "max_connections_per_address"})) {
+    r.integer(t, p + ".tcp", "max_connections", 1, 1'000'000, h.tcp.max_connections);
+    r.integer(t, p + ".tcp", "max_connections_per_address", 1, 1'000'000,
+              h.tcp.max_connections_per_address);
+  }
+  read_deprecated_budget(r, n, "max_connections", "max_connections", h.tcp.max_connections,
+                         c.warnings);
+  read_deprecated_budget(r, n, "max_connections_per_peer", "max_connections_per_address",
+                         h.tcp.max_connections_per_address, c.warnings);
+}
+
 void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
   if (!r.mapping(
           root, "",
@@ -399,15 +456,7 @@ void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
     }
   }
   if (const YAML::Node n = root["listeners"]) read_listeners(r, n, c);
-  if (const YAML::Node n = root["http"];
-      n && r.mapping(n, "http",
-                     {"request_timeout_ms", "idle_timeout_ms", "max_connections",
-                      "max_connections_per_peer"})) {
-    r.integer(n, "http", "request_timeout_ms", 100, 600'000, c.http.request_timeout_ms);
-    r.integer(n, "http", "idle_timeout_ms", 100, 3'600'000, c.http.idle_timeout_ms);
-    r.integer(n, "http", "max_connections", 1, 1'000'000, c.http.max_connections);
-    r.integer(n, "http", "max_connections_per_peer", 1, 1'000'000, c.http.max_connections_per_peer);
-  }
+  if (const YAML::Node n = root["http"]) read_http(r, n, c);
   if (const YAML::Node n = root["store"]; n && r.mapping(n, "store", {"sqlite"})) {
     r.str(n, "store", "sqlite", c.db_path);
   }

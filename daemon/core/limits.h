@@ -11,10 +11,21 @@ namespace mfa::limits {
 inline constexpr std::size_t kMaxRequestBody = 64 * 1024;
 inline constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
 inline constexpr std::size_t kMaxHeaderCount = 64;
-inline constexpr std::size_t kMaxConnections = 4096;
-inline constexpr std::size_t kMaxConnectionsPerPeer = 512;
-inline constexpr std::int64_t kIdleTimeoutMs = 60'000;     // keep-alive idle
+inline constexpr std::int64_t kIdleTimeoutMs = 60'000;     // keep-alive idle between requests
 inline constexpr std::int64_t kRequestTimeoutMs = 10'000;  // whole request must arrive in this
+// A new connection must start its first request this soon after accept (TLS handshake
+// included): a silent connection holds a slot for this long, not for the keep-alive idle.
+inline constexpr std::int64_t kFirstByteTimeoutMs = 10'000;
+inline constexpr std::int64_t kTlsHandshakeTimeoutMs = 5'000;
+
+// Connection budgets (issue 10): the Unix socket and TCP never share one, so that remote
+// peers cannot starve PAM logins. On the socket, one non-root uid gets a share and all the
+// non-root uids together leave a reserve that only uid 0 (sshd, sudo, su, login) can take.
+inline constexpr std::size_t kMaxUnixConnections = 1024;
+inline constexpr std::size_t kMaxUnixConnectionsPerUid = 64;
+inline constexpr std::size_t kUnixRootReserve = 256;
+inline constexpr std::size_t kMaxTcpConnections = 4096;
+inline constexpr std::size_t kMaxTcpConnectionsPerAddress = 512;
 inline constexpr std::size_t kMaxRequestsPerConnection = 100'000;
 
 // Names and strings

@@ -12,12 +12,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <map>
-#include <mutex>
+#include <memory>
 #include <string>
 
 #include "daemon/core/config.h"
 #include "daemon/src/api_types.h"
+#include "daemon/src/connection_budget.h"
 
 namespace mfa::daemon {
 
@@ -32,19 +32,11 @@ using UnixStream = beast::basic_stream<net::local::stream_protocol>;
 using TcpStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-// Counts connections in total and per peer (uid on the socket, address on TCP).
-class ConnectionLimiter {
- public:
-  ConnectionLimiter(std::size_t total, std::size_t per_peer) : total_(total), per_peer_(per_peer) {}
-  bool try_acquire(const std::string& peer);
-  void release(const std::string& peer);
-
- private:
-  std::mutex mu_;
-  std::size_t total_;
-  std::size_t per_peer_;
-  std::size_t open_ = 0;
-  std::map<std::string, std::size_t> by_peer_;
+// How the TCP budget closes a connection it sheds: set by the session on its strand (where
+// the shed is posted too), so `stream` is never used after the session is gone.
+struct ShedHandle {
+  beast::tcp_stream* stream = nullptr;
+  bool shed = false;
 };
 
 struct ServerContext {
@@ -52,7 +44,8 @@ struct ServerContext {
   const Router& router;
   Services& services;
   Metrics& metrics;
-  ConnectionLimiter limiter;
+  UnixBudget unix_budget;  // connection_budget.h: the socket's own, TCP never touches it
+  TcpBudget tcp_budget;
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> next_request_id{1};
   // Request handlers run here, off the I/O threads: they block on store calls (the group
@@ -64,9 +57,11 @@ struct ServerContext {
 // What the listener knows about a connection before the first request.
 struct ConnInfo {
   bool tcp = false;
-  Caller unix_caller;       // kUnixPeer for the socket
-  std::string remote_addr;  // TCP peer address, "unix" on the socket
-  std::string peer_key;     // limiter key, released when the session ends
+  Caller unix_caller;                              // kUnixPeer for the socket
+  std::string remote_addr;                         // TCP peer address, "unix" on the socket
+  std::chrono::steady_clock::time_point accepted;  // the first-byte deadline counts from here
+  TcpBudget::Id tcp_slot = 0;                      // TCP: the budget's id for this connection
+  std::shared_ptr<ShedHandle> shed;                // TCP: how the budget closes it
 };
 
 // Each serves one connection until close; they own the stream and release the limiter slot.

@@ -23,26 +23,6 @@
 
 namespace mfa::daemon {
 
-bool ConnectionLimiter::try_acquire(const std::string& peer) {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::size_t& mine = by_peer_[peer];
-  if (open_ >= total_ || mine >= per_peer_) {
-    if (mine == 0) by_peer_.erase(peer);
-    return false;
-  }
-  ++open_;
-  ++mine;
-  return true;
-}
-
-void ConnectionLimiter::release(const std::string& peer) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = by_peer_.find(peer);
-  if (it == by_peer_.end()) return;
-  --open_;
-  if (--it->second == 0) by_peer_.erase(it);
-}
-
 namespace {
 
 using std::chrono::milliseconds;
@@ -65,8 +45,7 @@ void refuse(int fd, bool plain) {
 
 struct HttpServer::Impl {
   Impl(const DaemonConfig& c, const Router& r, Services& s, ServerHooks h)
-      : ctx{c, r, s, *s.metrics,
-            ConnectionLimiter(c.http.max_connections, c.http.max_connections_per_peer)},
+      : ctx{c, r, s, *s.metrics, UnixBudget(c.http.unix_socket), TcpBudget(c.http.tcp)},
         hooks(std::move(h)) {
     ctx.handlers = &handlers;
   }
@@ -203,17 +182,28 @@ net::awaitable<void> HttpServer::Impl::accept_unix() {
       co_await accept_backoff(ec);
       continue;
     }
-    auto caller = unix_peer_caller(stream.socket().native_handle(), ctx.config.admin_group);
-    if (!caller) continue;  // no credentials: close
+    const int fd = stream.socket().native_handle();
+    // The budget is checked on the bare uid, before the account lookups of unix_peer_caller.
+    ucred cred{};
+    socklen_t cred_len = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) != 0 ||
+        cred_len != sizeof cred) {
+      continue;  // no credentials: close
+    }
+    if (!ctx.unix_budget.try_acquire(cred.uid)) {
+      ctx.metrics.connection_refused();
+      refuse(fd, true);
+      continue;
+    }
+    auto caller = unix_peer_caller(fd, ctx.config.admin_group);
+    if (!caller || caller->uid != cred.uid) {
+      ctx.unix_budget.release(cred.uid);
+      continue;
+    }
     ConnInfo info;
     info.unix_caller = std::move(*caller);
     info.remote_addr = "unix";
-    info.peer_key = "uid:" + std::to_string(info.unix_caller.uid);
-    if (!ctx.limiter.try_acquire(info.peer_key)) {
-      ctx.metrics.connection_refused();
-      refuse(stream.socket().native_handle(), true);
-      continue;
-    }
+    info.accepted = std::chrono::steady_clock::now();
     ctx.metrics.connection_opened();
     auto ex = stream.get_executor();
     net::co_spawn(ex, serve_unix(ctx, std::move(stream), std::move(info)), net::detached);
@@ -235,12 +225,26 @@ net::awaitable<void> HttpServer::Impl::accept_tcp() {
     info.tcp = true;
     info.remote_addr = stream.socket().remote_endpoint(ec).address().to_string();
     if (ec) continue;
-    info.peer_key = info.remote_addr;
-    if (!ctx.limiter.try_acquire(info.peer_key)) {
+    info.accepted = std::chrono::steady_clock::now();
+    info.shed = std::make_shared<ShedHandle>();
+    // Closing a shed connection runs on its own strand, where its session uses the stream.
+    auto shed = [ex = stream.get_executor(), h = info.shed] {
+      net::post(ex, [h] {
+        h->shed = true;
+        if (h->stream != nullptr) h->stream->close();
+      });
+    };
+    TcpBudget::Admission admission = ctx.tcp_budget.admit(info.remote_addr, std::move(shed));
+    if (admission.id == 0) {
       ctx.metrics.connection_refused();
       refuse(stream.socket().native_handle(), !tls.has_value());
       continue;
     }
+    if (admission.victim) {
+      ctx.metrics.connection_shed();
+      admission.victim();
+    }
+    info.tcp_slot = admission.id;
     ctx.metrics.connection_opened();
     auto ex = stream.get_executor();
     if (tls) {

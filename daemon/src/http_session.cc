@@ -29,11 +29,17 @@ namespace http = beast::http;
 using HttpRequest = http::request<http::string_body>;
 using std::chrono::milliseconds;
 
+// Gives the connection's budget slot back when its session ends, however it ends.
 struct SlotGuard {
   ServerContext& ctx;
-  std::string key;
+  const ConnInfo& info;
   ~SlotGuard() {
-    ctx.limiter.release(key);
+    if (info.tcp) {
+      info.shed->stream = nullptr;  // on the strand: a shed posted later finds nothing to close
+      ctx.tcp_budget.release(info.tcp_slot);
+    } else {
+      ctx.unix_budget.release(info.unix_caller.uid);
+    }
     ctx.metrics.connection_closed();
   }
 };
@@ -319,13 +325,22 @@ net::awaitable<bool> session_loop(ServerContext& ctx, Stream& stream, const Conn
   beast::error_code ec;
   for (std::size_t n = 0; n < limits::kMaxRequestsPerConnection && !ctx.draining; ++n) {
     if (buf.size() == 0) {
-      // Idle keep-alive wait: the whole-request deadline starts with the first byte.
-      beast::get_lowest_layer(stream).expires_after(milliseconds(ctx.config.http.idle_timeout_ms));
+      // Idle wait; the whole-request deadline starts with the first byte. A new connection must
+      // send that byte soon after accept (a silent one only squats a slot); between keep-alive
+      // requests the longer idle timeout applies.
+      auto& lowest = beast::get_lowest_layer(stream);
+      if (n == 0) {
+        lowest.expires_at(info.accepted + milliseconds(ctx.config.http.first_byte_timeout_ms));
+      } else {
+        lowest.expires_after(milliseconds(ctx.config.http.idle_timeout_ms));
+      }
       const std::size_t got = co_await stream.async_read_some(
           buf.prepare(4096), net::redirect_error(net::use_awaitable, ec));
       if (ec) co_return true;
       buf.commit(got);
     }
+    // No longer idle, so no longer sheddable; false: it was shed just before its bytes came.
+    if (info.tcp && !ctx.tcp_budget.begin_request(info.tcp_slot)) co_return true;
     InFlightGuard busy(ctx);
     const auto start = std::chrono::steady_clock::now();
     ApiRequest areq;
@@ -342,6 +357,7 @@ net::awaitable<bool> session_loop(ServerContext& ctx, Stream& stream, const Conn
     const bool written = co_await write_response(ctx, stream, res, areq.request_id, keep);
     if (!written) co_return false;
     if (!keep) co_return status < 400;
+    if (info.tcp) ctx.tcp_budget.end_request(info.tcp_slot);
   }
   co_return true;
 }
@@ -363,7 +379,7 @@ net::awaitable<void> linger_close(Socket& stream) {
 }  // namespace
 
 net::awaitable<void> serve_unix(ServerContext& ctx, UnixStream stream, ConnInfo info) {
-  SlotGuard slot{ctx, info.peer_key};
+  SlotGuard slot{ctx, info};
   const bool clean = co_await session_loop(ctx, stream, info);
   if (clean) {
     beast::error_code ec;
@@ -374,7 +390,9 @@ net::awaitable<void> serve_unix(ServerContext& ctx, UnixStream stream, ConnInfo 
 }
 
 net::awaitable<void> serve_tcp(ServerContext& ctx, TcpStream stream, ConnInfo info) {
-  SlotGuard slot{ctx, info.peer_key};
+  SlotGuard slot{ctx, info};
+  info.shed->stream = &stream;
+  if (info.shed->shed) co_return;
   const bool clean = co_await session_loop(ctx, stream, info);
   if (clean) {
     beast::error_code ec;
@@ -385,9 +403,13 @@ net::awaitable<void> serve_tcp(ServerContext& ctx, TcpStream stream, ConnInfo in
 }
 
 net::awaitable<void> serve_tls(ServerContext& ctx, TlsStream stream, ConnInfo info) {
-  SlotGuard slot{ctx, info.peer_key};
+  SlotGuard slot{ctx, info};
+  info.shed->stream = &beast::get_lowest_layer(stream);
+  if (info.shed->shed) co_return;
   beast::error_code ec;
-  beast::get_lowest_layer(stream).expires_after(milliseconds(ctx.config.http.request_timeout_ms));
+  // Its own short deadline: a stalled handshake holds a slot before any request can be timed.
+  beast::get_lowest_layer(stream).expires_after(
+      milliseconds(ctx.config.http.tls_handshake_timeout_ms));
   co_await stream.async_handshake(net::ssl::stream_base::server,
                                   net::redirect_error(net::use_awaitable, ec));
   if (ec) co_return;  // plain HTTP on the TLS port, bad client certificate, timeout

@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
   if (!dev_dir.empty() && !config->dev_mode)
     return die(config_path + ": --dev needs dev_mode: true");
   log_init(config->log_target == LogTarget::kJournal, config->log_level);
+  for (const std::string& w : config->warnings) log_warning(config_path + ": " + w);
   raise_nofile_limit();
 
   OsRandom random;

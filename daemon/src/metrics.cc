@@ -55,6 +55,9 @@ std::string Metrics::render() const {
   o += "# HELP mfad_refused_connections_total Connections refused by a connection limit.\n";
   o += "# TYPE mfad_refused_connections_total counter\n";
   o += "mfad_refused_connections_total " + std::to_string(refused_connections_.load()) + "\n";
+  o += "# HELP mfad_shed_connections_total Idle TCP connections closed to admit new ones.\n";
+  o += "# TYPE mfad_shed_connections_total counter\n";
+  o += "mfad_shed_connections_total " + std::to_string(shed_connections_.load()) + "\n";
   std::lock_guard<std::mutex> lock(mu_);
   o += "# HELP mfad_http_requests_total HTTP requests by route pattern, method and status.\n";
   o += "# TYPE mfad_http_requests_total counter\n";

@@ -21,6 +21,8 @@ class Metrics {
   void connection_opened() { open_connections_.fetch_add(1); }
   void connection_closed() { open_connections_.fetch_sub(1); }
   void connection_refused() { refused_connections_.fetch_add(1); }
+  // An idle TCP connection closed to admit a newcomer into a full budget.
+  void connection_shed() { shed_connections_.fetch_add(1); }
   std::int64_t open_connections() const { return open_connections_.load(); }
   // A request is in flight from its first byte until its response is written; the drain on
   // SIGTERM waits for these.
@@ -41,6 +43,7 @@ class Metrics {
   std::atomic<std::int64_t> open_connections_{0};
   std::atomic<std::int64_t> in_flight_{0};
   std::atomic<std::uint64_t> refused_connections_{0};
+  std::atomic<std::uint64_t> shed_connections_{0};
 };
 
 }  // namespace mfa::daemon

@@ -4,8 +4,8 @@
 TCP port on 127.0.0.1 (plain HTTP, dev mode), waits for the socket and DIR/tcp.port, yields an
 MfadInstance, and at teardown sends SIGTERM and asserts exit code 0.
 
-`mfad_factory(config_extra=..., tcp=..., start=True)` starts more instances (e.g. with TLS);
-each is stopped at teardown the same way.
+`mfad_factory(config_extra=..., tcp=..., start=True, http=...)` starts more instances (e.g. with
+TLS, or other `http:` limits as a YAML flow mapping); each is stopped at teardown the same way.
 
 MfadInstance:
   .dir .socket .tcp_port .proc .config_path .log_path
@@ -44,13 +44,14 @@ log: {{target: stderr, level: info}}
 listeners:
   unix: {{path: mfad.sock, mode: "0666"}}
 {tcp}
-http: {{request_timeout_ms: 2000, idle_timeout_ms: 5000}}
+http: {http}
 store: {{sqlite: mfad.db}}
 keys: {{file: secret.key}}
 policy: {{file: policy.yaml}}
 {extra}
 """
 PLAIN_TCP = "  tcp: {address: 127.0.0.1, port: 0, plain_http: true}"
+DEFAULT_HTTP = "{request_timeout_ms: 2000, idle_timeout_ms: 5000}"
 
 
 class Response:
@@ -113,7 +114,7 @@ def _do(conn, method, path, body, headers):
 
 
 class MfadInstance:
-    def __init__(self, directory, tcp=PLAIN_TCP, config_extra=""):
+    def __init__(self, directory, tcp=PLAIN_TCP, config_extra="", http=DEFAULT_HTTP):
         self.dir = Path(directory)
         self.socket = str(self.dir / "mfad.sock")
         self.config_path = self.dir / "mfad.yaml"
@@ -122,7 +123,8 @@ class MfadInstance:
         self.proc = None
         self._log = None
         if not self.config_path.exists():
-            self.config_path.write_text(DEFAULT_CONFIG.format(tcp=tcp or "", extra=config_extra))
+            self.config_path.write_text(DEFAULT_CONFIG.format(tcp=tcp or "", extra=config_extra,
+                                                              http=http))
         self.has_tcp = bool(tcp)
 
     def start(self, timeout=10):
@@ -220,10 +222,10 @@ def mfad_factory():
     instances = []
     dirs = []
 
-    def make(config_extra="", tcp=PLAIN_TCP, start=True):
+    def make(config_extra="", tcp=PLAIN_TCP, start=True, http=DEFAULT_HTTP):
         d = tempfile.mkdtemp(prefix="mfad-test-")
         dirs.append(d)
-        inst = MfadInstance(d, tcp=tcp, config_extra=config_extra)
+        inst = MfadInstance(d, tcp=tcp, config_extra=config_extra, http=http)
         instances.append(inst)
         return inst.start() if start else inst
 

@@ -12,6 +12,7 @@ import os
 import pwd
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -250,3 +251,58 @@ def write_file(path, text, mode=0o644):
     p.write_text(text)
     os.chmod(p, mode)
     return p
+
+
+# --- TCP squatters (issue 10: they must not starve the socket) ---------------------------
+
+SQUAT_SOURCES = [f"127.0.0.{i}" for i in range(2, 10)]  # all of 127.0.0.0/8 is loopback
+
+
+def metrics_gauge(inst, name):
+    """A gauge from /metrics over the socket (this request included), or None when the socket
+    refused the request (503: no budget left for it)."""
+    r = inst.unix_request("GET", "/metrics")
+    if r.status != 200:
+        return None
+    for line in r.body.decode().splitlines():
+        if line.startswith(name + " "):
+            return int(float(line.split()[1]))
+    raise AssertionError(f"{name} missing from /metrics")
+
+
+def squat_tcp(inst, per_address, timeout=10):
+    """Opens `per_address` idle connections (no byte sent; on a TLS listener, a handshake that
+    never starts) from each of 127.0.0.2-9 to the daemon's TCP port, and waits until the daemon
+    holds them all (or, on a shared budget, refuses the socket itself). Returns the sockets."""
+    deadline = time.monotonic() + timeout
+    while metrics_gauge(inst, "mfad_open_connections") != 1:  # set-up connections closed
+        assert time.monotonic() < deadline, "set-up connections did not close"
+        time.sleep(0.02)
+    squatters = []
+    for src in SQUAT_SOURCES:
+        for _ in range(per_address):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((src, 0))
+            s.settimeout(10)
+            s.connect(("127.0.0.1", inst.tcp_port))
+            squatters.append(s)
+    while True:
+        v = metrics_gauge(inst, "mfad_open_connections")
+        if v is None or v >= len(squatters) + 1:
+            return squatters
+        assert time.monotonic() < deadline, f"the daemon holds {v - 1} of {len(squatters)}"
+        time.sleep(0.02)
+
+
+def still_open(s):
+    """True while the peer has not closed `s` (nothing is read from a live socket)."""
+    s.setblocking(False)
+    try:
+        return s.recv(1) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        s.setblocking(True)
+

@@ -2,7 +2,8 @@
 
 The matrix: policy (off, optional, required, required in grace) x enrolment (none, TOTP, TOTP +
 backup codes) x answer (right, wrong, replayed, backup code, empty) x daemon (up, down, stale
-socket, stopped = slow past the timeout, garbage) x failmode (closed, open). One daemon per
+socket, stopped = slow past the timeout, garbage, TCP budget full of squatters) x failmode
+(closed, open; open passes only a daemon that is gone: no socket, stale socket). One daemon per
 policy; every case asserts the exact PAM code, and at the end of each policy the number of
 PAM_SUCCESS results equals the number of cases that answered with a verified factor AND the
 number of user.mfa_succeeded events the daemon audited: nothing else yields PAM_SUCCESS.
@@ -28,11 +29,17 @@ import pytest
 from conftest import ROOT
 from engine_helpers import code_at, enroll_totp, start_with_policy
 from pam_helpers import (HALF_BLOCKS, MODULE, PamHarness, TEST_USER, aliases, fresh_totp,
-                         hand_key, mfa_successes, reset_user, store_users, test_user,
-                         wrong_code, write_file)  # noqa: F401
+                         hand_key, mfa_successes, reset_user, squat_tcp, still_open,
+                         store_users, test_user, wrong_code, write_file)  # noqa: F401
 
 FAILMODES = ("closed", "open")
-UNAVAIL = {"closed": "PAM_AUTHINFO_UNAVAIL", "open": "PAM_IGNORE"}
+# failmode=open lets a login through only when the daemon is demonstrably gone (no socket, or
+# a socket nobody listens on); a daemon that is there but slow, busy or broken fails closed.
+GONE = {"closed": "PAM_AUTHINFO_UNAVAIL", "open": "PAM_IGNORE"}
+ALIVE = "PAM_AUTHINFO_UNAVAIL"
+# The TCP listener has a small budget so that 8 loopback addresses x 2 fill it (issue 10).
+MATRIX_HTTP = ("{request_timeout_ms: 2000, idle_timeout_ms: 60000, first_byte_timeout_ms: 60000, "
+               "tcp: {max_connections: 16, max_connections_per_address: 2}}")
 POLICIES = {
     "off": "defaults: {mode: 'off', lockout: {attempts: 100, window: 15m}}\n",
     "optional": "defaults: {mode: optional, factors: [totp, backup_code], grace_period: 0s, "
@@ -170,6 +177,27 @@ def alias_cases(m, aliases):
         m.failures.append(f"[{m.policy}] the daemon keeps state under alias names: {kept}")
 
 
+def starvation_cases(m, user):
+    """The TCP budget full of idle connections from 127.0.0.2-9 (issue 10): logins over the
+    socket are untouched, and a wrong code is refused under failmode=open too."""
+    squatters = squat_tcp(m.inst, per_address=2)
+    try:
+        for fm in FAILMODES:
+            if m.policy == "off":
+                m.run("TCP budget full, any answer", user, ["@CONV_ERR"], "PAM_IGNORE", fm,
+                      forbid=["prompt-"])
+                continue
+            secret, _ = fresh_totp(m.inst, user)
+            m.run("TCP budget full, right code", user, [code_at(secret, +1)], "PAM_SUCCESS", fm,
+                  verified=True, texts=[CODE_PROMPT])
+            m.run("TCP budget full, wrong x3", user, [wrong_code(secret)] * 3, "PAM_MAXTRIES", fm)
+        if not all(still_open(s) for s in squatters):
+            m.failures.append(f"[{m.policy}] squatters were dropped: the budget was not full")
+    finally:
+        for s in squatters:
+            s.close()
+
+
 def stop(inst):
     """SIGSTOP, then wait until every thread of the daemon is stopped (state T): the signal is
     asynchronous, and a thread still running could take the next request before it stops."""
@@ -214,7 +242,7 @@ def daemon_failure_cases(m, user):
     try:
         for fm in FAILMODES:
             res = m.pam.run(user, ["123456"], options=f"failmode={fm} {opts}")
-            m.check(f"stopped daemon (slow) failmode={fm}", res, UNAVAIL[fm], max_seconds=3.0)
+            m.check(f"stopped daemon (slow) failmode={fm}", res, ALIVE, max_seconds=3.0)
             if "timed out" not in res.log:
                 m.failures.append(f"[{m.policy}] stopped daemon: log lacks 'timed out'\n{res.log}")
     finally:
@@ -246,17 +274,19 @@ def daemon_failure_cases(m, user):
     assert os.path.exists(inst.socket)
     for fm in FAILMODES:
         m.check(f"killed daemon, stale socket failmode={fm}",
-                m.pam.run(user, ["123456"], options=f"failmode={fm}"), UNAVAIL[fm])
+                m.pam.run(user, ["123456"], options=f"failmode={fm}"), GONE[fm])
     os.unlink(inst.socket)
     for fm in FAILMODES:
         res = m.pam.run(user, ["123456"], options=f"failmode={fm}")
-        m.check(f"daemon down, no socket failmode={fm}", res, UNAVAIL[fm])
+        m.check(f"daemon down, no socket failmode={fm}", res, GONE[fm])
     inst.start()
 
 
 @pytest.mark.parametrize("policy", list(POLICIES))
 def test_pam_matrix(mfad_factory, test_user, aliases, policy):
-    inst = start_with_policy(mfad_factory, POLICIES[policy])
+    inst = mfad_factory(start=False, http=MATRIX_HTTP)
+    (inst.dir / "policy.yaml").write_text(POLICIES[policy])
+    inst.start()
     m = Matrix(inst, policy)
     mfa = policy != "off"
     for fm in FAILMODES:
@@ -265,6 +295,7 @@ def test_pam_matrix(mfad_factory, test_user, aliases, policy):
     enrolled_cases(m, "root", backup=True, mfa_expected=mfa)
     enrolled_cases(m, test_user, backup=False, mfa_expected=mfa)
     alias_cases(m, aliases)
+    starvation_cases(m, test_user)
     daemon_failure_cases(m, test_user)
     # After the daemon failures too: an answer the module gave up on is never verified later.
     m.check_successes()
@@ -273,7 +304,8 @@ def test_pam_matrix(mfad_factory, test_user, aliases, policy):
 
 
 def test_pam_garbage_daemon(tmp_path):
-    """Something answers on the socket, but not mfad's protocol (tests/pam/fake_mfad.py)."""
+    """Something answers on the socket, but not mfad's protocol (tests/pam/fake_mfad.py): it is
+    there, so failmode=open does not apply."""
     sock = str(tmp_path / "fake.sock")
     os.chmod(tmp_path, 0o755)
     garbage = [{"raw": "hello world\r\n\r\n"}, {"status": 200, "body": "<html>ok</html>"},
@@ -294,7 +326,7 @@ def test_pam_garbage_daemon(tmp_path):
             finally:
                 p.kill()
                 p.wait()
-            if res.rc != UNAVAIL[fm]:
+            if res.rc != ALIVE:
                 failures.append(f"{g} failmode={fm}: {res.rc}\n{res.transcript}")
             if os.path.exists(sock):
                 os.unlink(sock)

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -243,6 +244,41 @@ def cases():
                   "PAM_AUTHINFO_UNAVAIL"))
     t.append(case("conversation id with a slash refused", [
         start(prompt("Code: ", cid="../../v1/admin"))], "PAM_AUTHINFO_UNAVAIL"))
+    # failmode=open is for a daemon that is demonstrably gone: no socket node, or a node with
+    # no listener (connect refused). Any sign of a live daemon -- an HTTP answer such as 503
+    # "too many connections", a full backlog, a timeout while connected, garbage -- fails
+    # closed: a busy daemon must never turn a login into PAM_IGNORE.
+    t.append(case("stale socket (no listener) -> PAM_AUTHINFO_UNAVAIL", None,
+                  "PAM_AUTHINFO_UNAVAIL", setup="stale_socket", log=["connection refused"]))
+    t.append(case("stale socket (no listener), failmode=open -> PAM_IGNORE", None, "PAM_IGNORE",
+                  setup="stale_socket", options="failmode=open", log=["failmode=open"]))
+    t.append(case("HTTP 503 too busy, failmode=open -> PAM_AUTHINFO_UNAVAIL",
+                  [start(err("unavailable", 503))], "PAM_AUTHINFO_UNAVAIL",
+                  options="failmode=open", log=["HTTP 503"], nolog=["PAM_IGNORE"]))
+    t.append(case("HTTP 500, failmode=open -> PAM_AUTHINFO_UNAVAIL",
+                  [start(err("internal", 500))], "PAM_AUTHINFO_UNAVAIL", options="failmode=open"))
+    t.append(case("HTTP 429, failmode=open -> PAM_AUTH_ERR", [start(err("rate_limited", 429))],
+                  "PAM_AUTH_ERR", options="failmode=open"))
+    t.append(case("listen backlog full (EAGAIN), failmode=open -> PAM_AUTHINFO_UNAVAIL", None,
+                  "PAM_AUTHINFO_UNAVAIL", setup="backlog_full",
+                  options="timeout=300 failmode=open", max_seconds=1.5, log=["timed out"]))
+    t.append(case("slow daemon past timeout=300, failmode=open -> PAM_AUTHINFO_UNAVAIL",
+                  [start(dict(done("success"), delay=1.5))], "PAM_AUTHINFO_UNAVAIL",
+                  options="timeout=300 failmode=open", max_seconds=1.2, log=["timed out"],
+                  allow_errors=True, partial_ok=True))
+    t.append(case("connection closed without answer, failmode=open -> PAM_AUTHINFO_UNAVAIL",
+                  [start({"close": True})], "PAM_AUTHINFO_UNAVAIL", options="failmode=open"))
+    t.append(case("not HTTP, failmode=open -> PAM_AUTHINFO_UNAVAIL",
+                  [start({"raw": "hello world\r\n\r\n"})], "PAM_AUTHINFO_UNAVAIL",
+                  options="failmode=open"))
+    t.append(case("HTTP 200 not JSON, failmode=open -> PAM_AUTHINFO_UNAVAIL",
+                  [start({"status": 200, "body": "<html>ok</html>"})], "PAM_AUTHINFO_UNAVAIL",
+                  options="failmode=open"))
+    t.append(case("socket path is a regular file, failmode=open -> PAM_AUTHINFO_UNAVAIL", None,
+                  "PAM_AUTHINFO_UNAVAIL", setup="regular_file", options="failmode=open"))
+    t.append(case("socket owned by nobody, failmode=open -> PAM_AUTHINFO_UNAVAIL",
+                  [start(done("success"))], "PAM_AUTHINFO_UNAVAIL", chown=NOBODY,
+                  options="failmode=open", unused_ok=True))
     t.append(case("failmode=open: daemon deny is still PAM_AUTH_ERR", [start(done("deny"))],
                   "PAM_AUTH_ERR", options="failmode=open"))
     t.append(case("failmode=open: failure mid-conversation is not an open door", [
@@ -388,8 +424,29 @@ def run_case(build, c, base):
 
     proc = None
     report_path = None
+    held = []  # sockets that must outlive the driver run
     if c.get("setup") == "regular_file":
         open(sock, "w").close()
+    elif c.get("setup") == "stale_socket":  # the node of a daemon killed with SIGKILL
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(sock)
+        s.close()
+    elif c.get("setup") == "backlog_full":  # a live daemon that does not accept in time
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(sock)
+        os.chmod(sock, 0o666)
+        srv.listen(0)
+        held.append(srv)
+        for _ in range(8):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.setblocking(False)
+            held.append(s)
+            try:
+                s.connect(sock)
+            except BlockingIOError:
+                break
+        else:
+            raise RuntimeError("could not fill the listen backlog")
     elif c["exchanges"] is not None:
         proc, report_path = start_fake(work, sock, exchanges, c.get("chown"), c.get("listen_as"))
     problems = []
@@ -408,6 +465,8 @@ def run_case(build, c, base):
         if "max_seconds" in c and secs > c["max_seconds"]:
             problems.append(f"took {secs:.2f}s > {c['max_seconds']}s")
     finally:
+        for s in held:
+            s.close()
         if proc is not None:
             proc.kill()
             proc.wait()

@@ -1,6 +1,7 @@
 // mfad.yaml loader: a full valid config, defaults, unknown keys and wrong types named with file,
 // line and dotted key, oversized files, and the TLS rule for TCP listeners.
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -47,7 +48,12 @@ listeners:
     address: 0.0.0.0
     port: 8443
     tls: {cert: tls/cert.pem, key: /etc/mfad/tls/key.pem, client_ca: ca.pem}
-http: {request_timeout_ms: 2000, max_connections_per_peer: 10}
+http:
+  request_timeout_ms: 2000
+  first_byte_timeout_ms: 3000
+  tls_handshake_timeout_ms: 4000
+  unix: {max_connections: 100, max_connections_per_uid: 5, root_reserve: 30}
+  tcp: {max_connections: 200, max_connections_per_address: 10}
 store: {sqlite: /var/lib/mfad/mfad.db}
 keys: {file: /etc/mfad/secret.key}
 policy: {file: policy.yaml}
@@ -70,7 +76,14 @@ admin_group: wheel
   assert_string_equal(c.tcp.client_ca.c_str(), "/etc/mfad/ca.pem");
   assert_string_equal(c.policy_file.c_str(), "/etc/mfad/policy.yaml");
   assert_int_equal(c.http.request_timeout_ms, 2000);
-  assert_int_equal(c.http.max_connections_per_peer, 10);
+  assert_int_equal(c.http.first_byte_timeout_ms, 3000);
+  assert_int_equal(c.http.tls_handshake_timeout_ms, 4000);
+  assert_int_equal(c.http.unix_socket.max_connections, 100);
+  assert_int_equal(c.http.unix_socket.max_connections_per_uid, 5);
+  assert_int_equal(c.http.unix_socket.root_reserve, 30);
+  assert_int_equal(c.http.tcp.max_connections, 200);
+  assert_int_equal(c.http.tcp.max_connections_per_address, 10);
+  assert_true(c.warnings.empty());
   assert_string_equal(c.totp_issuer.c_str(), "ACME Corp");
   assert_string_equal(c.admin_group.c_str(), "wheel");
 }
@@ -83,6 +96,42 @@ void test_defaults(void**) {
   assert_false(r->tcp.enabled);
   assert_string_equal(r->totp_issuer.c_str(), "mfad");
   assert_string_equal(r->admin_group.c_str(), "mfa-admin");
+}
+
+// Issue 10: the socket and TCP have separate budgets; the old shared keys now mean TCP only.
+void test_connection_budgets(void**) {
+  auto d = parse("dev_mode: false\n");
+  assert_true(d.has_value());
+  assert_int_equal(d->http.unix_socket.max_connections, 1024);
+  assert_int_equal(d->http.unix_socket.max_connections_per_uid, 64);
+  assert_int_equal(d->http.unix_socket.root_reserve, 256);
+  assert_int_equal(d->http.tcp.max_connections, 4096);
+  assert_int_equal(d->http.tcp.max_connections_per_address, 512);
+  assert_int_equal(d->http.first_byte_timeout_ms, 10000);
+  assert_int_equal(d->http.tls_handshake_timeout_ms, 5000);
+  // Deprecated spellings: accepted for TCP, with a warning; the socket keeps its defaults.
+  auto old = parse("http: {max_connections: 300, max_connections_per_peer: 7}\n");
+  if (!old) print_error("%s\n", old.error().context.c_str());
+  assert_true(old.has_value());
+  assert_int_equal(old->http.tcp.max_connections, 300);
+  assert_int_equal(old->http.tcp.max_connections_per_address, 7);
+  assert_int_equal(old->http.unix_socket.max_connections, 1024);
+  assert_int_equal(old->warnings.size(), 2);
+  assert_non_null(strstr(old->warnings[1].c_str(), "http.max_connections_per_peer is deprecated"));
+  expect_error("http:\n  max_connections: 3\n  tcp: {max_connections: 4}\n",
+               "mfad.yaml:2: http.max_connections: replaced by http.tcp.max_connections");
+  // A small socket budget scales its default reserve; an explicit one must leave a share.
+  auto small = parse("http: {unix: {max_connections: 8}}\n");
+  assert_true(small.has_value());
+  assert_int_equal(small->http.unix_socket.root_reserve, 2);
+  expect_error("http: {unix: {max_connections: 8, root_reserve: 8}}\n",
+               "http.unix.root_reserve: must be less than http.unix.max_connections");
+  expect_error("http: {unix: {max_connections_per_uid: 0}}\n",
+               "http.unix.max_connections_per_uid: expected an integer 1-1000000");
+  expect_error("http: {tcp: {max_connections_per_peer: 3}}\n",
+               "http.tcp.max_connections_per_peer: unknown key");
+  expect_error("http: {tls_handshake_timeout_ms: 10}\n",
+               "http.tls_handshake_timeout_ms: expected an integer 100-600000");
 }
 
 void test_unknown_key(void**) {
@@ -180,7 +229,7 @@ int main() {
       cmocka_unit_test(test_valid_full),  cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_unknown_key), cmocka_unit_test(test_wrong_type),
       cmocka_unit_test(test_tls_rules),   cmocka_unit_test(test_file_limits),
-      cmocka_unit_test(test_fido2),
+      cmocka_unit_test(test_fido2),       cmocka_unit_test(test_connection_budgets),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
