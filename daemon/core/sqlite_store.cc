@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -157,8 +158,8 @@ Status Db::exec_script(const char* sql, std::string_view what) {
 // Wake-ups are targeted (each waiter sleeps on its own condition variable): a finished batch
 // wakes its own writers and the first queued one, which leads the next batch. Waking every
 // waiter instead made the daemon spend most of its CPU in context switches under load.
-Status SqliteStore::run_write(const std::function<Status(Db&)>& fn) {
-  PendingWrite me{&fn, {}, false, {}};
+Status SqliteStore::run_write(const std::function<Status(Db&)>& fn, Durability durability) {
+  PendingWrite me{&fn, durability, {}, false, {}};
   std::unique_lock<std::mutex> queue_lock(queue_mu_);
   queue_.push_back(&me);
   while (!me.done) {
@@ -192,6 +193,19 @@ Status SqliteStore::run_write(const std::function<Status(Db&)>& fn) {
 
 void SqliteStore::commit_batch(const std::vector<PendingWrite*>& batch) {
   std::lock_guard<std::mutex> lock(mu_);
+  // synchronous applies per connection and per COMMIT; it is set outside the transaction.
+  const bool full = std::any_of(batch.begin(), batch.end(), [](const PendingWrite* w) {
+    return w->durability == Durability::kFull;
+  });
+  if (full != sync_full_) {
+    Status set = db_.exec_script(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+                                 "set synchronous");
+    if (!set) {
+      for (PendingWrite* w : batch) w->result = set;
+      return;
+    }
+    sync_full_ = full;
+  }
   Status begin = db_.exec_script("BEGIN IMMEDIATE", "begin write");
   if (!begin) {
     for (PendingWrite* w : batch) w->result = begin;
