@@ -155,6 +155,11 @@ Status Db::exec_script(const char* sql, std::string_view what) {
 // callers wins, as before. Callers' fns run on the leader's thread while the callers are
 // blocked here, so the references they capture stay valid.
 //
+// A batch made only of kProcessCrash writes (attempt reservations, store.h) commits with
+// synchronous=NORMAL: the WAL is written, not fsync'd, which survives kill -9; the next FULL
+// commit's fsync of the same WAL file makes those frames durable too. So a login that
+// reserves its attempt and then commits its verification still waits for one fsync.
+//
 // Wake-ups are targeted (each waiter sleeps on its own condition variable): a finished batch
 // wakes its own writers and the first queued one, which leads the next batch. Waking every
 // waiter instead made the daemon spend most of its CPU in context switches under load.
@@ -333,7 +338,8 @@ Result<int> SqliteStore::schema_version() {
 Status SqliteStore::init(bool memory) {
   std::lock_guard<std::mutex> lock(mu_);
   // WAL: readers never block the writer; with synchronous=FULL each COMMIT fsyncs the WAL, so
-  // a method that returned survives kill -9 and power loss (tests/integration/
+  // a method that returned survives kill -9 and power loss (attempt reservations: kill -9
+  // only, commit_batch) (tests/integration/
   // test_store_durability.py). journal_mode must be set outside a transaction.
   if (!memory) {
     auto st = db_.prepare("PRAGMA journal_mode=WAL");

@@ -103,6 +103,10 @@ Status SqliteStore::apply_release(Db& db, const AttemptRelease& r) {
         " WHERE key = ?2 AND window_start_s = ?3 AND failures > 0");
     if (!st) return fail(st.error());
     MFA_TRY(st->i64(r.max_failures).text(k.key).i64(k.window_start_s).exec());
+    // A counter back at zero is no record: every address that ever logged in would keep one.
+    auto gone = db.prepare("DELETE FROM lockouts WHERE key = ? AND failures = 0");
+    if (!gone) return fail(gone.error());
+    MFA_TRY(gone->text(k.key).exec());
   }
   if (!r.challenge_id.empty()) {
     auto st =

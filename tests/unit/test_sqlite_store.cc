@@ -647,6 +647,15 @@ void test_commit_releases_the_reservation(void** state) {
   assert_true(*s.commit_verification(c, nullptr) == VerificationOutcome::kCommitted);
   assert_int_equal(s.get_lockout(u)->failures, 0);
   assert_int_equal(s.get_lockout(h)->failures, 1);
+  // A success without earlier failures leaves no counter behind.
+  assert_true(s.clear_lockout(h).has_value());
+  r = s.reserve_attempt(reservation({h}, 100));
+  c = VerificationCommit{};
+  c.now_s = 100;
+  c.release.lockouts = {r->lockouts[0]};
+  c.release.max_failures = 3;
+  assert_true(*s.commit_verification(c, nullptr) == VerificationOutcome::kCommitted);
+  assert_int_equal(raw_count(F(state).path, "SELECT COUNT(*) FROM lockouts"), 0);
   auto got = s.get_challenge("ch_ok");
   assert_string_equal((*got)->status.c_str(), "approved");
   assert_int_equal((*got)->attempts, 0);
