@@ -23,16 +23,20 @@ struct AssertionSubject {
   LockoutSettings lockout;
 };
 
-// A refused assertion: audits mfa.failed; when `counts` (it says something about the person
-// at the key), records a lockout failure and, when that locks, audits it and returns
-// kLockedOut with the wait. Returns the error to give the caller (storage errors pass as is).
+// A refused assertion whose attempt `claim` reserved (Lockout::reserve, before the check):
+// audits mfa.failed; when `counts` (it says something about the person at the key) the claim
+// is the lockout failure and, when it took the last attempt, the lock is audited and
+// kLockedOut with the wait returned; otherwise the claim is given back. Returns the error to
+// give the caller (storage errors pass as is).
 Error record_assertion_failure(Auditor& audit, Lockout& lockout, const AssertionSubject& s,
-                               const AuditContext& ctx, const Error& err, bool counts);
+                               const AuditContext& ctx, const Error& err, const AttemptClaim& claim,
+                               bool counts);
 
 // A verified assertion (WebAuthn 7.2 step 22: the counter is stored only after every check
-// passed): stores the sign count, forgets the user's failures, audits mfa.succeeded.
-Status record_assertion_success(const EngineDeps& deps, Auditor& audit, Lockout& lockout,
-                                const AssertionSubject& s, const AuditContext& ctx,
+// passed): stores the sign count, forgets the user's failures and gives the claim back, and
+// audits mfa.succeeded, in one transaction (Store::commit_verification).
+Status record_assertion_success(const EngineDeps& deps, Auditor& audit, const AssertionSubject& s,
+                                const AuditContext& ctx, const AttemptClaim& claim,
                                 const std::string& factor_id, std::int64_t sign_count, bool uv);
 
 }  // namespace mfa::core

@@ -133,13 +133,11 @@ Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const
   auto verified = verifier_.verify(req, actx);
   if (!verified) {
     const Error err = verified.error();
-    MFA_TRY(deps_.store->record_challenge_attempt(
-        c->id, event(deps_, "attempt_failed", std::string(to_string(err.code)))));
-    if (c->attempts + 1 >= c->max_attempts || err.code == Errc::kLockedOut) {
-      auto moved =
-          deps_.store->transition_challenge(c->id, "pending", "failed", event(deps_, "failed"));
-      if (!moved) return fail(moved.error());
-    }
+    // The verifier reserved the attempt before comparing; this records it on the timeline and
+    // closes the challenge when its attempts are used up or the user is locked out.
+    MFA_TRY(deps_.store->record_challenge_failure(
+        c->id, event(deps_, "attempt_failed", std::string(to_string(err.code))),
+        err.code == Errc::kLockedOut));
     return fail(err);
   }
   auto fresh = get(app, id);

@@ -54,7 +54,9 @@ class ChallengeService {
                                    const std::string& only_factor_id = {});
   // For a factor verified outside CodeVerifier (WebAuthn, challenge_service_external.cc): runs
   // `check` on the pending challenge with the policy in force, then does verify()'s
-  // bookkeeping (attempts, failed after max_attempts, approved once, remember, seen address).
+  // bookkeeping (failed attempts on the timeline, failed after max_attempts, approved once,
+  // remember, seen address). `check` must take its attempt with Lockout::reserve(..., c.id)
+  // before it checks anything secret: that is what counts the challenge's attempts.
   using FactorCheck =
       std::function<Result<VerifiedFactor>(const ChallengeRecord&, const Evaluation&)>;
   Result<ChallengeVerified> verify_external(const std::string& app, const std::string& id,

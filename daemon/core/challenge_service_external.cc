@@ -21,14 +21,13 @@ Result<ChallengeVerified> ChallengeService::verify_external(const std::string& a
   auto verified = check(*c, ev);
   if (!verified) {
     const Error err = verified.error();
-    MFA_TRY(deps_.store->record_challenge_attempt(
+    // The check reserved its attempt (Lockout::reserve with this challenge) before checking
+    // anything secret; this records it and closes the challenge when its attempts are used up
+    // or the user is locked out.
+    MFA_TRY(deps_.store->record_challenge_failure(
         c->id,
-        ChallengeEvent{deps_.clock->now_ms(), "attempt_failed", std::string(to_string(err.code))}));
-    if (c->attempts + 1 >= c->max_attempts || err.code == Errc::kLockedOut) {
-      auto moved = deps_.store->transition_challenge(
-          c->id, "pending", "failed", ChallengeEvent{deps_.clock->now_ms(), "failed", {}});
-      if (!moved) return fail(moved.error());
-    }
+        ChallengeEvent{deps_.clock->now_ms(), "attempt_failed", std::string(to_string(err.code))},
+        err.code == Errc::kLockedOut));
     return fail(err);
   }
   nlohmann::json detail = {{"factor", verified->type}, {"factor_id", verified->factor_id}};

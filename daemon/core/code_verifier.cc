@@ -59,13 +59,12 @@ Result<std::vector<CodeVerifier::TotpMatch>> CodeVerifier::totp_matches(const Ve
 }
 
 Result<CodeVerifier::Match> CodeVerifier::commit(const VerifyRequest& req, const AuditContext& ctx,
-                                                 VerificationCommit c, const VerifiedFactor& out) {
+                                                 const AttemptClaim& claim, VerificationCommit c,
+                                                 const VerifiedFactor& out) {
   c.now_s = deps_.clock->now_s();
   c.app = req.app;
   c.user = req.user;
-  auto clear = lockout_.key_to_clear_on_success(req.app, req.user);
-  if (!clear) return fail(clear.error());
-  c.clear_lockout_key = std::move(*clear);
+  Lockout::add_success(claim, c);
   if (!req.approve_challenge_id.empty()) {
     c.challenge_id = req.approve_challenge_id;
     c.challenge_event =
@@ -90,11 +89,15 @@ Result<CodeVerifier::Match> CodeVerifier::commit(const VerifyRequest& req, const
     case VerificationOutcome::kReplayed: return Match::kReplayed;
     case VerificationOutcome::kChallengeNotPending: break;
   }
+  // A right code, too late: no failure of the person's. Giving the attempt back is
+  // best-effort (the challenge is closed anyway); the conflict is the answer.
+  (void)lockout_.give_back(claim);
   return fail(Errc::kConflict, "challenge was completed concurrently");
 }
 
 Result<CodeVerifier::Match> CodeVerifier::try_totp(const VerifyRequest& req,
-                                                   const AuditContext& ctx, VerifiedFactor& out) {
+                                                   const AuditContext& ctx,
+                                                   const AttemptClaim& claim, VerifiedFactor& out) {
   if (!factor_allowed(req.allowed, "totp")) return Match::kNone;
   auto matches = totp_matches(req, deps_.clock->now_s());
   if (!matches) return fail(matches.error());
@@ -105,7 +108,7 @@ Result<CodeVerifier::Match> CodeVerifier::try_totp(const VerifyRequest& req,
     c.totp_factor_id = m.factor_id;
     c.totp_step = m.step;
     VerifiedFactor candidate{m.factor_id, "totp"};
-    auto r = commit(req, ctx, std::move(c), candidate);
+    auto r = commit(req, ctx, claim, std::move(c), candidate);
     if (!r) return fail(r.error());
     if (*r == Match::kAccepted) {
       out = std::move(candidate);
@@ -117,7 +120,8 @@ Result<CodeVerifier::Match> CodeVerifier::try_totp(const VerifyRequest& req,
 }
 
 Result<CodeVerifier::Match> CodeVerifier::try_backup(const VerifyRequest& req,
-                                                     const AuditContext& ctx) {
+                                                     const AuditContext& ctx,
+                                                     const AttemptClaim& claim) {
   if (!factor_allowed(req.allowed, "backup_code")) return Match::kNone;
   std::string normalized = normalize_backup_code(req.code);
   if (normalized.size() != 8) return Match::kNone;
@@ -129,30 +133,34 @@ Result<CodeVerifier::Match> CodeVerifier::try_backup(const VerifyRequest& req,
   // Two parallel uses of one code: the conditional update lets exactly one win.
   VerificationCommit c;
   c.backup_code_id = *id;
-  return commit(req, ctx, std::move(c), VerifiedFactor{"", "backup_code"});
+  return commit(req, ctx, claim, std::move(c), VerifiedFactor{"", "backup_code"});
 }
 
 Result<VerifiedFactor> CodeVerifier::on_failure(const VerifyRequest& req, const AuditContext& ctx,
-                                                bool replayed) {
-  auto st = lockout_.record_failure(req.app, req.user, req.rhost, req.lockout);
-  if (!st) return fail(st.error());
+                                                const AttemptClaim& claim, bool replayed) {
+  // The claim taken before the compare is the failure record: nothing to count here.
+  const LockoutStatus st = lockout_.failed(claim);
   const std::string reason = replayed ? "replayed" : "bad_code";
   MFA_TRY(audit_.record(req.app, req.user, audit_event::kMfaFailed, ctx,
                         "{\"reason\":\"" + reason + "\",\"purpose\":\"" + req.purpose + "\"}"));
-  if (st->locked) {
+  if (st.locked) {
     MFA_TRY(audit_.record(req.app, req.user, audit_event::kLockedOut, ctx,
-                          "{\"retry_after\":" + std::to_string(st->retry_after_s) + "}"));
-    return fail(Lockout::locked_error(st->retry_after_s));
+                          "{\"retry_after\":" + std::to_string(st.retry_after_s) + "}"));
+    return fail(Lockout::locked_error(st.retry_after_s));
   }
   if (replayed) return fail(Errc::kReplayed, "this code was already used; wait for the next one");
   return fail(Errc::kBadCode, "wrong code");
 }
 
 Result<VerifiedFactor> CodeVerifier::verify(const VerifyRequest& req, const AuditContext& ctx) {
-  MFA_TRY(lockout_.check(req.app, req.user, req.rhost));
   if (req.code.size() > limits::kMaxCodeLen) {
     return fail(Errc::kInvalidArgument, "code too long");
   }
+  // Only a reserved attempt may compare a code: the reservation is the failure record, so
+  // parallel guesses cannot all pass a read-then-record check (issue 10 #6).
+  auto claim =
+      lockout_.reserve(req.app, req.user, req.rhost, req.lockout, req.approve_challenge_id);
+  if (!claim) return fail(claim.error());
   // Each accepted path commits its replay guard, the challenge approval, the lockout reset
   // and the audit record in one transaction (commit()): one fsync per verification.
   const bool delivered = req.delivered_hash != nullptr && !req.delivered_hash->empty() &&
@@ -161,18 +169,18 @@ Result<VerifiedFactor> CodeVerifier::verify(const VerifyRequest& req, const Audi
   if (delivered) {
     // Single use: the challenge's pending -> approved compare-and-set consumes the code.
     VerifiedFactor out{req.delivered_factor_id, req.delivered_type};
-    auto r = commit(req, ctx, VerificationCommit{}, out);
+    auto r = commit(req, ctx, *claim, VerificationCommit{}, out);
     if (!r) return fail(r.error());
     return out;
   }
   VerifiedFactor out;
-  auto totp = try_totp(req, ctx, out);
+  auto totp = try_totp(req, ctx, *claim, out);
   if (!totp) return fail(totp.error());
   if (*totp == Match::kAccepted) return out;
-  auto backup = try_backup(req, ctx);
+  auto backup = try_backup(req, ctx, *claim);
   if (!backup) return fail(backup.error());
   if (*backup == Match::kAccepted) return VerifiedFactor{"", "backup_code"};
-  return on_failure(req, ctx, *totp == Match::kReplayed || *backup == Match::kReplayed);
+  return on_failure(req, ctx, *claim, *totp == Match::kReplayed || *backup == Match::kReplayed);
 }
 
 }  // namespace mfa::core

@@ -33,6 +33,8 @@ struct VerifyRequest {
   std::string challenge_id;
   std::string delivered_factor_id;
   std::string delivered_type;
+  // The challenge this code answers: one of its attempts is reserved with the lockout
+  // counters before the compare (Lockout::reserve), and it is approved with the code.
   // Written in the same transaction as the accepted code (Store::commit_verification), so a
   // verification costs one fsync: approve this pending challenge (kConflict when it is no
   // longer pending: nothing is consumed then); with `rhost`, mark it seen and, when
@@ -54,7 +56,8 @@ class CodeVerifier {
       : deps_(deps), audit_(audit), lockout_(lockout) {}
 
   // kLockedOut (retry_after) before or because of this attempt; kBadCode; kReplayed (a code
-  // accepted before: RFC 6238 section 5.2 "MUST NOT accept the second attempt").
+  // accepted before: RFC 6238 section 5.2 "MUST NOT accept the second attempt"); kConflict
+  // when approve_challenge_id has no attempts left or was completed concurrently.
   Result<VerifiedFactor> verify(const VerifyRequest& req, const AuditContext& ctx);
 
  private:
@@ -65,13 +68,16 @@ class CodeVerifier {
   };
   // The user's TOTP factors whose window holds this code (usually zero or one).
   Result<std::vector<TotpMatch>> totp_matches(const VerifyRequest& req, std::int64_t now);
-  // Commits the accepted factor's writes with the audit record (one transaction).
-  Result<Match> commit(const VerifyRequest& req, const AuditContext& ctx, VerificationCommit c,
-                       const VerifiedFactor& out);
-  Result<Match> try_totp(const VerifyRequest& req, const AuditContext& ctx, VerifiedFactor& out);
-  Result<Match> try_backup(const VerifyRequest& req, const AuditContext& ctx);
+  // Commits the accepted factor's writes with the audit record and the claim given back (one
+  // transaction).
+  Result<Match> commit(const VerifyRequest& req, const AuditContext& ctx, const AttemptClaim& claim,
+                       VerificationCommit c, const VerifiedFactor& out);
+  Result<Match> try_totp(const VerifyRequest& req, const AuditContext& ctx,
+                         const AttemptClaim& claim, VerifiedFactor& out);
+  Result<Match> try_backup(const VerifyRequest& req, const AuditContext& ctx,
+                           const AttemptClaim& claim);
   Result<VerifiedFactor> on_failure(const VerifyRequest& req, const AuditContext& ctx,
-                                    bool replayed);
+                                    const AttemptClaim& claim, bool replayed);
 
   const EngineDeps& deps_;
   Auditor& audit_;

@@ -88,19 +88,33 @@ Result<std::int64_t> FactorService::check_enroll_code(const FactorRecord& f,
     if (c.code_hash.empty()) {
       return fail(Errc::kConflict, "no code was delivered for this factor; ask for a resend");
     }
+    // The attempt is taken before the compare (read-then-record let parallel guesses pass
+    // the limit: issue 10 #6); a wrong code keeps it, the right one gives it back.
+    AttemptReservation r;
+    r.challenge_id = c.id;
+    r.now_s = now;
+    auto reserved = deps_.store->reserve_attempt(r);
+    if (!reserved) return fail(reserved.error());
+    if (reserved->outcome != ReservationOutcome::kReserved) {
+      return fail(Errc::kConflict, "this code has no attempts left; ask for a resend");
+    }
     if (delivered_code_matches(c.code_hash, c.id, code)) {
-      auto moved = deps_.store->transition_challenge(
-          c.id, "pending", "approved", ChallengeEvent{deps_.clock->now_ms(), "approved", ""});
+      VerificationCommit v;
+      v.now_s = now;
+      v.app = f.app;
+      v.user = f.user;
+      v.challenge_id = c.id;
+      v.challenge_event = ChallengeEvent{deps_.clock->now_ms(), "approved", ""};
+      v.release.challenge_id = c.id;
+      auto moved = deps_.store->commit_verification(v, nullptr);
       if (!moved) return fail(moved.error());
-      if (!*moved) return fail(Errc::kConflict, "the code was used concurrently");
+      if (*moved != VerificationOutcome::kCommitted) {
+        return fail(Errc::kConflict, "the code was used concurrently");
+      }
       return now;
     }
-    MFA_TRY(deps_.store->record_challenge_attempt(
-        c.id, ChallengeEvent{deps_.clock->now_ms(), "attempt_failed", "bad_code"}));
-    if (c.attempts + 1 >= c.max_attempts) {
-      (void)deps_.store->transition_challenge(c.id, "pending", "failed",
-                                              ChallengeEvent{deps_.clock->now_ms(), "failed", ""});
-    }
+    MFA_TRY(deps_.store->record_challenge_failure(
+        c.id, ChallengeEvent{deps_.clock->now_ms(), "attempt_failed", "bad_code"}, false));
     return fail(Errc::kBadCode, "wrong code");
   }
   return fail(Errc::kExpired, "the code expired; enrol again for a new one");

@@ -208,7 +208,6 @@ Result<Activation> LocalKeyService::enroll(const std::string& app, const std::st
 
 Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Evaluation& ev,
                                               const SecretBuffer* pin, const AuditContext& ctx) {
-  MFA_TRY(lockout_.check(c.app, c.user, c.remote_addr));
   if (c.method != "any" && c.method != kType) {
     return fail(Errc::kConflict, "this challenge does not accept a security key");
   }
@@ -223,6 +222,10 @@ Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Ev
     if (is_active_key(f)) keys.push_back(&f);
   }
   if (keys.empty()) return fail(Errc::kConflict, "no security key is registered for this user");
+  // Only a reserved attempt asks the key (Lockout::reserve): parallel tries cannot pass the
+  // lockout or the challenge's attempts.
+  auto claim = lockout_.reserve(c.app, c.user, c.remote_addr, ev.settings.lockout, c.id);
+  if (!claim) return fail(claim.error());
   std::string factor_id;
   auto run = [&]() -> Result<webauthn::AssertionOutcome> {
     if (cfg.uv_required() && pin == nullptr) {
@@ -300,10 +303,10 @@ Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Ev
                                  c.purpose, kType,  ev.settings.lockout};
   if (!outcome) {
     const Error& err = outcome.error();
-    return fail(record_assertion_failure(audit_, lockout_, subject, ctx, err,
+    return fail(record_assertion_failure(audit_, lockout_, subject, ctx, err, *claim,
                                          counts_toward_lockout(err.code)));
   }
-  MFA_TRY(record_assertion_success(deps_, audit_, lockout_, subject, ctx, factor_id,
+  MFA_TRY(record_assertion_success(deps_, audit_, subject, ctx, *claim, factor_id,
                                    outcome->sign_count, outcome->uv));
   return VerifiedFactor{factor_id, kType};
 }

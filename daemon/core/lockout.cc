@@ -50,49 +50,55 @@ Result<LockoutStatus> Lockout::status(const std::string& app, const std::string&
   return s;
 }
 
-Result<LockoutStatus> Lockout::record_failure(const std::string& app, const std::string& user,
-                                              const std::string& rhost,
-                                              const LockoutSettings& settings) {
+Result<AttemptClaim> Lockout::reserve(const std::string& app, const std::string& user,
+                                      const std::string& rhost, const LockoutSettings& settings,
+                                      const std::string& challenge_id) {
+  AttemptReservation r;
+  if (!user.empty()) r.lockout_keys.push_back(user_key(app, user));
+  if (!rhost.empty()) r.lockout_keys.push_back(rhost_key(app, rhost));
+  r.max_failures = settings.attempts;
+  r.window_s = settings.window_s;
+  r.lock_s = settings.window_s;
+  r.challenge_id = challenge_id;
+  r.now_s = deps_.clock->now_s();
+  auto got = deps_.store->reserve_attempt(r);
+  if (!got) return fail(got.error());
+  switch (got->outcome) {
+    case ReservationOutcome::kReserved: break;
+    case ReservationOutcome::kLocked: return fail(locked_error(got->retry_after_s));
+    case ReservationOutcome::kChallengeClosed:
+      return fail(Errc::kConflict, "this challenge has no attempts left");
+  }
+  AttemptClaim claim;
+  claim.release.max_failures = settings.attempts;
+  claim.release.challenge_id = challenge_id;
+  if (!user.empty()) claim.user_key = user_key(app, user);
+  for (const LockoutState& s : got->lockouts) {
+    claim.locked_until_s = std::max(claim.locked_until_s, s.locked_until_s);
+  }
+  claim.release.lockouts = std::move(got->lockouts);
+  return claim;
+}
+
+LockoutStatus Lockout::failed(const AttemptClaim& claim) const {
   const std::int64_t now = deps_.clock->now_s();
   LockoutStatus s;
-  std::int64_t until = 0;
-  if (!user.empty()) {
-    auto u = deps_.store->record_failure(user_key(app, user), now, settings.window_s,
-                                         settings.attempts, settings.window_s);
-    if (!u) return fail(u.error());
-    until = u->locked_until_s;
-    s.failures = u->failures;
-  }
-  if (!rhost.empty()) {
-    auto r = deps_.store->record_failure(rhost_key(app, rhost), now, settings.window_s,
-                                         settings.attempts, settings.window_s);
-    if (!r) return fail(r.error());
-    until = std::max(until, r->locked_until_s);
-    if (user.empty()) s.failures = r->failures;
-  }
-  s.locked = until > now;
-  s.retry_after_s = s.locked ? until - now : 0;
+  s.locked = claim.locked_until_s > now;
+  s.retry_after_s = s.locked ? claim.locked_until_s - now : 0;
   return s;
 }
 
-Status Lockout::record_success(const std::string& app, const std::string& user,
-                               const std::string& rhost) {
-  // The address counter is not cleared: one attacker's own success must not wipe the
-  // failures it caused against other accounts from the same address.
-  (void)rhost;
-  auto key = key_to_clear_on_success(app, user);
-  if (!key) return fail(key.error());
-  if (key->empty()) return {};
-  return deps_.store->clear_lockout(*key);
+void Lockout::add_success(const AttemptClaim& claim, VerificationCommit& c) {
+  c.clear_lockout_key = claim.user_key;
+  c.release = claim.release;
+  // The user's counter is deleted whole: giving its slot back first would be a wasted write.
+  std::erase_if(c.release.lockouts, [&](const LockoutState& s) { return s.key == claim.user_key; });
 }
 
-Result<std::string> Lockout::key_to_clear_on_success(const std::string& app,
-                                                     const std::string& user) {
-  // Most successes follow no failure: read first (no fsync) and write only when needed.
-  auto st = deps_.store->get_lockout(user_key(app, user));
-  if (!st) return fail(st.error());
-  if (st->failures == 0 && st->locked_until_s == 0) return std::string();
-  return user_key(app, user);
+Status Lockout::give_back(const AttemptClaim& claim) {
+  AttemptRelease r = claim.release;
+  r.challenge_id.clear();
+  return deps_.store->release_attempt(r);
 }
 
 Status Lockout::clear_user(const std::string& app, const std::string& user) {

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -154,11 +155,16 @@ Status Db::exec_script(const char* sql, std::string_view what) {
 // callers wins, as before. Callers' fns run on the leader's thread while the callers are
 // blocked here, so the references they capture stay valid.
 //
+// A batch made only of kProcessCrash writes (attempt reservations, store.h) commits with
+// synchronous=NORMAL: the WAL is written, not fsync'd, which survives kill -9; the next FULL
+// commit's fsync of the same WAL file makes those frames durable too. So a login that
+// reserves its attempt and then commits its verification still waits for one fsync.
+//
 // Wake-ups are targeted (each waiter sleeps on its own condition variable): a finished batch
 // wakes its own writers and the first queued one, which leads the next batch. Waking every
 // waiter instead made the daemon spend most of its CPU in context switches under load.
-Status SqliteStore::run_write(const std::function<Status(Db&)>& fn) {
-  PendingWrite me{&fn, {}, false, {}};
+Status SqliteStore::run_write(const std::function<Status(Db&)>& fn, Durability durability) {
+  PendingWrite me{&fn, durability, {}, false, {}};
   std::unique_lock<std::mutex> queue_lock(queue_mu_);
   queue_.push_back(&me);
   while (!me.done) {
@@ -192,6 +198,19 @@ Status SqliteStore::run_write(const std::function<Status(Db&)>& fn) {
 
 void SqliteStore::commit_batch(const std::vector<PendingWrite*>& batch) {
   std::lock_guard<std::mutex> lock(mu_);
+  // synchronous applies per connection and per COMMIT; it is set outside the transaction.
+  const bool full = std::any_of(batch.begin(), batch.end(), [](const PendingWrite* w) {
+    return w->durability == Durability::kFull;
+  });
+  if (full != sync_full_) {
+    Status set = db_.exec_script(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+                                 "set synchronous");
+    if (!set) {
+      for (PendingWrite* w : batch) w->result = set;
+      return;
+    }
+    sync_full_ = full;
+  }
   Status begin = db_.exec_script("BEGIN IMMEDIATE", "begin write");
   if (!begin) {
     for (PendingWrite* w : batch) w->result = begin;
@@ -319,7 +338,8 @@ Result<int> SqliteStore::schema_version() {
 Status SqliteStore::init(bool memory) {
   std::lock_guard<std::mutex> lock(mu_);
   // WAL: readers never block the writer; with synchronous=FULL each COMMIT fsyncs the WAL, so
-  // a method that returned survives kill -9 and power loss (tests/integration/
+  // a method that returned survives kill -9 and power loss (attempt reservations: kill -9
+  // only, commit_batch) (tests/integration/
   // test_store_durability.py). journal_mode must be set outside a transaction.
   if (!memory) {
     auto st = db_.prepare("PRAGMA journal_mode=WAL");

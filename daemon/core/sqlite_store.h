@@ -1,4 +1,5 @@
-// The embedded default Store backend: one SQLite file (WAL, synchronous=FULL). See store.h for
+// The embedded default Store backend: one SQLite file (WAL, synchronous=FULL; NORMAL for attempt
+// reservations alone). See store.h for
 // the contract every method keeps; sqlite_store_impl.h for how this backend keeps it.
 #pragma once
 

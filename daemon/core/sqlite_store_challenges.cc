@@ -153,15 +153,26 @@ Result<bool> SqliteStore::cas_challenge_status(Db& db, const std::string& id,
   return true;
 }
 
-Status SqliteStore::record_challenge_attempt(const std::string& id, const ChallengeEvent& ev) {
+Status SqliteStore::record_challenge_failure(const std::string& id, const ChallengeEvent& ev,
+                                             bool close) {
   return run_write([&](Db& db) -> Status {
     {
-      auto st = db.prepare("UPDATE challenges SET attempts = attempts + 1 WHERE id = ?");
+      auto st = db.prepare("SELECT 1 FROM challenges WHERE id = ?");
       if (!st) return fail(st.error());
-      MFA_TRY(st->text(id).exec());
-      MFA_TRY(require_changed(*st, "challenge"));
+      auto row = st->text(id).step();
+      if (!row) return fail(row.error());
+      if (!*row) return fail(Errc::kNotFound, "challenge not found");
     }
-    return add_challenge_event(db, id, ev);
+    MFA_TRY(add_challenge_event(db, id, ev));
+    // The attempt itself was counted by reserve_attempt, before the compare. Closing is a
+    // compare-and-set: the "failed" event is recorded once.
+    auto st = db.prepare(
+        "UPDATE challenges SET status = 'failed' WHERE id = ? AND status = 'pending'"
+        " AND (? OR attempts >= max_attempts)");
+    if (!st) return fail(st.error());
+    MFA_TRY(st->text(id).i64(close ? 1 : 0).exec());
+    if (st->changes() != 1) return {};
+    return add_challenge_event(db, id, ChallengeEvent{ev.at_ms, "failed", ""});
   });
 }
 

@@ -132,14 +132,17 @@ Result<bool> SqliteStore::cas_totp_step(Db& db, const std::string& id, std::int6
   return false;
 }
 
+Status SqliteStore::set_sign_count(Db& db, const std::string& id, std::int64_t sign_count,
+                                   std::int64_t now_s) {
+  auto st = db.prepare("UPDATE factors SET sign_count = ?, last_used_at_s = ? WHERE id = ?");
+  if (!st) return fail(st.error());
+  MFA_TRY(st->i64(sign_count).i64(now_s).text(id).exec());
+  return require_changed(*st, "factor");
+}
+
 Status SqliteStore::update_sign_count(const std::string& id, std::int64_t sign_count,
                                       std::int64_t now_s) {
-  return run_write([&](Db& db) -> Status {
-    auto st = db.prepare("UPDATE factors SET sign_count = ?, last_used_at_s = ? WHERE id = ?");
-    if (!st) return fail(st.error());
-    MFA_TRY(st->i64(sign_count).i64(now_s).text(id).exec());
-    return require_changed(*st, "factor");
-  });
+  return run_write([&](Db& db) -> Status { return set_sign_count(db, id, sign_count, now_s); });
 }
 
 Status SqliteStore::touch_factor(const std::string& id, std::int64_t now_s) {

@@ -140,7 +140,8 @@ class SqliteStore final : public Store {
   Result<bool> transition_challenge(const std::string& id, const std::string& expected_status,
                                     const std::string& new_status,
                                     const ChallengeEvent& ev) override;
-  Status record_challenge_attempt(const std::string& id, const ChallengeEvent& ev) override;
+  Status record_challenge_failure(const std::string& id, const ChallengeEvent& ev,
+                                  bool close) override;
   Status update_challenge_code(const std::string& id, const std::vector<std::uint8_t>& code_hash,
                                std::int64_t expires_at_s, const ChallengeEvent& ev) override;
   Status set_challenge_delivery(const std::string& id, const std::string& factor_id,
@@ -168,6 +169,8 @@ class SqliteStore final : public Store {
                                       std::int64_t window_s, std::int64_t max_failures,
                                       std::int64_t lock_s) override;
   Status clear_lockout(const std::string& key) override;
+  Result<ReservedAttempt> reserve_attempt(const AttemptReservation& r) override;
+  Status release_attempt(const AttemptRelease& r) override;
 
   Status remember_login(const std::string& app, const std::string& user, const std::string& rhost,
                         const std::string& service, std::int64_t until_s) override;
@@ -186,6 +189,11 @@ class SqliteStore final : public Store {
   Status touch_api_key(const std::string& id, std::int64_t now_s) override;
 
  private:
+  // What a write's COMMIT waits for. kFull: the WAL fsync (synchronous=FULL), survives power
+  // loss. kProcessCrash: the WAL write only (synchronous=NORMAL), survives kill -9 and is
+  // synced by the next kFull commit; for attempt reservations (store.h), which must not cost a
+  // login a second fsync.
+  enum class Durability { kFull, kProcessCrash };
   // Every write goes through run_write: the mutex, BEGIN IMMEDIATE (takes the write lock up
   // front, so the busy handler applies instead of a deadlock-avoidance SQLITE_BUSY), `fn`, then
   // COMMIT — which with synchronous=FULL returns only after the WAL is fsync'd. On any error
@@ -196,16 +204,18 @@ class SqliteStore final : public Store {
   // batch in progress leads: it runs the queued fns, COMMITs once, then wakes the others (see
   // sqlite_store.cc). Callers and the Store interface do not change: a method still returns
   // only after the commit that contains its write.
-  Status run_write(const std::function<Status(Db&)>& fn);
+  Status run_write(const std::function<Status(Db&)>& fn, Durability durability = Durability::kFull);
   // One queued write of the group commit: the caller's fn, its result, and whether the batch
   // that ran it has finished (committed or failed).
   struct PendingWrite {
     const std::function<Status(Db&)>* fn;
+    Durability durability;
     Status result;
     bool done;
     std::condition_variable cv;  // this writer's wake-up (under queue_mu_)
   };
-  // Runs `batch` as one transaction (the leader, under mu_); sets every result.
+  // Runs `batch` as one transaction (the leader, under mu_); sets every result. The batch
+  // commits with synchronous=FULL when any of its writes asks for kFull.
   void commit_batch(const std::vector<PendingWrite*>& batch);
   // Reads run in a deferred transaction so multi-statement reads (a challenge and its events)
   // see one snapshot.
@@ -226,6 +236,9 @@ class SqliteStore final : public Store {
                                            const std::string& new_status, const ChallengeEvent& ev);
   static Result<std::int64_t> insert_audit(Db& db, const AuditEvent& e);
   static Status delete_lockout(Db& db, const std::string& key);
+  static Status apply_release(Db& db, const AttemptRelease& r);
+  static Status set_sign_count(Db& db, const std::string& id, std::int64_t sign_count,
+                               std::int64_t now_s);
   static Status upsert_remembered(Db& db, const std::string& app, const std::string& user,
                                   const std::string& rhost, const std::string& service,
                                   std::int64_t until_s);
@@ -240,6 +253,7 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   Db db_;
+  bool sync_full_ = true;  // the write connection's synchronous setting (under mu_)
   // Read connections: all of them, and the ones not leased right now.
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;

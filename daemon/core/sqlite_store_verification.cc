@@ -24,11 +24,16 @@ Result<VerificationOutcome> SqliteStore::commit_verification(const VerificationC
       if (!won) return fail(won.error());
       if (!*won) return lost(VerificationOutcome::kReplayed);
     }
+    if (!c.sign_count_factor_id.empty()) {
+      MFA_TRY(set_sign_count(db, c.sign_count_factor_id, c.sign_count, c.now_s));
+    }
     if (!c.challenge_id.empty()) {
       auto won = cas_challenge_status(db, c.challenge_id, "pending", "approved", c.challenge_event);
       if (!won) return fail(won.error());
       if (!*won) return lost(VerificationOutcome::kChallengeNotPending);
     }
+    // The accepted attempt's reservation is no failure: given back with the success.
+    MFA_TRY(apply_release(db, c.release));
     if (!c.clear_lockout_key.empty()) MFA_TRY(delete_lockout(db, c.clear_lockout_key));
     if (!c.rhost.empty()) {
       if (c.remember_until_s > 0) {

@@ -2,7 +2,8 @@
 // SQLite backend (sqlite_store.cc) is the embedded default and a PostgreSQL backend can follow
 // without touching callers. Every method is one atomic unit of work: implementations may
 // group-commit many of them under one fsync, but a method returns only after its write is
-// durable. Secrets arrive here already encrypted (aead.h); codes arrive already hashed.
+// durable (reserve_attempt: durable against a process crash, see there). Secrets arrive here
+// already encrypted (aead.h); codes arrive already hashed.
 #pragma once
 
 #include <cstdint>
@@ -124,9 +125,48 @@ struct ApiKeyRecord {
   std::int64_t last_used_at_s = 0;
 };
 
+// One guess's claim on the failure budgets it draws on, taken BEFORE its secret is compared:
+// a check-then-record lockout let 50 parallel guesses through a limit of 5 (issue 10 #6).
+// Every increment is conditional, all-or-nothing in one transaction, so at most the limit of
+// guesses is ever compared, whatever the concurrency and across hosts sharing the store. A
+// failed compare keeps the reservation as its failure record; an accepted one gives it back
+// (VerificationCommit::release) in the transaction that commits the success.
+struct AttemptReservation {
+  std::vector<std::string> lockout_keys;  // the user's and/or the address's counter
+  std::int64_t max_failures = 0;          // per key and window (policy lockout.attempts, >= 1)
+  std::int64_t window_s = 0;
+  std::int64_t lock_s = 0;
+  std::string challenge_id;  // also take one of this pending challenge's attempts when set
+  std::int64_t now_s = 0;
+};
+
+enum class ReservationOutcome {
+  kReserved,
+  kLocked,           // a counter is at its limit (or locked) in the window: nothing was taken
+  kChallengeClosed,  // the challenge has no attempts left or is no longer pending
+};
+
+struct ReservedAttempt {
+  ReservationOutcome outcome = ReservationOutcome::kReserved;
+  // kReserved: each key's state counting this attempt (locked_until_s > now_s when it took the
+  // last one: as a failure it locks). kLocked: the refused keys' states as stored.
+  std::vector<LockoutState> lockouts;
+  std::int64_t retry_after_s = 0;  // kLocked: seconds until a counter lets an attempt through
+};
+
+// A reserved attempt given back. Each counter is decremented only while the window the
+// reservation counted in lasts (key + window_start_s from ReservedAttempt), and its lock is
+// lifted when it falls back under max_failures (the lock was this attempt's own).
+struct AttemptRelease {
+  std::vector<LockoutState> lockouts;
+  std::int64_t max_failures = 0;
+  std::string challenge_id;  // give the challenge's attempt back as well
+};
+
 // The writes of one accepted code, committed as ONE transaction so that a verification costs
-// one fsync (bench/RESULTS.md): the replay guard, the challenge's approval, the lockout reset,
-// the remember window and seen address, and the audit record. Empty fields are skipped. The
+// one fsync (bench/RESULTS.md): the replay guard (or a WebAuthn sign count), the challenge's
+// approval, the lockout reset and the attempt's reservation given back, the remember window
+// and seen address, and the audit record. Empty fields are skipped. The
 // compare-and-sets decide: when one loses, nothing of the unit is written.
 struct VerificationCommit {
   std::string totp_factor_id;  // advance this factor's last_step to totp_step (RFC 6238 5.2)
@@ -134,7 +174,10 @@ struct VerificationCommit {
   std::int64_t backup_code_id = 0;  // mark this unused backup code used (when non-zero)
   std::string challenge_id;         // move pending -> approved and record challenge_event
   ChallengeEvent challenge_event;
-  std::string clear_lockout_key;  // reset this lockout counter
+  std::string clear_lockout_key;     // reset this lockout counter
+  AttemptRelease release;            // the accepted attempt's reservation, given back
+  std::string sign_count_factor_id;  // WebAuthn: store sign_count and the use time (when set)
+  std::int64_t sign_count = 0;
   std::string app;
   std::string user;
   std::string rhost;  // mark seen (step_up.new_rhost) when non-empty
@@ -158,7 +201,7 @@ enum class VerificationOutcome {
 // - upsert_user replaces email, phone, display_name and status; it keeps created_at_s from the
 //   first insert and never clears a stored grace deadline (a nullopt leaves it as is).
 // - Methods that address one existing row by id (activate_factor, update_factor_params,
-//   update_sign_count, touch_factor, delete_factor, delete_user, record_challenge_attempt,
+//   update_sign_count, touch_factor, delete_factor, delete_user, record_challenge_failure,
 //   update_challenge_code, touch_api_key, and commit_verification for a missing factor) return
 //   kNotFound when no such row exists. The compare-and-set methods return false otherwise.
 // - list_* and query_audit clamp `limit` to limits::kMaxListPage / kMaxAuditPage.
@@ -231,7 +274,11 @@ class Store {
                                             const std::string& expected_status,
                                             const std::string& new_status,
                                             const ChallengeEvent& ev) = 0;
-  virtual Status record_challenge_attempt(const std::string& id, const ChallengeEvent& ev) = 0;
+  // A failed attempt at a challenge (its attempt was taken by reserve_attempt): records `ev`
+  // and moves the challenge from pending to failed, with a "failed" event, when `close` or
+  // when its attempts are used up. kNotFound for a missing challenge.
+  virtual Status record_challenge_failure(const std::string& id, const ChallengeEvent& ev,
+                                          bool close) = 0;
   virtual Status update_challenge_code(const std::string& id,
                                        const std::vector<std::uint8_t>& code_hash,
                                        std::int64_t expires_at_s, const ChallengeEvent& ev) = 0;
@@ -273,6 +320,22 @@ class Store {
                                               std::int64_t window_s, std::int64_t max_failures,
                                               std::int64_t lock_s) = 0;
   virtual Status clear_lockout(const std::string& key) = 0;
+  // AttemptReservation above. Per key the conditional increment is one upsert a PostgreSQL
+  // backend can mirror as is:
+  //   INSERT INTO lockouts VALUES (key, 1, now, lock_if_last) ON CONFLICT (key) DO UPDATE
+  //   SET failures = <1 if the window expired, else failures + 1>, window_start_s = ...,
+  //       locked_until_s = <now + lock_s when the new count reaches max_failures>
+  //   WHERE locked_until_s <= now AND (window expired OR failures < max_failures)
+  //   RETURNING failures, window_start_s, locked_until_s
+  // and per challenge `UPDATE challenges SET attempts = attempts + 1 WHERE id = ? AND status =
+  // 'pending' AND attempts < max_attempts RETURNING attempts`; a statement that changes no row
+  // refuses the whole reservation (rolled back). Durable against a process crash but not
+  // waiting for an fsync of its own (SQLite: synchronous=NORMAL for this transaction; the next
+  // durable commit, e.g. the verification's, syncs it too): a reservation lost to a power cut
+  // is an attempt nobody compared, and costs an attacker nothing they could force.
+  virtual Result<ReservedAttempt> reserve_attempt(const AttemptReservation& r) = 0;
+  // Gives back a reservation that turned out not to be a failure (e.g. the device was busy).
+  virtual Status release_attempt(const AttemptRelease& r) = 0;
 
   // Remember window and seen addresses (policy `remember`, `step_up.new_rhost`)
   virtual Status remember_login(const std::string& app, const std::string& user,

@@ -71,7 +71,6 @@ Result<json> WebAuthnService::request_options(const std::string& app,
 Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c,
                                                         const Evaluation& ev, const json& assertion,
                                                         const AuditContext& ctx) {
-  MFA_TRY(lockout_.check(c.app, c.user, c.remote_addr));
   if (!method_accepts_webauthn(c))
     return fail(Errc::kConflict, "this challenge does not accept a passkey");
   if (!factor_allowed(ev.settings.factors, "webauthn")) {
@@ -82,6 +81,10 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
   if (!expected || expected->empty()) {
     return fail(Errc::kConflict, "ask for the passkey options (webauthn-options) first");
   }
+  // Only a reserved attempt is checked (Lockout::reserve): parallel assertions cannot pass the
+  // lockout or the challenge's attempts.
+  auto claim = lockout_.reserve(c.app, c.user, c.remote_addr, ev.settings.lockout, c.id);
+  if (!claim) return fail(claim.error());
   std::string factor_id;
   auto check = [&]() -> Result<webauthn::AssertionOutcome> {
     auto env = parse_assertion_envelope(assertion);
@@ -109,9 +112,10 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
   const AssertionSubject subject{c.app,     c.user,     c.remote_addr,
                                  c.purpose, "webauthn", ev.settings.lockout};
   if (!outcome) {
-    return fail(record_assertion_failure(audit_, lockout_, subject, ctx, outcome.error(), true));
+    return fail(
+        record_assertion_failure(audit_, lockout_, subject, ctx, outcome.error(), *claim, true));
   }
-  MFA_TRY(record_assertion_success(deps_, audit_, lockout_, subject, ctx, factor_id,
+  MFA_TRY(record_assertion_success(deps_, audit_, subject, ctx, *claim, factor_id,
                                    outcome->sign_count, outcome->uv));
   return VerifiedFactor{factor_id, "webauthn"};
 }

@@ -69,16 +69,22 @@ Result<PasskeyLoginVerified> WebAuthnService::finish_passkey_login(const std::st
   if (!found) return fail(found.error());
   if (!found->has_value() || (*found)->app != app || (*found)->status != "active") {
     // No account to blame, but the address is: guessing or replaying credential ids from one
-    // address locks it like wrong codes would (RFC 4226 7.3, NIST SP 800-63B 5.2.2).
+    // address locks it like wrong codes would (RFC 4226 7.3, NIST SP 800-63B 5.2.2). The
+    // reservation is the failure record, so parallel guesses cannot pass the limit either.
     const AssertionSubject nobody{
         app, "", rhost, "passkey_login", "webauthn", app_lockout_settings(deps_, app)};
+    auto claim = lockout_.reserve(app, "", rhost, nobody.lockout);
+    if (!claim) return fail(claim.error());
     return fail(record_assertion_failure(audit_, lockout_, nobody, ctx,
-                                         make_error(Errc::kBadCode, "unknown credential"), true));
+                                         make_error(Errc::kBadCode, "unknown credential"), *claim,
+                                         true));
   }
   const FactorRecord f = std::move(**found);
   const std::string& user = f.user;
-  MFA_TRY(lockout_.check(app, user, ""));  // the address was checked above
   const Evaluation ev = evaluate_for(deps_, make_login_context(deps_, app, user, "", rhost));
+  // Only a reserved attempt is checked: the user's and the address's counters, atomically.
+  auto claim = lockout_.reserve(app, user, rhost, ev.settings.lockout);
+  if (!claim) return fail(claim.error());
 
   auto check = [&]() -> Result<webauthn::AssertionOutcome> {
     if (!factor_allowed(ev.settings.factors, "webauthn")) {
@@ -98,9 +104,10 @@ Result<PasskeyLoginVerified> WebAuthnService::finish_passkey_login(const std::st
   const AssertionSubject subject{
       app, user, rhost, "passkey_login", "webauthn", ev.settings.lockout};
   if (!outcome) {
-    return fail(record_assertion_failure(audit_, lockout_, subject, ctx, outcome.error(), true));
+    return fail(
+        record_assertion_failure(audit_, lockout_, subject, ctx, outcome.error(), *claim, true));
   }
-  MFA_TRY(record_assertion_success(deps_, audit_, lockout_, subject, ctx, f.id, outcome->sign_count,
+  MFA_TRY(record_assertion_success(deps_, audit_, subject, ctx, *claim, f.id, outcome->sign_count,
                                    outcome->uv));
   return PasskeyLoginVerified{user, f.id};
 }

@@ -185,6 +185,22 @@ void test_lockout_persists_and_expires(void**) {
   assert_true(v.has_value());
 }
 
+// Each attempt is reserved before its code is compared; the success gives its own
+// reservation back: the user's failures are forgotten (NIST SP 800-63B 5.2.2), the address
+// keeps the earlier failures but not the success, and the challenge counts no attempt for it.
+void test_success_gives_its_attempt_back(void**) {
+  Fixture f(kRequired);
+  Enrolled e = enroll(f, "bob");
+  const std::string ch = start_login(f, "bob", "192.0.2.7");
+  assert_false(f.engine->challenges.verify("system", ch, "99999999x", AuditContext{}).has_value());
+  auto v = f.engine->challenges.verify("system", ch, oath_code(e.secret, f.clock.now_s()),
+                                       AuditContext{});
+  assert_true(v.has_value());
+  assert_int_equal(v->challenge.attempts, 1);
+  assert_int_equal(f.engine->lockout.status("system", "bob")->failures, 0);
+  assert_int_equal(f.store->get_lockout(Lockout::rhost_key("system", "192.0.2.7"))->failures, 1);
+}
+
 void test_step_up_for_sensitive_changes(void**) {
   Fixture f(kRequired);
   Enrolled e = enroll(f, "bob");
@@ -363,6 +379,7 @@ int main() {
       cmocka_unit_test(test_replay_and_window),
       cmocka_unit_test(test_backup_code_once),
       cmocka_unit_test(test_lockout_persists_and_expires),
+      cmocka_unit_test(test_success_gives_its_attempt_back),
       cmocka_unit_test(test_step_up_for_sensitive_changes),
       cmocka_unit_test(test_grace_period_is_stored_once),
       cmocka_unit_test(test_modes_and_remember),

@@ -326,15 +326,19 @@ void test_service_failures(void**) {
   auto v = w.engine->local_keys.verify("system", ch, nullptr, {});
   assert_int_equal(static_cast<int>(v.error().code), static_cast<int>(Errc::kUnavailable));
   assert_int_equal(w.key.assertions, 0);
+  // A missing key says nothing about the person: its reserved attempt is given back.
+  assert_int_equal(w.engine->lockout.status("system", "alice")->failures, 0);
   w.key.present = true;
   w.key.forge = true;  // a signature by another key
   v = w.engine->local_keys.verify("system", ch, nullptr, {});
   assert_int_equal(static_cast<int>(v.error().code), static_cast<int>(Errc::kBadCode));
+  assert_int_equal(w.engine->lockout.status("system", "alice")->failures, 1);
   w.key.forge = false;
   // The challenge allowed 3 attempts; the third (a good one) still passes.
   v = w.engine->local_keys.verify("system", ch, nullptr, {});
   assert_true(v.has_value());
   assert_int_equal(w.only_factor().sign_count, 1);
+  assert_int_equal(w.engine->lockout.status("system", "alice")->failures, 0);
 
   // A clone: the counter goes back; audited and refused (refuse_sign_count_regression).
   ch = w.login();

@@ -120,6 +120,16 @@ FactorRecord factor(const std::string& id, const std::string& user = "alice") {
   return f;
 }
 
+// One attempt reserved on a challenge alone (no lockout counters).
+ReservationOutcome reserve_challenge(Store& s, const std::string& id) {
+  AttemptReservation r;
+  r.challenge_id = id;
+  r.now_s = 100;
+  auto got = s.reserve_attempt(r);
+  if (!got) fail_msg("reserve_attempt: %s", got.error().context.c_str());
+  return got->outcome;
+}
+
 ChallengeRecord challenge(const std::string& id, const std::string& user = "alice") {
   ChallengeRecord c;
   c.id = id;
@@ -380,9 +390,12 @@ void test_challenges(void** state) {
   other.purpose = "enroll";
   assert_true(s.insert_challenge(other).has_value());
 
-  // An event with an earlier timestamp, recorded later, still sorts first.
-  assert_true(s.record_challenge_attempt("ch_1", {6000, "attempt_failed", "bad code"}).has_value());
-  assert_true(s.record_challenge_attempt("ch_1", {4000, "attempt_failed", ""}).has_value());
+  // Two failed attempts, each reserved first. An event with an earlier timestamp, recorded
+  // later, still sorts first.
+  for (std::int64_t at : {6000, 4000}) {
+    assert_true(reserve_challenge(s, "ch_1") == ReservationOutcome::kReserved);
+    assert_true(s.record_challenge_failure("ch_1", {at, "attempt_failed", ""}, false).has_value());
+  }
   assert_true(s.update_challenge_code("ch_1", {7, 7}, 999, {7000, "resent", ""}).has_value());
 
   auto got = s.get_challenge("ch_1");
@@ -397,7 +410,7 @@ void test_challenges(void** state) {
   assert_string_equal(g.events[3].event.c_str(), "resent");
   assert_false(s.get_challenge("ch_nope")->has_value());
   assert_int_equal(
-      static_cast<int>(s.record_challenge_attempt("ch_nope", {1, "x", ""}).error().code),
+      static_cast<int>(s.record_challenge_failure("ch_nope", {1, "x", ""}, false).error().code),
       static_cast<int>(Errc::kNotFound));
 
   // CAS transition: wrong expected status changes nothing and records no event.
@@ -533,6 +546,168 @@ void test_lockout(void** state) {
   assert_int_equal(F(state).store->get_lockout("rhost:system/10.0.0.1")->failures, 0);
   assert_true(F(state).store->clear_lockout(k).has_value());
   assert_int_equal(F(state).store->get_lockout(k)->failures, 0);
+}
+
+// reserve_attempt: the conditional increments a guess takes before its code is compared.
+AttemptReservation reservation(std::vector<std::string> keys, std::int64_t now_s,
+                               const std::string& challenge_id = {}) {
+  AttemptReservation r;
+  r.lockout_keys = std::move(keys);
+  r.max_failures = 3;
+  r.window_s = 60;
+  r.lock_s = 300;
+  r.challenge_id = challenge_id;
+  r.now_s = now_s;
+  return r;
+}
+
+void test_attempt_reservations(void** state) {
+  Store& s = S(state);
+  const std::string u = "user:system/alice";
+  const std::string h = "rhost:system/10.0.0.1";
+  for (std::int64_t n = 1; n <= 3; ++n) {
+    auto r = s.reserve_attempt(reservation({u, h}, 1000));
+    assert_true(r->outcome == ReservationOutcome::kReserved);
+    assert_int_equal(r->lockouts.size(), 2);
+    assert_int_equal(r->lockouts[0].failures, n);
+    assert_int_equal(r->lockouts[1].window_start_s, 1000);
+    // The attempt that takes the last one carries the lock it sets if it fails.
+    assert_int_equal(r->lockouts[1].locked_until_s, n == 3 ? 1300 : 0);
+  }
+  // At the limit: refused, nothing taken, and the wait is the lock's.
+  auto r = s.reserve_attempt(reservation({u, h}, 1010));
+  assert_true(r->outcome == ReservationOutcome::kLocked);
+  assert_int_equal(r->retry_after_s, 290);
+  assert_int_equal(s.get_lockout(u)->failures, 3);
+  assert_int_equal(s.get_lockout(h)->failures, 3);
+
+  // Giving one back lifts the lock that attempt set; a release from an older window is a
+  // no-op (that window already forgot its attempts).
+  AttemptRelease back;
+  back.lockouts = {LockoutState{u, 0, 1000, 0}, LockoutState{h, 0, 999, 0}};
+  back.max_failures = 3;
+  assert_true(s.release_attempt(back).has_value());
+  assert_int_equal(s.get_lockout(u)->failures, 2);
+  assert_int_equal(s.get_lockout(u)->locked_until_s, 0);
+  assert_int_equal(s.get_lockout(h)->failures, 3);
+  assert_int_equal(s.get_lockout(h)->locked_until_s, 1300);
+
+  // All or nothing: the address is locked, so the fresh user counter is not touched either.
+  const std::string bob = "user:system/bob";
+  r = s.reserve_attempt(reservation({bob, h}, 1020));
+  assert_true(r->outcome == ReservationOutcome::kLocked);
+  assert_int_equal(s.get_lockout(bob)->failures, 0);
+
+  // After the lock and the window: the count restarts.
+  r = s.reserve_attempt(reservation({u, h}, 1300));
+  assert_true(r->outcome == ReservationOutcome::kReserved);
+  assert_int_equal(r->lockouts[1].failures, 1);
+  assert_int_equal(r->lockouts[1].window_start_s, 1300);
+
+  // A challenge's attempts: taken with the counters, refused past max_attempts (then no
+  // counter moves), and not at all once it is no longer pending.
+  auto c = challenge("ch_r");
+  c.max_attempts = 1;
+  assert_true(s.insert_challenge(c).has_value());
+  r = s.reserve_attempt(reservation({bob}, 1300, "ch_r"));
+  assert_true(r->outcome == ReservationOutcome::kReserved);
+  r = s.reserve_attempt(reservation({bob}, 1300, "ch_r"));
+  assert_true(r->outcome == ReservationOutcome::kChallengeClosed);
+  assert_int_equal(s.get_lockout(bob)->failures, 1);
+  assert_int_equal((*s.get_challenge("ch_r"))->attempts, 1);
+  assert_true(s.record_challenge_failure("ch_r", {1, "attempt_failed", ""}, false).has_value());
+  auto closed = s.get_challenge("ch_r");
+  assert_string_equal((*closed)->status.c_str(), "failed");  // its attempts are used up
+  assert_string_equal((*closed)->events.back().event.c_str(), "failed");
+  assert_true(reserve_challenge(s, "ch_nope") == ReservationOutcome::kChallengeClosed);
+}
+
+// The success gives its reservation back in the verification's own transaction: the user's
+// failures are forgotten, the address gets its slot back, the challenge's attempt is not
+// counted as a failure.
+void test_commit_releases_the_reservation(void** state) {
+  Store& s = S(state);
+  const std::string u = "user:system/alice";
+  const std::string h = "rhost:system/10.0.0.1";
+  assert_true(s.insert_challenge(challenge("ch_ok")).has_value());
+  assert_true(s.reserve_attempt(reservation({u, h}, 100))->outcome ==
+              ReservationOutcome::kReserved);  // an earlier failure
+  auto r = s.reserve_attempt(reservation({u, h}, 100, "ch_ok"));
+  assert_true(r->outcome == ReservationOutcome::kReserved);
+  VerificationCommit c;
+  c.now_s = 100;
+  c.app = "system";
+  c.user = "alice";
+  c.challenge_id = "ch_ok";
+  c.challenge_event = {1, "approved", ""};
+  c.clear_lockout_key = u;
+  c.release.lockouts = {r->lockouts[1]};
+  c.release.max_failures = 3;
+  c.release.challenge_id = "ch_ok";
+  assert_true(*s.commit_verification(c, nullptr) == VerificationOutcome::kCommitted);
+  assert_int_equal(s.get_lockout(u)->failures, 0);
+  assert_int_equal(s.get_lockout(h)->failures, 1);
+  // A success without earlier failures leaves no counter behind.
+  assert_true(s.clear_lockout(h).has_value());
+  r = s.reserve_attempt(reservation({h}, 100));
+  c = VerificationCommit{};
+  c.now_s = 100;
+  c.release.lockouts = {r->lockouts[0]};
+  c.release.max_failures = 3;
+  assert_true(*s.commit_verification(c, nullptr) == VerificationOutcome::kCommitted);
+  assert_int_equal(raw_count(F(state).path, "SELECT COUNT(*) FROM lockouts"), 0);
+  auto got = s.get_challenge("ch_ok");
+  assert_string_equal((*got)->status.c_str(), "approved");
+  assert_int_equal((*got)->attempts, 0);
+}
+
+// Many threads on two connections (two hosts sharing the file) reserving at once: exactly the
+// limit's worth succeed, for the counters and for a challenge's attempts alike.
+void test_concurrent_reservations(void** state) {
+  auto& f = F(state);
+  auto second = open_or_die(f.path);
+  constexpr int kThreads = 8;
+  constexpr int kTries = 20;
+  constexpr std::int64_t kLimit = 25;
+  constexpr std::int64_t kChallengeAttempts = 7;
+  auto c = challenge("ch_c");
+  c.max_attempts = kChallengeAttempts;
+  assert_true(f.store->insert_challenge(c).has_value());
+
+  std::atomic<int> reserved{0}, locked{0}, challenge_reserved{0}, closed{0}, errors{0};
+  auto worker = [&](Store* st) {
+    for (int i = 0; i < kTries; ++i) {
+      AttemptReservation r = reservation({"user:system/carol", "rhost:system/h"}, 1000);
+      r.max_failures = kLimit;
+      auto got = st->reserve_attempt(r);
+      if (!got)
+        ++errors;
+      else if (got->outcome == ReservationOutcome::kReserved)
+        ++reserved;
+      else if (got->outcome == ReservationOutcome::kLocked)
+        ++locked;
+      AttemptReservation rc = reservation({}, 1000, "ch_c");
+      auto gc = st->reserve_attempt(rc);
+      if (!gc)
+        ++errors;
+      else if (gc->outcome == ReservationOutcome::kReserved)
+        ++challenge_reserved;
+      else if (gc->outcome == ReservationOutcome::kChallengeClosed)
+        ++closed;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back(worker, t % 2 ? second.get() : f.store.get());
+  for (auto& t : threads) t.join();
+  assert_int_equal(errors.load(), 0);
+  assert_int_equal(reserved.load(), kLimit);
+  assert_int_equal(locked.load(), kThreads * kTries - kLimit);
+  assert_int_equal(f.store->get_lockout("user:system/carol")->failures, kLimit);
+  assert_int_equal(f.store->get_lockout("rhost:system/h")->failures, kLimit);
+  assert_int_equal(challenge_reserved.load(), kChallengeAttempts);
+  assert_int_equal(closed.load(), kThreads * kTries - kChallengeAttempts);
+  assert_int_equal((*f.store->get_challenge("ch_c"))->attempts, kChallengeAttempts);
 }
 
 void test_remember_and_rhosts(void** state) {
@@ -779,6 +954,9 @@ int main() {
       cmocka_unit_test_setup_teardown(test_cascade_delete, setup, teardown),
       cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_attempt_reservations, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_commit_releases_the_reservation, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_concurrent_reservations, setup, teardown),
       cmocka_unit_test_setup_teardown(test_remember_and_rhosts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_api_keys, setup, teardown),
       cmocka_unit_test_setup_teardown(test_concurrent_single_use, setup, teardown),
