@@ -1,7 +1,8 @@
 // Validation of the names that callers choose (apps, users, labels): bounded (limits.h) and
-// restricted to characters that are safe in URLs, logs and terminals.
+// restricted to characters that are safe in URLs, logs and terminals (display_text.h).
 #include <string_view>
 
+#include "daemon/core/display_text.h"
 #include "daemon/core/factor_service.h"
 #include "daemon/core/limits.h"
 
@@ -25,11 +26,6 @@ bool user_char(char c) {
          c == '_' || c == '.' || c == '@' || c == '+' || c == '$';
 }
 
-bool label_char(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u >= 0x20 && u != 0x7f;
-}
-
 }  // namespace
 
 Status validate_app_name(std::string_view app) {
@@ -49,10 +45,10 @@ Status validate_user_name(std::string_view user) {
 }
 
 Status validate_label(std::string_view label) {
-  if (label.size() > limits::kMaxLabelLen || !all_of(label, label_char)) {
-    return fail(Errc::kInvalidArgument, "labels are at most 64 printable characters");
+  if (label.size() > limits::kMaxLabelLen) {
+    return fail(Errc::kInvalidArgument, "labels are at most 64 bytes of UTF-8");
   }
-  return {};
+  return check_display_text(label, "a label");
 }
 
 }  // namespace mfa::core
