@@ -86,10 +86,14 @@ bool cidr_contains(const Cidr& cidr, std::string_view addr) {
   return a && cidr_contains(cidr, *a);
 }
 
-std::string to_string(const Cidr& cidr) {
+std::string to_string(const IpAddress& addr) {
   char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(cidr.network.v6 ? AF_INET6 : AF_INET, cidr.network.bytes.data(), buf, sizeof buf);
-  return std::string(buf) + "/" + std::to_string(cidr.prefix);
+  inet_ntop(addr.v6 ? AF_INET6 : AF_INET, addr.bytes.data(), buf, sizeof buf);
+  return buf;
+}
+
+std::string to_string(const Cidr& cidr) {
+  return to_string(cidr.network) + "/" + std::to_string(cidr.prefix);
 }
 
 }  // namespace mfa::core

@@ -35,6 +35,8 @@ bool cidr_contains(const Cidr& cidr, const IpAddress& addr);
 // False when `addr` is not an IP address.
 bool cidr_contains(const Cidr& cidr, std::string_view addr);
 
+// RFC 5952 text (lowercase, longest zero run compressed) or dotted quad.
+std::string to_string(const IpAddress& addr);
 std::string to_string(const Cidr& cidr);
 
 }  // namespace mfa::core

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/core/remote_address.h"
 #include "daemon/src/http_internal.h"
 #include "daemon/src/log.h"
 #include "daemon/src/metrics.h"
@@ -223,8 +224,12 @@ net::awaitable<void> HttpServer::Impl::accept_tcp() {
     }
     ConnInfo info;
     info.tcp = true;
-    info.remote_addr = stream.socket().remote_endpoint(ec).address().to_string();
+    const auto peer = stream.socket().remote_endpoint(ec).address();
     if (ec) continue;
+    // One spelling per address (a dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d):
+    // it keys the per-peer budget and the address lockout.
+    auto canonical = core::canonical_ip(peer.to_string());
+    info.remote_addr = canonical ? std::move(*canonical) : peer.to_string();
     info.accepted = std::chrono::steady_clock::now();
     info.shed = std::make_shared<ShedHandle>();
     // Closing a shed connection runs on its own strand, where its session uses the stream.

@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+#include "daemon/core/display_text.h"
+#include "daemon/core/limits.h"
+#include "daemon/core/remote_address.h"
 #include "daemon/src/http_errors.h"
 
 namespace mfa::daemon {
@@ -31,6 +34,29 @@ std::optional<std::string> string_field(const nlohmann::json& body, const char* 
     return std::nullopt;
   }
   return s;
+}
+
+std::optional<std::string> text_field(const nlohmann::json& body, const char* name,
+                                      std::size_t max_len, bool required, ApiResponse& err) {
+  auto s = string_field(body, name, max_len, required, err);
+  if (!s) return std::nullopt;
+  if (auto bad = core::check_display_text(*s, std::string("field '") + name + "'"); !bad) {
+    err = from_error(bad.error());
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<std::string> address_field(const nlohmann::json& body, const char* name,
+                                         ApiResponse& err) {
+  auto s = string_field(body, name, limits::kMaxRhostLen, false, err);
+  if (!s || s->empty()) return s;
+  auto ip = core::canonical_ip(*s, name);
+  if (!ip) {
+    err = from_error(ip.error());
+    return std::nullopt;
+  }
+  return std::move(*ip);
 }
 
 std::optional<long long> int_field(const nlohmann::json& body, const char* name, long long def,

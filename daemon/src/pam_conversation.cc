@@ -4,9 +4,11 @@
 
 #include "daemon/core/backup_codes.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/display_text.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/random.h"
+#include "daemon/core/remote_address.h"
 #include "daemon/core/secret.h"
 #include "daemon/core/store.h"
 #include "daemon/src/qr_render.h"
@@ -39,6 +41,18 @@ std::string days_from_now(std::int64_t seconds) {
   return "in " + std::to_string(days) + (days == 1 ? " day" : " days");
 }
 
+// What the application set with pam_set_item is the caller's text, and the caller may be any
+// local user: the rhost gets its one spelling (it keys the address lockout), the rest must be
+// text a terminal shows as text.
+Status check_pam_items(PamStart& r) {
+  auto rhost = core::canonical_rhost(r.rhost);
+  if (!rhost) return fail(rhost.error());
+  r.rhost = std::move(*rhost);
+  MFA_TRY(core::check_display_text(r.service, "service"));
+  MFA_TRY(core::check_display_text(r.tty, "tty"));
+  return core::check_display_text(r.ruser, "ruser");
+}
+
 PamStep locked_step(const Error& e) {
   return pam_done("deny", "Too many failed attempts. Try again in " +
                               std::to_string(e.retry_after_s) + " seconds.");
@@ -61,11 +75,12 @@ Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& 
       req.tty.size() > limits::kMaxRhostLen || req.ruser.size() > limits::kMaxUserNameLen) {
     return fail(Errc::kInvalidArgument, "user, service, rhost, tty or ruser missing or too long");
   }
-  auto id = s_.random->id("pc_");
-  if (!id) return fail(id.error());
   Conv c;
   c.owner = caller.uid;
   c.req = req;
+  MFA_TRY(check_pam_items(c.req));
+  auto id = s_.random->id("pc_");
+  if (!id) return fail(id.error());
   auto ended = resolve_user(c, caller);
   if (!ended) return fail(ended.error());
   if (*ended) return std::make_pair(*id, std::move(**ended));

@@ -25,11 +25,10 @@ ApiResponse login(Services& s, ApiRequest& req) {
   if (!parse_json_body(req, body, err)) return err;
   auto user = string_field(body, "user", limits::kMaxUserNameLen, true, err);
   auto first = user ? string_field(body, "first_factor", 32, false, err) : std::nullopt;
-  auto addr =
-      first ? string_field(body, "remote_addr", limits::kMaxRhostLen, false, err) : std::nullopt;
-  auto agent = addr ? string_field(body, "user_agent", 512, false, err) : std::nullopt;
+  auto addr = first ? address_field(body, "remote_addr", err) : std::nullopt;
+  auto agent = addr ? text_field(body, "user_agent", 512, false, err) : std::nullopt;
   auto service =
-      agent ? string_field(body, "service", limits::kMaxServiceNameLen, false, err) : std::nullopt;
+      agent ? text_field(body, "service", limits::kMaxServiceNameLen, false, err) : std::nullopt;
   if (!service) return err;
   if (auto denied = check_user_access(req, app, *user, "verify")) return *denied;
   core::LoginRequest lr;
@@ -54,8 +53,7 @@ ApiResponse create(Services& s, ApiRequest& req) {
   auto user = string_field(body, "user", limits::kMaxUserNameLen, true, err);
   auto purpose = user ? string_field(body, "purpose", 32, false, err) : std::nullopt;
   auto method = purpose ? string_field(body, "method", 32, false, err) : std::nullopt;
-  auto addr =
-      method ? string_field(body, "remote_addr", limits::kMaxRhostLen, false, err) : std::nullopt;
+  auto addr = method ? address_field(body, "remote_addr", err) : std::nullopt;
   if (!addr) return err;
   if (auto denied = check_user_access(req, app, *user, "verify")) return *denied;
   static const std::set<std::string> kPurposes = {"login", "step_up", "sensitive_action"};

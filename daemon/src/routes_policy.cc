@@ -7,6 +7,7 @@
 #include "daemon/core/policy_context.h"
 #include "daemon/core/policy_explain.h"
 #include "daemon/core/policy_holder.h"
+#include "daemon/core/remote_address.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
 #include "daemon/src/policy_explain_flow.h"
@@ -29,13 +30,16 @@ ApiResponse explain(Services& s, ApiRequest& req) {
   if (auto denied = check_app_admin(req, app)) return *denied;
   const std::string user = query_or(req, "user");
   const std::string service = query_or(req, "service");
-  const std::string rhost = query_or(req, "remote_addr", query_or(req, "rhost"));
+  const std::string given_rhost = query_or(req, "remote_addr", query_or(req, "rhost"));
   if (user.empty() || user.size() > limits::kMaxUserNameLen ||
-      service.size() > limits::kMaxServiceNameLen || rhost.size() > limits::kMaxRhostLen) {
+      service.size() > limits::kMaxServiceNameLen || given_rhost.size() > limits::kMaxRhostLen) {
     return error_response(400, "invalid_argument",
                           "explain needs ?user= (and optionally service=, remote_addr=, app=)");
   }
-  auto flow = explain_login_flow(s, app, user, service, rhost);
+  // The spelling a login from there would be keyed on (an address, or a PAM host name).
+  auto rhost = core::canonical_rhost(given_rhost);
+  if (!rhost) return from_error(rhost.error());
+  auto flow = explain_login_flow(s, app, user, service, *rhost);
   if (!flow) return from_error(flow.error());
   return json_response(200, *flow);
 }

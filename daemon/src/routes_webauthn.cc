@@ -65,9 +65,9 @@ ApiResponse passkey_login_verify(Services& s, ApiRequest& req) {
   json body;
   ApiResponse err;
   if (!parse_json_body(req, body, err)) return err;
-  auto addr = string_field(body, "remote_addr", limits::kMaxRhostLen, false, err);
+  auto addr = address_field(body, "remote_addr", err);
   auto service =
-      addr ? string_field(body, "service", limits::kMaxServiceNameLen, false, err) : std::nullopt;
+      addr ? text_field(body, "service", limits::kMaxServiceNameLen, false, err) : std::nullopt;
   if (!service) return err;
   if (!body.contains("assertion") || !body["assertion"].is_object()) {
     return error_response(400, "invalid_argument", "assertion must be an object");
