@@ -25,7 +25,7 @@ std::string join(const nlohmann::json& arr) {
   std::string out;
   for (const auto& s : arr) {
     if (!out.empty()) out += ",";
-    out += s.is_string() ? s.get<std::string>() : s.dump();
+    out += s.is_string() ? shown(s.get_ref<const std::string&>()) : shown(s.dump());
   }
   return out;
 }
@@ -50,9 +50,9 @@ int create(CliContext& ctx, std::vector<std::string> args, const std::string& ap
     return kExitOk;
   }
   const auto j = nlohmann::json::parse(r->body, nullptr, false);
-  std::printf("%s\n", j.value("key", "").c_str());
+  std::printf("%s\n", shown(j, "key").c_str());
   std::fprintf(stderr, "API key %s for app %s (scopes %s). It is shown only once: store it now.\n",
-               j.value("id", "").c_str(), app.c_str(),
+               shown(j, "id").c_str(), app.c_str(),
                join(j.value("scopes", nlohmann::json::array())).c_str());
   return kExitOk;
 }
@@ -68,7 +68,7 @@ int list(CliContext& ctx, std::vector<std::string> args, const std::string& app)
   const auto j = nlohmann::json::parse(r->body, nullptr, false);
   std::printf("%-32s %-20s %-22s %s\n", "ID", "NAME", "SCOPES", "STATUS");
   for (const auto& k : j.value("api_keys", nlohmann::json::array())) {
-    std::printf("%-32s %-20s %-22s %s\n", k.value("id", "").c_str(), k.value("name", "").c_str(),
+    std::printf("%-32s %-20s %-22s %s\n", shown(k, "id").c_str(), shown(k, "name").c_str(),
                 join(k.value("scopes", nlohmann::json::array())).c_str(),
                 k.value("revoked", false) ? "revoked" : "active");
   }

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/self.h"
+#include "daemon/core/display_text.h"
 
 namespace mfa::cli {
 namespace {
@@ -49,15 +50,15 @@ int cmd_audit(CliContext& ctx, std::vector<std::string> args) {
     for (const auto& e : events) {
       after = std::max(after, e.value("id", 0LL));
       if (ctx.json) {
-        std::printf("%s\n", e.dump().c_str());
+        print_json_line(e);
         continue;
       }
-      std::printf(
-          "%s %-30s user=%s actor=%s%s %s\n", when(e.value("at_ms", 0LL)).c_str(),
-          e.value("event", "").c_str(), e.value("user", "").c_str(), e.value("actor", "").c_str(),
-          e.value("remote_addr", "").empty() ? ""
-                                             : (" rhost=" + e.value("remote_addr", "")).c_str(),
-          e["detail"].dump().c_str());
+      const std::string rhost = shown(e, "remote_addr");
+      const std::string detail =
+          core::escape_terminal_controls(e["detail"].dump(), core::EscapeStyle::kJson);
+      std::printf("%s %-30s user=%s actor=%s%s %s\n", when(e.value("at_ms", 0LL)).c_str(),
+                  shown(e, "event").c_str(), shown(e, "user").c_str(), shown(e, "actor").c_str(),
+                  rhost.empty() ? "" : (" rhost=" + rhost).c_str(), detail.c_str());
     }
     std::fflush(stdout);
     if (!follow) return kExitOk;

@@ -5,6 +5,7 @@
 // has a factor, asks for a current code from it first (DESIGN.md section 5: adding a factor
 // is a protected change).
 #include <cstdio>
+#include <string_view>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -27,6 +28,27 @@ std::string group4(const std::string& s) {
   return out;
 }
 
+// The daemon's qr_text is the one text mfactl prints with escapes in it (qr_render.h: rows of
+// half blocks wrapped in "black on white" and "reset"). It is drawn only when it is exactly
+// that: any other escape, control or character is not a QR drawing and reaches no terminal.
+bool is_qr_drawing(std::string_view qr) {
+  static constexpr std::string_view kTokens[] = {
+      "\x1B[30;47m", "\x1B[0m", "\xE2\x96\x88", "\xE2\x96\x80", "\xE2\x96\x84", " ", "\n"};
+  if (qr.empty()) return false;
+  while (!qr.empty()) {
+    bool matched = false;
+    for (std::string_view t : kTokens) {
+      if (qr.substr(0, t.size()) == t) {
+        qr.remove_prefix(t.size());
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) return false;
+  }
+  return true;
+}
+
 // What the code prompt says, and whether the user may ask for a new code (delivered codes).
 struct CodePrompt {
   std::string prompt = "Enter the 6-digit code your app shows: ";
@@ -47,7 +69,7 @@ bool resend(CliContext& ctx, const std::string& challenge_id) {
     return false;
   }
   std::fprintf(stderr, "A new code was sent to %s; the previous one no longer works.\n",
-               parse_body(*r).value("destination", "").c_str());
+               shown(parse_body(*r), "destination").c_str());
   return true;
 }
 
@@ -95,13 +117,13 @@ int enroll_delivered(CliContext& ctx, const std::string& user, const std::string
   if (auto exit = post_with_step_up(ctx, user_path(user, "/factors"), body, r)) return *exit;
   if (r.status != 201) return daemon_error(r, ctx.json);
   const auto j = parse_body(r);
-  const std::string where = j.value("destination", "");
+  const std::string where = shown(j, "destination");
   if (ctx.json) {
-    std::printf("%s\n", r.body.c_str());  // JSON lines: the enrolment, then the activation
+    print_json_line(r.body);  // JSON lines: the enrolment, then the activation
   } else {
     std::printf("A code was sent %s %s. It expires at %s.\n",
                 type == "sms" ? "by text message to" : "by email to", where.c_str(),
-                j.value("code_expires_at", "").c_str());
+                shown(j, "code_expires_at").c_str());
   }
   std::fflush(stdout);
   CodePrompt how;
@@ -141,14 +163,18 @@ int cmd_enroll(CliContext& ctx, std::vector<std::string> args) {
   const auto j = parse_body(r);
   const std::string factor_id = j.value("factor_id", "");
   if (!ctx.json) {
-    std::printf("Scan this QR code with your authenticator app:\n\n%s\n",
-                j.value("qr_text", "").c_str());
+    const std::string qr = j.value("qr_text", "");
+    if (is_qr_drawing(qr)) {
+      std::printf("Scan this QR code with your authenticator app:\n\n%s\n", qr.c_str());
+    } else {
+      std::printf("(The daemon's QR code holds other characters than a QR drawing: not shown.)\n");
+    }
+    const auto params = j.value("params", nlohmann::json::object());
     std::printf("Or enter this key by hand: %s\n(%s, %d digits, every %d s)\n\n",
-                group4(j.value("secret", "")).c_str(),
-                j["params"].value("algorithm", "SHA1").c_str(), j["params"].value("digits", 6),
-                j["params"].value("period", 30));
+                group4(shown(j, "secret")).c_str(), shown(params, "algorithm", "SHA1").c_str(),
+                params.value("digits", 6), params.value("period", 30));
   } else {
-    std::printf("%s\n", r.body.c_str());  // JSON lines: the enrolment, then the activation
+    print_json_line(r.body);  // JSON lines: the enrolment, then the activation
   }
   std::fflush(stdout);
   return activate(ctx, user, factor_id, CodePrompt{});

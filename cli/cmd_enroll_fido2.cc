@@ -57,7 +57,7 @@ int cmd_enroll_fido2(CliContext& ctx, std::vector<std::string> args) {
   HttpResult r;
   if (auto rc = post_with_step_up(ctx, target, body, r)) return *rc;
   if (r.status == 400 && !want_pin && error_message(r).find("needs its PIN") != std::string::npos) {
-    std::fprintf(stderr, "%s\n", error_message(r).c_str());
+    std::fprintf(stderr, "%s\n", shown(error_message(r)).c_str());
     if (!read_pin(pin)) return usage_error("no PIN entered");
     body["pin"] = pin;
     secure_wipe(pin);
@@ -72,8 +72,8 @@ int cmd_enroll_fido2(CliContext& ctx, std::vector<std::string> args) {
   }
   const auto j = parse_body(r);
   const auto& f = j.contains("factor") ? j["factor"] : nlohmann::json::object();
-  std::printf("Security key '%s' is registered (factor %s).\n", f.value("label", "").c_str(),
-              f.value("id", "").c_str());
+  std::printf("Security key '%s' is registered (factor %s).\n", shown(f, "label").c_str(),
+              shown(f, "id").c_str());
   show_backup_codes(j);
   return kExitOk;
 }

@@ -21,14 +21,14 @@ int cmd_enroll_passkey(CliContext& ctx, std::vector<std::string> args) {
   }
   if (r.status != 201) return daemon_error(r, ctx.json);
   if (ctx.json) {
-    std::printf("%s\n", r.body.c_str());
+    print_json_line(r.body);
     return 0;
   }
   const auto j = parse_body(r);
   std::printf(
       "Open this link in a browser to register a passkey (it works once, until %s):\n\n"
       "  %s\n\n",
-      j.value("expires_at", "").c_str(), j.value("url", j.value("path", "")).c_str());
+      shown(j, "expires_at").c_str(), shown(j, "url", shown(j, "path").c_str()).c_str());
   return 0;
 }
 

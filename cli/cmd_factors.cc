@@ -41,10 +41,10 @@ int cmd_factors(CliContext& ctx, std::vector<std::string> args) {
   std::printf("%-30s %-8s %-9s %-22s %s\n", "ID", "TYPE", "STATUS", "LAST USED", "LABEL");
   for (const auto& f : j.value("factors", nlohmann::json::array())) {
     const auto& used = f["last_used_at"];
-    std::printf("%-30s %-8s %-9s %-22s %s\n", f.value("id", "").c_str(),
-                f.value("type", "").c_str(), f.value("status", "").c_str(),
-                used.is_string() ? used.get<std::string>().c_str() : "never",
-                f.value("label", "").c_str());
+    std::printf("%-30s %-8s %-9s %-22s %s\n", shown(f, "id").c_str(), shown(f, "type").c_str(),
+                shown(f, "status").c_str(),
+                used.is_string() ? shown(f, "last_used_at").c_str() : "never",
+                shown(f, "label").c_str());
   }
   return kExitOk;
 }
@@ -59,7 +59,7 @@ int cmd_remove(CliContext& ctx, std::vector<std::string> args) {
   if (ctx.json) {
     print_json(r->body);
   } else {
-    std::printf("Removed factor %s of %s.\n", args[0].c_str(), user.c_str());
+    std::printf("Removed factor %s of %s.\n", shown(args[0]).c_str(), shown(user).c_str());
   }
   return kExitOk;
 }
@@ -89,12 +89,7 @@ int cmd_backup_codes(CliContext& ctx, std::vector<std::string> args) {
     return kExitOk;
   }
   std::printf("New backup codes (the old ones no longer work). Shown only now:\n\n");
-  int n = 0;
-  for (const auto& c : parse_body(*r).value("backup_codes", nlohmann::json::array())) {
-    const std::string s = c.get<std::string>();
-    std::printf("  %s-%s%s", s.substr(0, 4).c_str(), s.substr(4).c_str(), ++n % 2 ? "" : "\n");
-  }
-  std::printf("\n");
+  print_backup_codes(parse_body(*r).value("backup_codes", nlohmann::json::array()));
   return kExitOk;
 }
 

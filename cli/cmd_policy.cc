@@ -24,18 +24,17 @@ int check(CliContext& ctx, const std::vector<std::string>& args) {
   auto p = core::load_policy_file(path);
   if (!p) {
     if (ctx.json) {
-      std::printf("%s\n",
-                  nlohmann::json({{"ok", false}, {"error", p.error().context}}).dump().c_str());
+      print_json_line(nlohmann::json({{"ok", false}, {"error", p.error().context}}));
     } else {
-      std::fprintf(stderr, "mfactl: %s\n", p.error().context.c_str());
+      std::fprintf(stderr, "mfactl: %s\n", shown(p.error().context).c_str());
     }
     return kExitDaemonError;
   }
   const std::string summary = core::summarize(*p);
   if (ctx.json) {
-    std::printf("%s\n", nlohmann::json({{"ok", true}, {"summary", summary}}).dump().c_str());
+    print_json_line(nlohmann::json({{"ok", true}, {"summary", summary}}));
   } else {
-    std::printf("%s: OK (%s)\n", path.c_str(), summary.c_str());
+    std::printf("%s: OK (%s)\n", shown(path).c_str(), shown(summary).c_str());
   }
   return kExitOk;
 }
@@ -48,7 +47,7 @@ int reload(CliContext& ctx, const std::vector<std::string>& args) {
   if (ctx.json) {
     print_json(r->body);
   } else {
-    std::printf("policy reloaded: %s\n", parse_body(*r).value("summary", "").c_str());
+    std::printf("policy reloaded: %s\n", shown(parse_body(*r), "summary").c_str());
   }
   return kExitOk;
 }
@@ -73,7 +72,8 @@ int explain(CliContext& ctx, std::vector<std::string> args) {
   }
   int n = 0;
   for (const auto& step : parse_body(*r).value("steps", nlohmann::json::array())) {
-    std::printf("%2d. %s\n", ++n, step.get<std::string>().c_str());
+    std::printf("%2d. %s\n", ++n,
+                step.is_string() ? shown(step.get_ref<const std::string&>()).c_str() : "?");
   }
   return kExitOk;
 }

@@ -19,12 +19,13 @@ int cmd_status(CliContext& ctx, std::vector<std::string> args) {
   }
   const auto j = nlohmann::json::parse(r->body, nullptr, false);
   if (!j.is_object()) return usage_error("unexpected answer from the daemon");
-  std::printf("mfad %s: %s\n", j.value("version", "?").c_str(), j.value("status", "?").c_str());
-  std::printf("  socket:         %s\n", ctx.socket.c_str());
+  std::printf("mfad %s: %s\n", shown(j, "version", "?").c_str(), shown(j, "status", "?").c_str());
+  std::printf("  socket:         %s\n", shown(ctx.socket).c_str());
   if (j.contains("schema_version")) {
-    std::printf("  schema version: %s\n", j["schema_version"].dump().c_str());
+    std::printf("  schema version: %s\n", shown(j["schema_version"].dump()).c_str());
   }
-  std::printf("  uptime:         %s s\n", j.value("uptime_s", nlohmann::json(0)).dump().c_str());
+  std::printf("  uptime:         %s s\n",
+              shown(j.value("uptime_s", nlohmann::json(0)).dump()).c_str());
   return kExitOk;
 }
 

@@ -19,18 +19,18 @@ int cmd_user(CliContext& ctx, std::vector<std::string> args) {
     return kExitOk;
   }
   const auto j = parse_body(*r);
-  std::printf("user:            %s\n", j.value("user", "").c_str());
-  std::printf("effective mode:  %s (%s)\n", j.value("effective_mode", "").c_str(),
-              j.value("matched_rule", "").c_str());
+  std::printf("user:            %s\n", shown(j, "user").c_str());
+  std::printf("effective mode:  %s (%s)\n", shown(j, "effective_mode").c_str(),
+              shown(j, "matched_rule").c_str());
   std::printf("enrolled:        %s\n", j.value("enrolled", false) ? "yes" : "no");
   for (const auto& f : j.value("factors", nlohmann::json::array())) {
-    std::printf("  factor         %s %s '%s' (%s)\n", f.value("id", "").c_str(),
-                f.value("type", "").c_str(), f.value("label", "").c_str(),
-                f.value("status", "").c_str());
+    std::printf("  factor         %s %s '%s' (%s)\n", shown(f, "id").c_str(),
+                shown(f, "type").c_str(), shown(f, "label").c_str(), shown(f, "status").c_str());
   }
   std::printf("backup codes:    %d left\n", j.value("backup_codes_remaining", 0));
   const auto& grace = j["grace_deadline"];
-  std::printf("grace deadline:  %s\n", grace.is_string() ? grace.get<std::string>().c_str() : "-");
+  std::printf("grace deadline:  %s\n",
+              grace.is_string() ? shown(j, "grace_deadline").c_str() : "-");
   const auto lock = j.value("lockout", nlohmann::json::object());
   if (lock.value("locked", false)) {
     std::printf("lockout:         locked, %lld s left\n", lock.value("retry_after", 0LL));
@@ -60,7 +60,7 @@ int cmd_reset(CliContext& ctx, std::vector<std::string> args) {
   if (ctx.json) {
     print_json(r->body);
   } else {
-    std::printf("Reset %s: %d factor(s) removed.\n", args[0].c_str(),
+    std::printf("Reset %s: %d factor(s) removed.\n", shown(args[0]).c_str(),
                 parse_body(*r).value("factors_removed", 0));
   }
   return kExitOk;

@@ -77,9 +77,14 @@ void show_backup_codes(const nlohmann::json& j) {
   std::printf(
       "\nBackup codes — each works once, at any code prompt. They are shown only "
       "now: store them somewhere safe.\n\n");
+  print_backup_codes(j["backup_codes"]);
+}
+
+void print_backup_codes(const nlohmann::json& codes) {
+  if (!codes.is_array()) return;
   int n = 0;
-  for (const auto& c : j["backup_codes"]) {
-    const std::string s = c.get<std::string>();
+  for (const auto& c : codes) {
+    const std::string s = c.is_string() ? shown(c.get_ref<const std::string&>()) : "?";
     std::printf("  %s-%s%s", s.substr(0, 4).c_str(), s.substr(4).c_str(), ++n % 2 ? "" : "\n");
   }
   std::printf("\n");

@@ -29,6 +29,8 @@ std::optional<int> post_with_step_up(const CliContext& ctx, const std::string& t
 // Prints the backup codes of an activation answer (`backup_codes`, first factor only) once,
 // in pairs, with the warning that they are not shown again. Nothing when there are none.
 void show_backup_codes(const nlohmann::json& activation);
+// Backup codes two per line as XXXX-XXXX.
+void print_backup_codes(const nlohmann::json& codes);
 // The daemon's error code ("permission_denied", "bad_code", ...) from an error body.
 std::string error_code(const HttpResult& r);
 std::string error_message(const HttpResult& r);

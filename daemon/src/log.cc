@@ -9,6 +9,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "daemon/core/display_text.h"
+
 namespace mfa::daemon {
 namespace {
 
@@ -71,25 +73,14 @@ void log(LogLevel level, std::string_view message) {
 
 std::string quote(std::string_view s) {
   constexpr std::size_t kMax = 256;
+  const bool cut = s.size() > kMax;
+  if (cut) s = s.substr(0, kMax);  // a sequence cut in two shows as \xNN escapes
   std::string out = "'";
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i == kMax) {
-      out += "...";
-      break;
-    }
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == '\'' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
+  for (char c : core::escape_terminal_controls(s)) {
+    if (c == '\'') out += '\\';
+    out += c;
   }
-  out += "'";
+  out += cut ? "'..." : "'";
   return out;
 }
 

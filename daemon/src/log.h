@@ -23,7 +23,8 @@ inline void log_error(std::string_view m) {
   log(LogLevel::kError, m);
 }
 
-// 'value' with control characters, quotes and backslashes escaped, truncated to 256 bytes.
+// 'value' with terminal controls (core/display_text.h), quotes and backslashes escaped,
+// truncated to 256 bytes.
 std::string quote(std::string_view s);
 
 }  // namespace mfa::daemon
