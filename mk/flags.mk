@@ -29,8 +29,10 @@ LDFLAGS_MOD := -shared -Wl,-z,defs -Wl,--as-needed $(LDHARDEN)
 
 PKGS_CORE := openssl yaml-cpp sqlite3 liboath libfido2 libqrencode
 PKGS_APP := $(PKGS_CORE) libcurl libsystemd
+# Libraries without a pkg-config file: libphonenumber-dev ships CMake files only.
+LIBS_NO_PC := -lphonenumber
 pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
-pc_libs = $(shell pkg-config --libs $(1) 2>/dev/null)
+pc_libs = $(shell pkg-config --libs $(1) 2>/dev/null) $(LIBS_NO_PC)
 
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)

@@ -1,5 +1,7 @@
 #include "daemon/core/contact.h"
 
+#include <phonenumbers/phonenumberutil.h>
+
 #include <algorithm>
 
 #include "daemon/core/limits.h"
@@ -9,20 +11,40 @@ namespace {
 
 constexpr std::string_view kDots = "\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2";  // "•••"
 
-// Length of the country calling code at the start of `digits` (ITU-T E.164 assignments:
-// zones 1 and 7 are one digit; the two-digit codes are listed; everything else is three).
-std::size_t country_code_len(std::string_view digits) {
-  if (digits.empty()) return 0;
-  if (digits[0] == '1' || digits[0] == '7') return 1;
-  static constexpr std::string_view kTwo[] = {
-      "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
-      "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
-      "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98"};
-  const std::string_view two = digits.substr(0, 2);
-  for (std::string_view c : kTwo) {
-    if (c == two) return 2;
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+const PhoneNumberUtil& phone_util() {
+  return *PhoneNumberUtil::GetInstance();  // thread-safe singleton, const methods only
+}
+
+bool phone_char(char c) {
+  return (c >= '0' && c <= '9') || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')';
+}
+
+// "FR" for "fr"; empty when `country` is not a region libphonenumber knows.
+std::string region_code(std::string_view country) {
+  if (country.size() != 2) return {};
+  std::string r;
+  for (char c : country) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c < 'A' || c > 'Z') return {};
+    r += c;
   }
-  return std::min<std::size_t>(3, digits.size());
+  return phone_util().GetCountryCodeForRegion(r) != 0 ? r : std::string();
+}
+
+// Why no text message reaches a valid number of this type, or nullptr when one may.
+const char* unreachable_by_sms(PhoneNumberUtil::PhoneNumberType type) {
+  switch (type) {
+    case PhoneNumberUtil::FIXED_LINE: return "a landline";
+    case PhoneNumberUtil::TOLL_FREE: return "a toll-free number";
+    case PhoneNumberUtil::PREMIUM_RATE: return "a premium-rate number";
+    case PhoneNumberUtil::SHARED_COST: return "a shared-cost number";
+    case PhoneNumberUtil::UAN: return "a company's universal access number";
+    case PhoneNumberUtil::VOICEMAIL: return "a voicemail access number";
+    default: return nullptr;  // mobile, fixed line or mobile (NANP), VoIP, personal, pager, unknown
+  }
 }
 
 bool email_char(char c) {
@@ -33,26 +55,38 @@ bool email_char(char c) {
 
 }  // namespace
 
-Result<std::string> normalize_phone(std::string_view in) {
-  if (in.size() > 32) return fail(Errc::kInvalidArgument, "phone number too long");
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '+' && i == 0) {
-      out.push_back(c);
-    } else if (c >= '0' && c <= '9') {
-      out.push_back(c);
-    } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
-      return fail(Errc::kInvalidArgument,
-                  "phone numbers are E.164: '+', the country code and the number");
-    }
+Result<std::string> normalize_phone(std::string_view in, std::string_view country) {
+  if (in.size() > limits::kMaxPhoneInputLen) {
+    return fail(Errc::kInvalidArgument, "phone number too long");
   }
-  const std::size_t digits = out.size() - (out.empty() ? 0 : 1);
-  if (out.empty() || out[0] != '+' || digits < 8 || digits > 15 || out[1] == '0') {
+  const std::string_view body = !in.empty() && in.front() == '+' ? in.substr(1) : in;
+  if (body.empty() || !std::all_of(body.begin(), body.end(), phone_char)) {
     return fail(Errc::kInvalidArgument,
-                "phone numbers are E.164: '+', the country code and the number (8-15 digits)");
+                "a phone number is digits (with spaces, dashes, dots or parentheses), "
+                "after '+' and the country code or with its country");
   }
-  return out;
+  const std::string region = region_code(country);
+  if (!country.empty() && region.empty()) {
+    return fail(Errc::kInvalidArgument, "country must be an ISO 3166 code such as FR or US");
+  }
+  if (in.front() != '+' && region.empty()) {
+    return fail(Errc::kInvalidArgument,
+                "a national phone number needs its country (e.g. country FR), or write it "
+                "with '+' and the country code");
+  }
+  PhoneNumber number;
+  const auto parsed = phone_util().Parse(std::string(in), region.empty() ? "ZZ" : region, &number);
+  if (parsed != PhoneNumberUtil::NO_PARSING_ERROR || !phone_util().IsValidNumber(number)) {
+    return fail(Errc::kInvalidArgument, region.empty() ? std::string("not a valid phone number")
+                                                       : "not a valid phone number in " + region);
+  }
+  if (const char* why = unreachable_by_sms(phone_util().GetNumberType(number))) {
+    return fail(Errc::kInvalidArgument,
+                std::string("that is ") + why + ": text messages cannot reach it");
+  }
+  std::string e164;
+  phone_util().Format(number, PhoneNumberUtil::E164, &e164);
+  return e164;
 }
 
 Result<std::string> normalize_email(std::string_view in) {
@@ -76,16 +110,17 @@ Result<std::string> normalize_email(std::string_view in) {
 }
 
 std::string obfuscate_phone(std::string_view e164) {
-  std::string_view digits = e164;
-  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
-  if (digits.size() < 8) return std::string(kDots);
-  const std::size_t cc = country_code_len(digits);
-  std::string out = "+" + std::string(digits.substr(0, cc)) + " ";
+  PhoneNumber number;
+  if (e164.size() < 9 || e164.front() != '+' ||
+      phone_util().Parse(std::string(e164), "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+    return std::string(kDots);
+  }
+  std::string out = "+" + std::to_string(number.country_code()) + " ";
   out += kDots;
   out += " ";
   out += kDots;
   out += " ";
-  out += digits.substr(digits.size() - 4);
+  out += e164.substr(e164.size() - 4);
   return out;
 }
 

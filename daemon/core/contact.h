@@ -10,9 +10,13 @@
 
 namespace mfa::core {
 
-// Accepts "+15551234567" and the same with spaces, dashes, dots or parentheses; returns the
-// canonical "+<digits>" form (8 to 15 digits, no leading zero: E.164 section 6).
-Result<std::string> normalize_phone(std::string_view in);
+// A number a text message can reach, in E.164 ("+33612345678"), through libphonenumber (the
+// reference for E.164 and each country's numbering plan). `in` is international ("+33 6 12 34
+// 56 78") or, with `country` (ISO 3166-1 alpha-2, any case: "FR"), national ("06 12 34 56
+// 78"); digits with spaces, dashes, dots or parentheses, nothing else (no letters, no
+// extension). Refused (kInvalidArgument, saying why): numbers that are not valid in their
+// country's plan, and types no SMS reaches (fixed line, toll-free, premium, shared cost).
+Result<std::string> normalize_phone(std::string_view in, std::string_view country = {});
 // A conservative addr-spec subset (RFC 5321 4.1.2 / 4.5.3.1): one '@', local part at most 64,
 // whole address at most 254, a dotted domain, and none of the characters that could break
 // out of an SMTP command or a header (CR, LF, '<', '>', ',', spaces, quotes, controls).

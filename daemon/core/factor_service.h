@@ -40,6 +40,13 @@ struct Activation {
   std::vector<std::string> backup_codes;  // generated with the first factor; shown once
 };
 
+// Where the codes of a new sms/email factor go, as the caller gave it.
+struct DeliveryTarget {
+  std::string type;         // sms | email
+  std::string destination;  // a phone number or an email address
+  std::string country;      // sms: ISO 3166 region of a national number ("FR"), else empty
+};
+
 class FactorService {
  public:
   FactorService(const EngineDeps& deps, Auditor& audit, CodeVerifier& verifier,
@@ -54,8 +61,8 @@ class FactorService {
   // kUnavailable "Could not send the code: ..." (audited). A new phone or email is always a
   // new factor (a new binding), audited as mfa.destination_changed at activation.
   Result<DeliveryEnrollment> begin_delivery(const std::string& app, const std::string& user,
-                                            const std::string& type, const std::string& destination,
-                                            const std::string& label, const Requester& who);
+                                            const DeliveryTarget& to, const std::string& label,
+                                            const Requester& who);
   // Activates a pending TOTP factor (or an sms/email one, with the code sent to it) after a
   // correct first code; the first active factor also generates the user's backup codes.
   Result<Activation> activate(const std::string& app, const std::string& user,

@@ -32,13 +32,20 @@ Status FactorService::ensure_pending_slot(const std::string& app, const std::str
   return {};
 }
 
-Result<DeliveryEnrollment> FactorService::begin_delivery(
-    const std::string& app, const std::string& user, const std::string& type,
-    const std::string& destination, const std::string& label, const Requester& who) {
+Result<DeliveryEnrollment> FactorService::begin_delivery(const std::string& app,
+                                                         const std::string& user,
+                                                         const DeliveryTarget& to,
+                                                         const std::string& label,
+                                                         const Requester& who) {
+  const std::string& type = to.type;
   if (!is_delivery_type(type)) return fail(Errc::kInvalidArgument, "type must be sms or email");
+  if (type == "email" && !to.country.empty()) {
+    return fail(Errc::kInvalidArgument, "country is for phone numbers");
+  }
   MFA_TRY(ensure_user(app, user));
   MFA_TRY(validate_label(label));
-  auto dest = type == "sms" ? normalize_phone(destination) : normalize_email(destination);
+  auto dest =
+      type == "sms" ? normalize_phone(to.destination, to.country) : normalize_email(to.destination);
   if (!dest) return fail(dest.error());
   const Evaluation ev = evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost));
   if (!factor_allowed(ev.settings.factors, type)) {

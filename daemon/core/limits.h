@@ -33,6 +33,8 @@ inline constexpr std::size_t kMaxAppNameLen = 64;
 inline constexpr std::size_t kMaxUserNameLen = 256;
 inline constexpr std::size_t kMaxLabelLen = 64;
 inline constexpr std::size_t kMaxServiceNameLen = 64;
+// A phone number as typed, spaces and all ("+1 (201) 555-0123"); E.164 itself is 16 bytes.
+inline constexpr std::size_t kMaxPhoneInputLen = 40;
 inline constexpr std::size_t kMaxRhostLen = 256;
 inline constexpr std::size_t kMaxCodeLen = 64;  // any typed code/answer
 inline constexpr std::size_t kMaxEmailLen = 254;

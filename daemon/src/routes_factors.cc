@@ -28,11 +28,13 @@ ApiResponse enroll_delivery(Services& s, ApiRequest& req, const json& body,
   ApiResponse err;
   const char* dest_key = type == "sms" ? "phone" : "address";
   auto dest = string_field(body, dest_key, limits::kMaxEmailLen, true, err);
-  auto label = dest ? string_field(body, "label", limits::kMaxLabelLen, false, err) : std::nullopt;
+  auto country = dest ? string_field(body, "country", 2, false, err) : std::nullopt;
+  auto label =
+      country ? string_field(body, "label", limits::kMaxLabelLen, false, err) : std::nullopt;
   auto step_up =
       label ? string_field(body, "step_up_code", limits::kMaxCodeLen, false, err) : std::nullopt;
   if (!step_up) return err;
-  auto e = s.engine->factors.begin_delivery(app, user, type, *dest, *label,
+  auto e = s.engine->factors.begin_delivery(app, user, {type, *dest, *country}, *label,
                                             requester(req, app, *step_up));
   if (!e) return delivery_error(e.error());
   json out = {

@@ -10,7 +10,7 @@ from delivery_helpers import gateway  # noqa: F401 (fixture)
 from delivery_helpers import audit_events, start_daemon
 
 
-def enrol_sms(inst, gateway, key, user="bob", phone="+1 (555) 123-4567"):
+def enrol_sms(inst, gateway, key, user="bob", phone="+1 (201) 555-0145"):
     base = f"/v1/apps/shop/users/{user}"
     r = inst.tcp_request("POST", f"{base}/factors", {"type": "sms", "phone": phone}, api_key=key)
     assert r.status == 201, r
@@ -25,18 +25,18 @@ def test_sms_gateway_request_and_login(mfad_factory, gateway):
     inst = start_daemon(mfad_factory, sms_port=gateway.port)
     key = inst.create_api_key("shop", ["verify", "enroll"])["key"]
     enrolled, fid = enrol_sms(inst, gateway, key)
-    assert enrolled["destination"] == "+1 \u2022\u2022\u2022 \u2022\u2022\u2022 4567", enrolled
+    assert enrolled["destination"] == "+1 \u2022\u2022\u2022 \u2022\u2022\u2022 0145", enrolled
     req = gateway.requests[0]
     assert req["method"] == "POST" and req["path"] == "/2010-04-01/Messages.json", req
     assert req["headers"]["authorization"] == "Bearer test-token"
     assert req["headers"]["x-mfa-app"] == "shop"
     assert req["headers"]["content-type"] == "application/json"
     body = json.loads(req["body"])
-    assert body["to"] == "+15551234567" and body["from"] == "mfad", body
+    assert body["to"] == "+12015550145" and body["from"] == "mfad", body
     assert body["text"].startswith("Your shop code is ") and len(body["text"]) == 24, body
 
     login = inst.tcp_request("POST", "/v1/apps/shop/logins", {"user": "bob"}, api_key=key).json()
-    assert login["challenge"]["factors"][0]["destination"] == "+1 \u2022\u2022\u2022 \u2022\u2022\u2022 4567"
+    assert login["challenge"]["factors"][0]["destination"] == "+1 \u2022\u2022\u2022 \u2022\u2022\u2022 0145"
     ch = login["challenge"]["id"]
     # A TOTP-only method refuses the sms factor.
     r = inst.tcp_request("POST", f"/v1/apps/shop/challenges/{ch}/send", {"factor_id": "f_nope"},
@@ -45,7 +45,7 @@ def test_sms_gateway_request_and_login(mfad_factory, gateway):
     r = inst.tcp_request("POST", f"/v1/apps/shop/challenges/{ch}/send", {"factor_id": fid},
                          api_key=key)
     assert r.status == 200, r
-    assert r.json()["channel"] == "sms" and r.json()["destination"].endswith(" 4567"), r
+    assert r.json()["channel"] == "sms" and r.json()["destination"].endswith(" 0145"), r
     code = gateway.last_code()
     assert len(gateway.requests) == 2
     r = inst.tcp_request("POST", f"/v1/apps/shop/challenges/{ch}/verify", {"code": code},
@@ -53,7 +53,7 @@ def test_sms_gateway_request_and_login(mfad_factory, gateway):
     assert r.status == 200 and r.json()["factor"] == {"type": "sms", "id": fid}, r
     # The unix socket admin sees the full number.
     r = inst.unix_request("GET", "/v1/apps/shop/users/bob/factors")
-    assert r.json()["factors"][0]["destination"] == "+15551234567", r
+    assert r.json()["factors"][0]["destination"] == "+12015550145", r
     assert code not in inst.log()
 
 
@@ -109,3 +109,29 @@ def test_rate_limit_per_destination(mfad_factory, gateway):
                          {"type": "sms", "phone": "555-1234"}, api_key=key)
     assert r.status == 400, r
     assert len(gateway.requests) == 5
+
+
+def test_phone_numbers_follow_their_countrys_plan(mfad_factory, gateway):
+    """libphonenumber decides: a national number with its country is stored in E.164; a number
+    outside its country's plan, a landline or a freephone is 400 and nothing is sent."""
+    inst = start_daemon(mfad_factory, sms_port=gateway.port)
+    key = inst.create_api_key("shop", ["verify", "enroll"])["key"]
+    base = "/v1/apps/shop/users/zoe/factors"
+    for body, why in ((({"type": "sms", "phone": "06 12 34 56 78"}), "needs its country"),
+                      ({"type": "sms", "phone": "06 12 34 56 78", "country": "US"},
+                       "not a valid phone number in US"),
+                      ({"type": "sms", "phone": "0612345678", "country": "XX"}, "ISO 3166"),
+                      ({"type": "sms", "phone": "+1 555 123 4567"}, "not a valid phone number"),
+                      ({"type": "sms", "phone": "+44 20 7946 0958"}, "landline"),
+                      ({"type": "sms", "phone": "+44 800 123 4567"}, "toll-free"),
+                      ({"type": "email", "address": "z@example.com", "country": "FR"},
+                       "country is for phone numbers")):
+        r = inst.tcp_request("POST", base, body, api_key=key)
+        assert r.status == 400 and why in r.json()["error"]["message"], (body, r)
+    assert gateway.requests == [] and inst.unix_request("GET", base).json()["factors"] == []
+    r = inst.tcp_request("POST", base, {"type": "sms", "phone": "06 12 34 56 78", "country": "fr"},
+                         api_key=key)
+    assert r.status == 201, r
+    assert r.json()["destination"] == "+33 \u2022\u2022\u2022 \u2022\u2022\u2022 5678", r
+    assert json.loads(gateway.requests[0]["body"])["to"] == "+33612345678"
+    assert inst.unix_request("GET", base).json()["factors"][0]["destination"] == "+33612345678"

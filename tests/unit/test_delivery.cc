@@ -69,7 +69,7 @@ struct Fixture : mfa::testing::EngineWorld {
   std::string enroll_sms(const std::string& user, const std::string& phone) {
     Requester who;
     who.admin = true;
-    auto e = engine->factors.begin_delivery("system", user, "sms", phone, "", who);
+    auto e = engine->factors.begin_delivery("system", user, {"sms", phone, ""}, "", who);
     if (!e) fail_msg("begin_delivery: %s", e.error().context.c_str());
     auto a = engine->factors.activate("system", user, e->factor.id, sender.sent.back().code,
                                       AuditContext{});
@@ -104,14 +104,34 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
 }
 
 void test_phone_validation(void**) {
-  assert_string_equal(normalize_phone("+1 (555) 123-4567")->c_str(), "+15551234567");
-  assert_string_equal(normalize_phone("+44 20 7946 0958")->c_str(), "+442079460958");
-  assert_false(normalize_phone("5551234567").has_value());         // no country code
-  assert_false(normalize_phone("+0551234567").has_value());        // leading zero
-  assert_false(normalize_phone("+1555").has_value());              // too short
+  // NANP 555-0100..0199 numbers are reserved for fiction and valid in libphonenumber's plan.
+  assert_string_equal(normalize_phone("+1 (201) 555-0123")->c_str(), "+12015550123");
+  assert_string_equal(normalize_phone("+44 7911 123456")->c_str(), "+447911123456");
+  assert_string_equal(normalize_phone("+33 6.12.34.56.78")->c_str(), "+33612345678");
+  // National numbers with their country (S1: "add phone" takes a phone and a country).
+  assert_string_equal(normalize_phone("06 12 34 56 78", "FR")->c_str(), "+33612345678");
+  assert_string_equal(normalize_phone("(201) 555-0123", "us")->c_str(), "+12015550123");
+  assert_string_equal(normalize_phone("+33612345678", "US")->c_str(), "+33612345678");  // '+' wins
+  assert_false(normalize_phone("2015550123").has_value());            // national, no country
+  assert_false(normalize_phone("06 12 34 56 78", "US").has_value());  // not a US number
+  assert_false(normalize_phone("0612345678", "XX").has_value());      // no such region
+  assert_false(normalize_phone("0612345678", "F").has_value());
+  assert_false(normalize_phone("+0551234567").has_value());        // no country code 0
+  assert_false(normalize_phone("+1201").has_value());              // too short
   assert_false(normalize_phone("+1234567890123456").has_value());  // 16 digits
-  assert_false(normalize_phone("+1555123456x").has_value());
-  assert_false(normalize_phone("+1555\r\n1234567").has_value());
+  assert_false(normalize_phone("+15551234567").has_value());       // area code 555 is not in use
+  assert_false(normalize_phone("+1201555012x").has_value());       // letters: vanity or extension
+  assert_false(normalize_phone("+1 201 555 0123 ext 4").has_value());
+  assert_false(normalize_phone("+1201\r\n5550123").has_value());
+  assert_false(normalize_phone("").has_value());
+  assert_false(normalize_phone("+").has_value());
+  assert_false(normalize_phone(std::string(41, '1')).has_value());
+  // Valid numbers no text message reaches: a London landline, a UK freephone.
+  auto landline = normalize_phone("+44 20 7946 0958");
+  assert_false(landline.has_value());
+  assert_string_equal(landline.error().context.c_str(),
+                      "that is a landline: text messages cannot reach it");
+  assert_false(normalize_phone("+44 800 123 4567").has_value());
   assert_string_equal(normalize_email("Alice@Example.COM")->c_str(), "Alice@example.com");
   assert_false(normalize_email("alice@localhost").has_value());
   assert_false(normalize_email("a@b.com>\r\nRCPT TO:<x@y.z").has_value());
@@ -120,12 +140,14 @@ void test_phone_validation(void**) {
 }
 
 void test_obfuscation(void**) {
-  assert_string_equal(obfuscate_phone("+15551234567").c_str(), "+1 ••• ••• 4567");
-  assert_string_equal(obfuscate_phone("+442079460958").c_str(), "+44 ••• ••• 0958");
-  assert_string_equal(obfuscate_phone("+3531234567").c_str(), "+353 ••• ••• 4567");
-  assert_string_equal(obfuscate_phone_short("+15551234567").c_str(), "••• 4567");
+  assert_string_equal(obfuscate_phone("+12015550123").c_str(), "+1 ••• ••• 0123");
+  assert_string_equal(obfuscate_phone("+447911123456").c_str(), "+44 ••• ••• 3456");
+  assert_string_equal(obfuscate_phone("+353851234567").c_str(), "+353 ••• ••• 4567");
+  assert_string_equal(obfuscate_phone("+8613800138000").c_str(), "+86 ••• ••• 8000");
+  assert_string_equal(obfuscate_phone("garbage").c_str(), "•••");
+  assert_string_equal(obfuscate_phone_short("+12015550123").c_str(), "••• 0123");
   assert_string_equal(obfuscate_email("alice@example.com").c_str(), "a•••@example.com");
-  assert_string_equal(obfuscate_destination("sms", "+15551234567").c_str(), "+1 ••• ••• 4567");
+  assert_string_equal(obfuscate_destination("sms", "+12015550123").c_str(), "+1 ••• ••• 0123");
 }
 
 void test_code_hash_bound_to_challenge(void**) {
@@ -145,15 +167,16 @@ void test_code_hash_bound_to_challenge(void**) {
 void test_enroll_and_login_with_sms(void**) {
   Fixture f;
   Requester who;
-  auto e = f.engine->factors.begin_delivery("system", "bob", "sms", "+1 555 123 4567", "", who);
+  auto e =
+      f.engine->factors.begin_delivery("system", "bob", {"sms", "+1 201 555 0123", ""}, "", who);
   assert_true(e.has_value());
   assert_int_equal(f.sender.sent.size(), 1);
   const OutgoingCode& m = f.sender.sent.back();
-  assert_string_equal(m.destination.c_str(), "+15551234567");
+  assert_string_equal(m.destination.c_str(), "+12015550123");
   assert_string_equal(m.channel.c_str(), "sms");
   assert_int_equal(m.code.size(), 6);
   assert_int_equal(m.minutes, 10);
-  assert_string_equal(e->receipt.hint.c_str(), "+1 ••• ••• 4567");
+  assert_string_equal(e->receipt.hint.c_str(), "+1 ••• ••• 0123");
   // Stored hashed: the challenge row never holds the code.
   auto c = f.store->get_challenge(e->challenge_id);
   assert_int_equal((*c)->code_hash.size(), 48);
@@ -166,7 +189,7 @@ void test_enroll_and_login_with_sms(void**) {
   assert_true(a.has_value());
   assert_int_equal(a->backup_codes.size(), 10);
   auto u = f.store->get_user("system", "bob");
-  assert_string_equal((*u)->phone.c_str(), "+15551234567");
+  assert_string_equal((*u)->phone.c_str(), "+12015550123");
 
   const std::string ch = f.login("bob");
   auto sent = f.engine->challenges.send_code("system", ch, e->factor.id, AuditContext{});
@@ -184,7 +207,7 @@ void test_enroll_and_login_with_sms(void**) {
 
 void test_expiry_and_resend(void**) {
   Fixture f;
-  const std::string fid = f.enroll_sms("carol", "+15550001111");
+  const std::string fid = f.enroll_sms("carol", "+12015550111");
   std::string ch = f.login("carol");
   assert_true(f.engine->challenges.send_code("system", ch, fid, AuditContext{}).has_value());
   const std::string first = f.sender.sent.back().code;
@@ -211,7 +234,7 @@ void test_expiry_and_resend(void**) {
 
 void test_failed_delivery_marks_challenge(void**) {
   Fixture f;
-  const std::string fid = f.enroll_sms("dave", "+15550002222");
+  const std::string fid = f.enroll_sms("dave", "+12015550112");
   const std::string ch = f.login("dave");
   f.sender.failing = true;
   auto sent = f.engine->challenges.send_code("system", ch, fid, AuditContext{});
@@ -234,14 +257,15 @@ void test_failed_delivery_marks_challenge(void**) {
   // A failed enrolment send leaves no pending factor behind.
   Requester who;
   who.admin = true;
-  auto e = f.engine->factors.begin_delivery("system", "erin", "email", "erin@example.com", "", who);
+  auto e = f.engine->factors.begin_delivery("system", "erin", {"email", "erin@example.com", ""}, "",
+                                            who);
   assert_false(e.has_value());
   assert_true(f.engine->factors.list("system", "erin")->empty());
 }
 
 void test_rate_limit_per_destination(void**) {
   Fixture f;
-  const std::string fid = f.enroll_sms("frank", "+15550003333");  // 1 send
+  const std::string fid = f.enroll_sms("frank", "+12015550113");  // 1 send
   const std::string ch = f.login("frank");
   assert_true(f.engine->challenges.send_code("system", ch, fid, AuditContext{}).has_value());
   for (int i = 0; i < 3; ++i) {
@@ -262,7 +286,8 @@ defaults:
   factors: [totp, sms, backup_code]
 )");
   Requester who;
-  auto e = f.engine->factors.begin_delivery("system", "gus", "email", "gus@example.com", "", who);
+  auto e =
+      f.engine->factors.begin_delivery("system", "gus", {"email", "gus@example.com", ""}, "", who);
   assert_false(e.has_value());
   assert_int_equal(static_cast<int>(e.error().code), static_cast<int>(Errc::kPermissionDenied));
   assert_true(f.sender.sent.empty());
