@@ -16,8 +16,9 @@ namespace {
 
 constexpr int kTries = 3;
 constexpr const char* kUsage =
-    "usage: enroll totp [--label LABEL] [--user USER] | enroll sms --phone +15551234567 "
-    "[--label LABEL] [--user USER] | enroll email --email ADDRESS [--label LABEL] [--user USER]";
+    "usage: enroll totp [--label LABEL] [--user USER] | enroll sms --phone +12015550145 "
+    "[--country FR] [--label LABEL] [--user USER] | enroll email --email ADDRESS [--label LABEL] "
+    "[--user USER]";
 
 std::string group4(const std::string& s) {
   std::string out;
@@ -107,12 +108,22 @@ int activate(CliContext& ctx, const std::string& user, const std::string& factor
       ctx.json);
 }
 
-// enroll sms --phone PHONE | enroll email --email ADDRESS: the daemon validates the number
-// (E.164) or address, sends a code and keeps the factor pending until the code comes back.
-int enroll_delivered(CliContext& ctx, const std::string& user, const std::string& type,
-                     const std::string& destination, const std::string& label) {
+// Where a delivered code goes: sms (phone, and the country of a national number) or email.
+struct Destination {
+  std::string type;
+  std::string address;
+  std::string country;
+};
+
+// enroll sms --phone PHONE [--country CC] | enroll email --email ADDRESS: the daemon validates
+// the number (its country's plan, E.164) or address, sends a code and keeps the factor pending
+// until the code comes back.
+int enroll_delivered(CliContext& ctx, const std::string& user, const Destination& to,
+                     const std::string& label) {
+  const std::string& type = to.type;
   nlohmann::json body = {{"type", type}, {"label", label}};
-  body[type == "sms" ? "phone" : "address"] = destination;
+  body[type == "sms" ? "phone" : "address"] = to.address;
+  if (!to.country.empty()) body["country"] = to.country;
   HttpResult r;
   if (auto exit = post_with_step_up(ctx, user_path(user, "/factors"), body, r)) return *exit;
   if (r.status != 201) return daemon_error(r, ctx.json);
@@ -140,20 +151,23 @@ int cmd_enroll(CliContext& ctx, std::vector<std::string> args) {
   if (!args.empty() && args[0] == "fido2") return cmd_enroll_fido2(ctx, std::move(args));
   std::string label;
   std::string phone;
+  std::string country;
   std::string address;
   const std::string user = target_user(args);
   if (user.empty() || !take_option(args, "--label", label) ||
-      !take_option(args, "--phone", phone) || !take_option(args, "--email", address) ||
-      args.size() != 1) {
+      !take_option(args, "--phone", phone) || !take_option(args, "--country", country) ||
+      !take_option(args, "--email", address) || args.size() != 1) {
     return usage_error(kUsage);
   }
   if (args[0] == "sms" && !phone.empty() && address.empty()) {
-    return enroll_delivered(ctx, user, "sms", phone, label);
+    return enroll_delivered(ctx, user, {"sms", phone, country}, label);
   }
-  if (args[0] == "email" && !address.empty() && phone.empty()) {
-    return enroll_delivered(ctx, user, "email", address, label);
+  if (args[0] == "email" && !address.empty() && phone.empty() && country.empty()) {
+    return enroll_delivered(ctx, user, {"email", address, ""}, label);
   }
-  if (args[0] != "totp" || !phone.empty() || !address.empty()) return usage_error(kUsage);
+  if (args[0] != "totp" || !phone.empty() || !address.empty() || !country.empty()) {
+    return usage_error(kUsage);
+  }
   HttpResult r;
   if (auto exit = post_with_step_up(ctx, user_path(user, "/factors"),
                                     {{"type", "totp"}, {"label", label}}, r)) {

@@ -128,7 +128,7 @@ def test_unconfigured_delivery_and_policy_opt_in(mfad_factory):
                           {"type": "email", "address": "root@example.com"})
     assert r.status == 403, r  # email is opt-in in the policy's factors
     r = inst.unix_request("POST", "/v1/apps/system/users/root/factors",
-                          {"type": "sms", "phone": "+15551234567"})
+                          {"type": "sms", "phone": "+12015550145"})
     assert r.status == 502 and "not configured" in r.json()["error"]["message"], r
 
 

@@ -66,15 +66,15 @@ def test_enroll_email_as_a_user_with_resend(mfad_factory, smtp, gateway):
 
     # A second factor is a protected change: mfactl asks for a current code (a backup code
     # here), then the SMS code the gateway stand-in received.
-    proc = spawn(inst, "enroll", "sms", "--phone", "+1 (555) 123-4567", "--label", "phone",
+    proc = spawn(inst, "enroll", "sms", "--phone", "+1 (201) 555-0145", "--label", "phone",
                  user="nobody")
     proc.stdin.write(backup_codes(out)[0] + "\n")
     proc.stdin.flush()
     line = first_line(proc)
     assert line.startswith("A code was sent by text message to +1 \u2022\u2022\u2022 "
-                           "\u2022\u2022\u2022 4567."), line
+                           "\u2022\u2022\u2022 0145."), line
     assert len(gateway.requests) == 1
-    assert json.loads(gateway.requests[0]["body"])["to"] == "+15551234567"
+    assert json.loads(gateway.requests[0]["body"])["to"] == "+12015550145"
     out2, err = proc.communicate(gateway.last_code() + "\n", timeout=30)
     assert proc.returncode == 0, err
     assert "already has a factor" in err, err
@@ -83,10 +83,10 @@ def test_enroll_email_as_a_user_with_resend(mfad_factory, smtp, gateway):
 
 def test_admin_enrols_sms_for_another_user(mfad_factory, smtp, gateway):
     inst = start(mfad_factory, smtp, gateway)
-    proc = spawn(inst, "enroll", "sms", "--phone", "+15551234567", "--user", "nobody")
+    proc = spawn(inst, "enroll", "sms", "--phone", "+12015550145", "--user", "nobody")
     line = first_line(proc)
     # An admin sees the number as it was stored.
-    assert line.startswith("A code was sent by text message to +15551234567."), line
+    assert line.startswith("A code was sent by text message to +12015550145."), line
     out, err = proc.communicate(gateway.last_code() + "\n", timeout=30)
     assert proc.returncode == 0, err
     assert "is active." in out, out
@@ -111,8 +111,8 @@ def test_mistakes_are_clear(mfad_factory, smtp, gateway):
     assert r.returncode == 1 and "403" in r.stderr, r.stderr
     # Usage: the option that goes with the type.
     for args in (["enroll", "sms"], ["enroll", "sms", "--email", "x@example.com"],
-                 ["enroll", "email", "--phone", "+15551234567"],
-                 ["enroll", "totp", "--phone", "+15551234567"]):
+                 ["enroll", "email", "--phone", "+12015550145"],
+                 ["enroll", "totp", "--phone", "+12015550145"]):
         r = inst.mfactl(*args)
         assert r.returncode == 2 and "usage: enroll totp" in r.stderr, (args, r.stderr)
     # A number that is not E.164 is the daemon's clear 400.

@@ -22,7 +22,7 @@ def https_gateway(tmp_path):
 
 def enrol_bob(inst, key, gateway):
     base = "/v1/apps/shop/users/bob"
-    r = inst.tcp_request("POST", f"{base}/factors", {"type": "sms", "phone": "+15551234567"},
+    r = inst.tcp_request("POST", f"{base}/factors", {"type": "sms", "phone": "+12015550145"},
                          api_key=key)
     assert r.status == 201, r
     fid = r.json()["factor_id"]
@@ -57,7 +57,7 @@ def test_untrusted_gateway_is_refused(mfad_factory, https_gateway, tmp_path, tru
                         sms_ca_file=other)
     key = inst.create_api_key("shop", ["verify", "enroll"])["key"]
     r = inst.tcp_request("POST", "/v1/apps/shop/users/bob/factors",
-                         {"type": "sms", "phone": "+15551234567"}, api_key=key)
+                         {"type": "sms", "phone": "+12015550145"}, api_key=key)
     assert r.status == 502, r
     err = r.json()["error"]
     assert err["code"] == "delivery_failed", err

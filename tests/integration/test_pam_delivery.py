@@ -1,5 +1,5 @@
 """Issue 6 through PAM (pam_mfa.so under the libpamtest driver, against the real mfad): the
-picker shows "Email to m•••@example.com" / "Text message to ••• 4567"; choosing one sends the
+picker shows "Email to m•••@example.com" / "Text message to ••• 0187"; choosing one sends the
 code (read here from a loopback SMTP server / SMS gateway) and the next prompt takes it, `r`
 asks for a new one; a failed send says "Could not send the code: ..." and offers the picker
 again."""
@@ -64,7 +64,7 @@ def test_pam_picker_sms_failure_then_totp(mfad_factory, outside, test_user):  # 
     inst = start(mfad_factory, smtp, sms)
     reset_user(inst, test_user)
     _, secret, _ = enroll_totp(inst, test_user, label="phone")
-    enrol(inst, test_user, {"type": "sms", "phone": "+15559874567"},
+    enrol(inst, test_user, {"type": "sms", "phone": "+12015550187"},
           sms.last_code)
     sms.status = 500
     seen = []
@@ -72,7 +72,7 @@ def test_pam_picker_sms_failure_then_totp(mfad_factory, outside, test_user):  # 
     def respond(text):
         seen.append(text)
         assert "Choose a factor:" in text, text
-        assert f"Text message to {DOTS} 4567" in text, text
+        assert f"Text message to {DOTS} 0187" in text, text
         assert "Authenticator app 'phone'" in text, text
         lines = [ln for ln in text.splitlines() if ") " in ln]
         sms_n = next(ln.split(")")[0].strip() for ln in lines if "Text message" in ln)
@@ -102,7 +102,7 @@ def test_pam_picker_sms_failure_then_totp(mfad_factory, outside, test_user):  # 
         if "Choose a factor:" in text:
             lines = [ln for ln in text.splitlines() if ") " in ln]
             return next(ln.split(")")[0].strip() for ln in lines if "Text message" in ln)
-        assert f"A code was sent by text message to {DOTS} 4567." in text, text
+        assert f"A code was sent by text message to {DOTS} 0187." in text, text
         return sms.last_code()
 
     res = PamHarness(inst.socket).run_interactive(test_user, by_sms)
