@@ -19,6 +19,11 @@ $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/r
 
 tests: $(FUZZ_REPLAY_BINS)
 
+# The module options harness runs the libc-only tier's parser (built with the module flags)
+# against a real libpam handle.
+$(BUILD)/tests/fuzz/replay_pam_options: $(BUILD)/mod/pam_module/options.o $(CLIENT_OBJS)
+$(BUILD)/tests/fuzz/replay_pam_options: PKGS_APP += pam
+
 # ---- make fuzz (clang + libFuzzer) ----
 FUZZ_CXX ?= clang++
 FUZZ_SECONDS ?= 60
@@ -51,6 +56,10 @@ $(FUZZ_BUILD)/libtestsupport.a: $(TEST_SUPPORT_SRCS:%.cc=$(FUZZ_BUILD)/%.o)
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libtestsupport.a \
                       $(FUZZ_BUILD)/libmfad.a $(FUZZ_BUILD)/libmfacore.a
 	$(FUZZ_CXX) $(FUZZ_SAN) -fsanitize=fuzzer -pthread -o $@ $^ $(call pc_libs,$(PKGS_APP))
+
+$(FUZZ_BUILD)/fuzz_pam_options: $(FUZZ_BUILD)/pam_module/options.o \
+                                $(CLIENT_SRCS:%.cc=$(FUZZ_BUILD)/%.o)
+$(FUZZ_BUILD)/fuzz_pam_options: PKGS_APP += pam
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
