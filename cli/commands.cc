@@ -24,7 +24,8 @@ const std::vector<CommandEntry>& command_table() {
       {"reset", cmd_reset, "reset USER [--yes]: admin removal of every factor of USER"},
       {"policy", cmd_policy,
        "policy check [FILE] | reload | explain --user U [--service S] [--rhost ADDR] [--app APP]"},
-      {"audit", cmd_audit, "audit [--user U] [--event E] [--app APP] [--limit N] [--follow]"},
+      {"audit", cmd_audit,
+       "audit [--user U] [--event E] [--app APP] [--limit N] [--reverse | --follow]: newest first"},
   };
   return table;
 }

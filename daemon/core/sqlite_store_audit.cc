@@ -12,7 +12,7 @@ namespace {
 #define MFA_AUDIT_QUERY(ORDER)                                                          \
   "SELECT id, at_ms, app, user, event, actor, remote_addr, detail FROM audit_events"    \
   " WHERE (?1 = '' OR app = ?1) AND (?2 = '' OR user = ?2) AND (?3 = '' OR event = ?3)" \
-  " AND id > ?4 AND at_ms >= ?5 ORDER BY id " ORDER " LIMIT ?6"
+  " AND id > ?4 AND (?7 = 0 OR id < ?7) AND at_ms >= ?5 ORDER BY id " ORDER " LIMIT ?6"
 
 }  // namespace
 
@@ -53,7 +53,13 @@ Result<std::vector<AuditEvent>> SqliteStore::query_audit(const AuditFilter& f) {
         f.newest_first ? db.prepare(MFA_AUDIT_QUERY("DESC")) : db.prepare(MFA_AUDIT_QUERY("ASC"));
     if (!st) return fail(st.error());
     const auto limit = static_cast<std::int64_t>(std::min(f.limit, limits::kMaxAuditPage));
-    st->text(f.app).text(f.user).text(f.event).i64(f.after_id).i64(f.since_ms).i64(limit);
+    st->text(f.app)
+        .text(f.user)
+        .text(f.event)
+        .i64(f.after_id)
+        .i64(f.since_ms)
+        .i64(limit)
+        .i64(f.before_id);
     for (;;) {
       auto row = st->step();
       if (!row) return fail(row.error());

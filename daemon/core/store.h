@@ -101,10 +101,11 @@ struct AuditFilter {
   std::string app;  // empty = any
   std::string user;
   std::string event;
-  std::int64_t after_id = 0;  // for --follow
+  std::int64_t after_id = 0;   // only ids above it (for --follow)
+  std::int64_t before_id = 0;  // > 0: only ids below it (the next page, newest first)
   std::int64_t since_ms = 0;
   std::size_t limit = 100;
-  bool newest_first = false;  // default: ascending ids (what --follow needs)
+  bool newest_first = false;  // else ascending ids (what --follow needs)
 };
 
 struct LockoutState {

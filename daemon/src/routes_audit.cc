@@ -1,5 +1,7 @@
 // Audit queries: GET /v1/apps/{app}/audit and GET /v1/audit (every app; Unix admins).
-// Filters: user, event, after_id (for `mfactl audit --follow`), since_ms, limit.
+// Filters: user, event, after_id / before_id (id bounds), since_ms, limit; order desc (newest
+// first, the default) or asc (`mfactl audit --follow` and --reverse). A full page carries
+// `next`, the query parameter that fetches the page after it.
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/limits.h"
@@ -22,14 +24,21 @@ ApiResponse query(Services& s, ApiRequest& req, const std::string& app) {
   f.event = query_or(req, "event");
   ApiResponse err;
   auto after = int_query(req, "after_id", 0, 0, INT64_MAX, err);
-  auto since = after ? int_query(req, "since_ms", 0, 0, INT64_MAX, err) : std::nullopt;
+  auto before = after ? int_query(req, "before_id", 0, 0, INT64_MAX, err) : std::nullopt;
+  auto since = before ? int_query(req, "since_ms", 0, 0, INT64_MAX, err) : std::nullopt;
   auto limit =
       since ? int_query(req, "limit", 100, 1, static_cast<long long>(limits::kMaxAuditPage), err)
             : std::nullopt;
   if (!limit) return err;
+  const std::string order = query_or(req, "order", "desc");
+  if (order != "desc" && order != "asc") {
+    return error_response(400, "invalid_argument", "order must be desc (newest first) or asc");
+  }
   f.after_id = *after;
+  f.before_id = *before;
   f.since_ms = *since;
   f.limit = static_cast<std::size_t>(*limit);
+  f.newest_first = order == "desc";
   const Caller& c = req.caller;
   if (c.kind == Caller::Kind::kUnixPeer && !c.admin) {
     // Self-service: a user reads the events of their own account only.
@@ -49,7 +58,12 @@ ApiResponse query(Services& s, ApiRequest& req, const std::string& app) {
   if (!events) return from_error(events.error());
   json arr = json::array();
   for (const auto& e : *events) arr.push_back(audit_json(e));
-  return json_response(200, {{"events", arr}});
+  json out = {{"events", arr}};
+  if (!events->empty() && events->size() == f.limit) {
+    out["next"] = f.newest_first ? json{{"before_id", events->back().id}}
+                                 : json{{"after_id", events->back().id}};
+  }
+  return json_response(200, out);
 }
 
 }  // namespace

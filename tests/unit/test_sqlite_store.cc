@@ -517,6 +517,16 @@ void test_audit(void** state) {
   auto newest = s.query_audit(f);
   assert_int_equal(newest->size(), 4);
   assert_int_equal((*newest)[0].id, last);
+  // The next page of a newest-first listing: below the last id seen, still newest first.
+  f.before_id = newest->back().id;
+  auto older = s.query_audit(f);
+  assert_int_equal(older->size(), 4);
+  assert_int_equal((*older)[0].id, (*all)[5].id);
+  assert_int_equal(older->back().id, (*all)[2].id);
+  f.before_id = (*all)[1].id;
+  assert_int_equal(s.query_audit(f)->size(), 1);  // only the very first event is older
+  f.after_id = (*all)[0].id;
+  assert_int_equal(s.query_audit(f)->size(), 0);  // both bounds: nothing strictly between
 }
 
 void test_lockout(void** state) {
