@@ -16,8 +16,10 @@ namespace {
 
 constexpr int kTries = 3;
 constexpr const char* kUsage =
-    "usage: enroll totp [--label LABEL] [--user USER] | enroll sms --phone +12015550145 "
-    "[--country FR] [--label LABEL] [--user USER] | enroll email --email ADDRESS [--label LABEL] "
+    "usage: enroll totp [--label LABEL] [--user USER] [--app APP] | enroll sms --phone "
+    "+12015550145 "
+    "[--country FR] [--label LABEL] [--user USER] [--app APP] | enroll email --email ADDRESS "
+    "[--label LABEL] "
     "[--user USER]";
 
 std::string group4(const std::string& s) {
@@ -59,8 +61,10 @@ struct CodePrompt {
 
 // Asks for a new code for the enrolment challenge; false (after printing why) when refused.
 bool resend(CliContext& ctx, const std::string& challenge_id) {
-  auto r =
-      ctx.call("POST", "/v1/apps/system/challenges/" + url_segment(challenge_id) + "/resend", "{}");
+  auto r = ctx.call(
+      "POST",
+      "/v1/apps/" + url_segment(ctx.app) + "/challenges/" + url_segment(challenge_id) + "/resend",
+      "{}");
   if (!r) {
     unreachable(r.error());
     return false;
@@ -86,8 +90,9 @@ int activate(CliContext& ctx, const std::string& user, const std::string& factor
       continue;
     }
     const nlohmann::json body = {{"code", code}};
-    auto r = ctx.call("POST", user_path(user, "/factors/" + url_segment(factor_id) + "/activate"),
-                      body.dump());
+    auto r =
+        ctx.call("POST", user_path(ctx, user, "/factors/" + url_segment(factor_id) + "/activate"),
+                 body.dump());
     if (!r) return unreachable(r.error());
     if (r->status == 200) {
       if (ctx.json) {
@@ -125,7 +130,7 @@ int enroll_delivered(CliContext& ctx, const std::string& user, const Destination
   body[type == "sms" ? "phone" : "address"] = to.address;
   if (!to.country.empty()) body["country"] = to.country;
   HttpResult r;
-  if (auto exit = post_with_step_up(ctx, user_path(user, "/factors"), body, r)) return *exit;
+  if (auto exit = post_with_step_up(ctx, user_path(ctx, user, "/factors"), body, r)) return *exit;
   if (r.status != 201) return daemon_error(r, ctx.json);
   const auto j = parse_body(r);
   const std::string where = shown(j, "destination");
@@ -153,7 +158,7 @@ int cmd_enroll(CliContext& ctx, std::vector<std::string> args) {
   std::string phone;
   std::string country;
   std::string address;
-  const std::string user = target_user(args);
+  const std::string user = target_user(ctx, args);
   if (user.empty() || !take_option(args, "--label", label) ||
       !take_option(args, "--phone", phone) || !take_option(args, "--country", country) ||
       !take_option(args, "--email", address) || args.size() != 1) {
@@ -169,7 +174,7 @@ int cmd_enroll(CliContext& ctx, std::vector<std::string> args) {
     return usage_error(kUsage);
   }
   HttpResult r;
-  if (auto exit = post_with_step_up(ctx, user_path(user, "/factors"),
+  if (auto exit = post_with_step_up(ctx, user_path(ctx, user, "/factors"),
                                     {{"type", "totp"}, {"label", label}}, r)) {
     return *exit;
   }

@@ -42,10 +42,13 @@ int cmd_enroll_fido2(CliContext& ctx, std::vector<std::string> args) {
     want_pin = true;
     args.erase(it);
   }
-  const std::string user = target_user(args);
+  const std::string user = target_user(ctx, args);
   if (user.empty() || !take_option(args, "--label", label) || args.size() != 1 ||
       args[0] != "fido2") {
     return usage_error("usage: enroll fido2 [--label LABEL] [--pin] [--user USER]");
+  }
+  if (ctx.app != "system") {
+    return usage_error("a security key on this machine is for its logins: app system only");
   }
   nlohmann::json body = {{"label", label}};
   std::string pin;

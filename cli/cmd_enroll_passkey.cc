@@ -10,13 +10,13 @@
 namespace mfa::cli {
 
 int cmd_enroll_passkey(CliContext& ctx, std::vector<std::string> args) {
-  const std::string user = target_user(args);
+  const std::string user = target_user(ctx, args);
   if (user.empty() || args.size() != 1 || args[0] != "passkey") {
-    return usage_error("usage: enroll passkey [--user USER]");
+    return usage_error("usage: enroll passkey [--user USER] [--app APP]");
   }
   HttpResult r;
-  if (auto exit =
-          post_with_step_up(ctx, user_path(user, "/enroll-links"), nlohmann::json::object(), r)) {
+  if (auto exit = post_with_step_up(ctx, user_path(ctx, user, "/enroll-links"),
+                                    nlohmann::json::object(), r)) {
     return *exit;
   }
   if (r.status != 201) return daemon_error(r, ctx.json);

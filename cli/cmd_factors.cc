@@ -28,9 +28,12 @@ Result<HttpResult> with_step_up(CliContext& ctx, const std::string& method, cons
 }  // namespace
 
 int cmd_factors(CliContext& ctx, std::vector<std::string> args) {
-  std::string user = args.size() == 1 ? args[0] : current_user();
-  if (args.size() > 1 || user.empty()) return usage_error("usage: factors [USER]");
-  auto r = ctx.call("GET", user_path(user, "/factors"));
+  if (!take_app(ctx, args)) return usage_error("usage: factors [USER] [--app APP]");
+  std::string user = args.size() == 1 ? args[0] : ctx.app == "system" ? current_user() : "";
+  if (args.size() > 1 || user.empty() || user.starts_with("-")) {
+    return usage_error("usage: factors [USER] [--app APP] (USER is needed with --app)");
+  }
+  auto r = ctx.call("GET", user_path(ctx, user, "/factors"));
   if (!r) return unreachable(r.error());
   if (r->status != 200) return daemon_error(*r, ctx.json);
   if (ctx.json) {
@@ -50,9 +53,10 @@ int cmd_factors(CliContext& ctx, std::vector<std::string> args) {
 }
 
 int cmd_remove(CliContext& ctx, std::vector<std::string> args) {
-  const std::string user = target_user(args);
-  if (user.empty() || args.size() != 1) return usage_error("usage: remove FACTOR_ID [--user USER]");
-  auto r = with_step_up(ctx, "DELETE", user_path(user, "/factors/" + url_segment(args[0])),
+  const std::string user = target_user(ctx, args);
+  if (user.empty() || args.size() != 1)
+    return usage_error("usage: remove FACTOR_ID [--user USER] [--app APP]");
+  auto r = with_step_up(ctx, "DELETE", user_path(ctx, user, "/factors/" + url_segment(args[0])),
                         nlohmann::json::object(), "Removing a factor is protected.");
   if (!r) return unreachable(r.error());
   if (r->status != 200) return daemon_error(*r, ctx.json);
@@ -65,12 +69,12 @@ int cmd_remove(CliContext& ctx, std::vector<std::string> args) {
 }
 
 int cmd_backup_codes(CliContext& ctx, std::vector<std::string> args) {
-  const std::string user = target_user(args);
+  const std::string user = target_user(ctx, args);
   if (user.empty() || args.size() > 1 || (args.size() == 1 && args[0] != "regenerate")) {
-    return usage_error("usage: backup-codes [regenerate] [--user USER]");
+    return usage_error("usage: backup-codes [regenerate] [--user USER] [--app APP]");
   }
   if (args.empty()) {
-    auto r = ctx.call("GET", user_path(user, "/backup-codes"));
+    auto r = ctx.call("GET", user_path(ctx, user, "/backup-codes"));
     if (!r) return unreachable(r.error());
     if (r->status != 200) return daemon_error(*r, ctx.json);
     if (ctx.json) {
@@ -80,8 +84,8 @@ int cmd_backup_codes(CliContext& ctx, std::vector<std::string> args) {
     }
     return kExitOk;
   }
-  auto r = with_step_up(ctx, "POST", user_path(user, "/backup-codes"), nlohmann::json::object(),
-                        "Regenerating backup codes is protected.");
+  auto r = with_step_up(ctx, "POST", user_path(ctx, user, "/backup-codes"),
+                        nlohmann::json::object(), "Regenerating backup codes is protected.");
   if (!r) return unreachable(r.error());
   if (r->status != 200) return daemon_error(*r, ctx.json);
   if (ctx.json) {

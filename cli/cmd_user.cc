@@ -10,8 +10,10 @@
 namespace mfa::cli {
 
 int cmd_user(CliContext& ctx, std::vector<std::string> args) {
-  if (args.size() != 2 || args[0] != "show") return usage_error("usage: user show USER");
-  auto r = ctx.call("GET", user_path(args[1], "/mfa"));
+  if (!take_app(ctx, args) || args.size() != 2 || args[0] != "show" || args[1].starts_with("-")) {
+    return usage_error("usage: user show USER [--app APP]");
+  }
+  auto r = ctx.call("GET", user_path(ctx, args[1], "/mfa"));
   if (!r) return unreachable(r.error());
   if (r->status != 200) return daemon_error(*r, ctx.json);
   if (ctx.json) {
@@ -44,7 +46,8 @@ int cmd_user(CliContext& ctx, std::vector<std::string> args) {
 int cmd_reset(CliContext& ctx, std::vector<std::string> args) {
   bool yes = false;
   std::erase_if(args, [&yes](const std::string& a) { return a == "--yes" && (yes = true); });
-  if (args.size() != 1) return usage_error("usage: reset USER [--yes]");
+  if (!take_app(ctx, args)) return usage_error("usage: reset USER [--yes] [--app APP]");
+  if (args.size() != 1) return usage_error("usage: reset USER [--yes] [--app APP]");
   if (!yes) {
     if (isatty(STDIN_FILENO) == 0) return usage_error("reset removes every factor: pass --yes");
     std::string answer;
@@ -54,7 +57,7 @@ int cmd_reset(CliContext& ctx, std::vector<std::string> args) {
       return kExitOk;
     }
   }
-  auto r = ctx.call("POST", user_path(args[0], "/reset"), "{}");
+  auto r = ctx.call("POST", user_path(ctx, args[0], "/reset"), "{}");
   if (!r) return unreachable(r.error());
   if (r->status != 200) return daemon_error(*r, ctx.json);
   if (ctx.json) {

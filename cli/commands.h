@@ -11,8 +11,9 @@
 namespace mfa::cli {
 
 struct CliContext {
-  std::string socket;  // --socket, else $MFAD_SOCKET, else /run/mfad/mfad.sock
-  bool json = false;   // --json: machine output (the daemon's JSON as is)
+  std::string socket;          // --socket, else $MFAD_SOCKET, else /run/mfad/mfad.sock
+  bool json = false;           // --json: machine output (the daemon's JSON as is)
+  std::string app = "system";  // the app of per-user commands (their --app)
 
   Result<HttpResult> call(const std::string& method, const std::string& target,
                           const std::string& body = {}) const {

@@ -14,6 +14,9 @@ void print_help() {
   std::printf("  --socket PATH  daemon socket (default $MFAD_SOCKET, else /run/mfad/mfad.sock)\n");
   std::printf("  --json         machine-readable output\n\ncommands:\n");
   for (const auto& c : mfa::cli::command_table()) std::printf("  %-8s %s\n", c.name, c.summary);
+  std::printf(
+      "\nThe per-user commands (enroll, factors, remove, backup-codes, user, reset) take --app "
+      "APP\nfor the users of an API app; the default is app system, the Unix accounts.\n");
   std::printf("\nexit codes: 0 ok, 1 error from the daemon, 2 usage, 3 daemon unreachable\n");
 }
 

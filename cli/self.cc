@@ -20,14 +20,22 @@ std::string current_user() {
   return pw.pw_name;
 }
 
-std::string target_user(std::vector<std::string>& args) {
-  std::string user;
-  if (!take_option(args, "--user", user)) return {};
-  return user.empty() ? current_user() : user;
+bool take_app(CliContext& ctx, std::vector<std::string>& args) {
+  std::string app;
+  if (!take_option(args, "--app", app)) return false;
+  if (!app.empty()) ctx.app = app;
+  return true;
 }
 
-std::string user_path(const std::string& user, const std::string& rest) {
-  return "/v1/apps/system/users/" + url_segment(user) + rest;
+std::string target_user(CliContext& ctx, std::vector<std::string>& args) {
+  std::string user;
+  if (!take_app(ctx, args) || !take_option(args, "--user", user)) return {};
+  if (!user.empty()) return user;
+  return ctx.app == "system" ? current_user() : std::string();
+}
+
+std::string user_path(const CliContext& ctx, const std::string& user, const std::string& rest) {
+  return "/v1/apps/" + url_segment(ctx.app) + "/users/" + url_segment(user) + rest;
 }
 
 bool prompt_line(const std::string& prompt, std::string& out) {

@@ -13,9 +13,13 @@
 namespace mfa::cli {
 
 std::string current_user();  // from the effective uid (getpwuid_r), "" if unknown
-// Takes --user USER from args, defaulting to the caller. Empty on a usage error.
-std::string target_user(std::vector<std::string>& args);
-std::string user_path(const std::string& user, const std::string& rest = {});
+// Takes --app APP from args into ctx.app (default "system"); false on a usage error.
+bool take_app(CliContext& ctx, std::vector<std::string>& args);
+// Takes --app and --user USER from args; the user defaults to the caller in app `system` (an
+// API app's users are not Unix accounts: there --user is needed). Empty on a usage error.
+std::string target_user(CliContext& ctx, std::vector<std::string>& args);
+// /v1/apps/<ctx.app>/users/<user><rest>
+std::string user_path(const CliContext& ctx, const std::string& user, const std::string& rest = {});
 // Prints `prompt` to stderr and reads one line from stdin (without the newline).
 // Returns false at end of input.
 bool prompt_line(const std::string& prompt, std::string& out);
