@@ -32,7 +32,7 @@ run: deps
 	@echo "  $(BUILD)/mfactl --socket $(RUN_DIR)/mfad.sock status"
 	@echo "  $(BUILD)/mfactl --socket $(RUN_DIR)/mfad.sock enroll totp   # then: policy explain, audit"
 	@echo "try a PAM login (as root, with pamtester):"
-	@echo "  echo 'auth required $(CURDIR)/$(BUILD)/pam_mfa.so socket=$(RUN_DIR)/mfad.sock' > /etc/pam.d/mfa-try"
+	@echo "  printf 'auth required $(CURDIR)/$(BUILD)/pam_mfa.so socket=$(RUN_DIR)/mfad.sock\\nauth optional pam_permit.so\\n' > /etc/pam.d/mfa-try"
 	@echo "  pamtester mfa-try \$$USER authenticate"
 	exec $(BUILD)/mfad --dev $(RUN_DIR)
 

@@ -1,7 +1,11 @@
 // mfactl policy check [FILE] | reload | explain --user U --service S [--rhost ADDR] [--app APP]
 // `check` parses locally with the daemon's own parser, so a file can be checked before it is
 // installed; `reload` and `explain` ask the running daemon.
+#include <grp.h>
+
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -18,6 +22,29 @@ std::string query_escape(const std::string& s) {
   return url_segment(s);
 }
 
+// The groups the rules name that this host does not know (a Debian policy says `sudo`, a RHEL
+// one `wheel`): such a rule never matches, and its negation ("!wheel") always does.
+std::vector<std::string> unknown_groups(const core::Policy& p) {
+  std::vector<std::string> out;
+  std::vector<char> buf(16384);
+  for (const auto& rule : p.rules) {
+    for (std::string g : rule.match.groups) {
+      if (!g.empty() && g.front() == '!') g.erase(0, 1);
+      group gr{};
+      group* found = nullptr;
+      if (g.empty() || getgrnam_r(g.c_str(), &gr, buf.data(), buf.size(), &found) != 0 ||
+          found != nullptr) {
+        continue;
+      }
+      const std::string where =
+          rule.name.empty() ? "line " + std::to_string(rule.line) : "'" + rule.name + "'";
+      out.push_back("rule " + where + " names group '" + g +
+                    "', which does not exist on this host: it never matches");
+    }
+  }
+  return out;
+}
+
 int check(CliContext& ctx, const std::vector<std::string>& args) {
   if (args.size() > 1) return usage_error("usage: policy check [FILE]");
   const std::string path = args.empty() ? kDefaultPolicy : args[0];
@@ -31,9 +58,11 @@ int check(CliContext& ctx, const std::vector<std::string>& args) {
     return kExitDaemonError;
   }
   const std::string summary = core::summarize(*p);
+  const std::vector<std::string> warnings = unknown_groups(*p);
   if (ctx.json) {
-    print_json_line(nlohmann::json({{"ok", true}, {"summary", summary}}));
+    print_json_line(nlohmann::json({{"ok", true}, {"summary", summary}, {"warnings", warnings}}));
   } else {
+    for (const auto& w : warnings) std::fprintf(stderr, "mfactl: warning: %s\n", shown(w).c_str());
     std::printf("%s: OK (%s)\n", shown(path).c_str(), shown(summary).c_str());
   }
   return kExitOk;

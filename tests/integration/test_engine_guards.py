@@ -122,3 +122,23 @@ def test_enrolling_a_factor_the_policy_does_not_allow_is_403(mfad_factory):
     (inst.dir / "policy.yaml").write_text("defaults:\n  mode: optional\n  factors: [totp]\n")
     assert inst.mfactl("policy", "reload").returncode == 0
     enroll_totp(inst, "root")
+
+
+def test_policy_check_warns_about_groups_this_host_lacks(mfad, tmp_path):
+    # Debian admins are in `sudo`, RHEL ones in `wheel`: a rule naming a group the host does
+    # not have never matches (and its negation always does), so check says so.
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("defaults: {mode: optional}\nrules:\n"
+                      "  - name: admins\n    match: {group: mfa-no-such-group}\n    mode: required\n"
+                      "  - match: {group: ['!mfa-no-such-group-2', root]}\n    mode: required\n")
+    r = mfad.mfactl("policy", "check", str(policy))
+    assert r.returncode == 0, r.stderr
+    assert ("warning: rule 'admins' names group 'mfa-no-such-group', which does not exist on "
+            "this host") in r.stderr, r.stderr
+    assert "rule line 6 names group 'mfa-no-such-group-2'" in r.stderr, r.stderr
+    assert "'root'" not in r.stderr, r.stderr  # root exists everywhere
+    r = mfad.mfactl("--json", "policy", "check", str(policy))
+    assert len(json.loads(r.stdout)["warnings"]) == 2, r.stdout
+    # The shipped policy names groups this Debian host has.
+    r = mfad.mfactl("--json", "policy", "check", "conf/policy.yaml")
+    assert r.returncode == 0 and json.loads(r.stdout)["warnings"] == [], r.stdout

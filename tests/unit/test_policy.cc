@@ -308,7 +308,7 @@ void test_shipped_reference_policy(void**) {
   assert_int_equal(static_cast<int>(e.settings.mode), static_cast<int>(Mode::kRequired));
   e = evaluate(*p, ctx("sshd", "bob", "10.4.4.4", {"users"}));
   assert_int_equal(static_cast<int>(e.settings.mode), static_cast<int>(Mode::kOff));
-  e = evaluate(*p, ctx("sshd", "root", "10.4.4.4", {"wheel"}));
+  e = evaluate(*p, ctx("sshd", "root", "10.4.4.4", {"sudo"}));
   assert_int_equal(static_cast<int>(e.settings.mode), static_cast<int>(Mode::kRequired));
   assert_int_equal(e.settings.factors.size(), 3);
 }
