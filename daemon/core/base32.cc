@@ -1,45 +1,53 @@
 #include "daemon/core/base32.h"
 
+#include <liboath/oath.h>
+
 #include <cstddef>
+#include <new>
+#include <stdexcept>
+
+#include "daemon/core/c_handles.h"
+#include "daemon/core/oath_library.h"
 
 namespace mfa::core {
 namespace {
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-// -1 for characters outside the alphabet.
-int decode_char(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a';
-  if (c >= '2' && c <= '7') return c - '2' + 26;
-  return -1;
+bool in_alphabet(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7');
 }
 
 }  // namespace
 
 std::string base32_encode(std::span<const std::uint8_t> data, bool pad) {
-  std::string out;
-  out.reserve((data.size() + 4) / 5 * 8);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::uint8_t b : data) {
-    acc = ((acc << 8) | b) & 0xFFFFU;  // at most 12 live bits; keep the top ones out of the way
-    bits += 8;
-    while (bits >= 5) {
-      out.push_back(kAlphabet[(acc >> (bits - 5)) & 31U]);
-      bits -= 5;
-    }
+  if (data.empty()) return {};
+  if (auto ready = oath_library_ready(); !ready) throw std::runtime_error(ready.error().context);
+  char* raw = nullptr;
+  std::size_t len = 0;
+  const int rc =
+      oath_base32_encode(reinterpret_cast<const char*>(data.data()), data.size(), &raw, &len);
+  // Owned (and wiped: it is the text form of a secret) from here on, whatever rc says.
+  const OathBufferPtr buf(raw, OathBufferFree{rc == OATH_OK ? len : 0});
+  if (rc == OATH_MALLOC_ERROR) throw std::bad_alloc();
+  if (rc != OATH_OK || buf == nullptr) {
+    const std::string why = oath_library_error(rc, "base32 encode").context;
+    if (rc == OATH_BASE32_OVERFLOW) throw std::length_error(why);
+    throw std::runtime_error(why);
   }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (5 - bits)) & 31U]);
-  if (pad) {
-    while (out.size() % 8 != 0) out.push_back('=');
+  // liboath always pads to a multiple of 8 characters; the Key URI format wants it omitted.
+  std::size_t n = len;
+  if (!pad) {
+    while (n > 0 && buf.get()[n - 1] == '=') --n;
   }
-  return out;
+  return std::string(buf.get(), n);
 }
 
 mfa::Result<mfa::SecretBuffer> base32_decode(std::string_view text) {
-  // Count alphabet characters first so that the output is allocated once (no reallocation
-  // leaving copies of secret bytes behind in freed memory).
+  // Our rules are checked here, before liboath sees the text, because liboath's differ in both
+  // directions: it accepts several padded groups in a row ("MY======MY======" decodes to "ff"),
+  // which we refuse as data after padding, and it refuses a padding run of any length but the
+  // canonical one ("MY=", "MZXW6YTB=="), which we have always accepted. So liboath gets the
+  // normalised text: alphabet characters only, spaces and padding removed (it adds the padding
+  // back itself); it still folds the case.
   std::size_t nchars = 0;
   bool seen_pad = false;
   for (char c : text) {
@@ -49,32 +57,35 @@ mfa::Result<mfa::SecretBuffer> base32_decode(std::string_view text) {
       continue;
     }
     if (seen_pad) return mfa::fail(mfa::Errc::kInvalidArgument, "base32: data after padding");
-    if (decode_char(c) < 0) {
-      return mfa::fail(mfa::Errc::kInvalidArgument, "base32: invalid character");
-    }
+    if (!in_alphabet(c)) return mfa::fail(mfa::Errc::kInvalidArgument, "base32: invalid character");
     ++nchars;
   }
   // RFC 4648 section 6: a final quantum has 2, 4, 5 or 7 characters (8, 16, 24, 32 bits).
+  // liboath would refuse these too; checked here so that the error says why.
   const std::size_t rem = nchars % 8;
   if (rem == 1 || rem == 3 || rem == 6) {
     return mfa::fail(mfa::Errc::kInvalidArgument, "base32: truncated input");
   }
-  mfa::SecretBuffer out(nchars * 5 / 8);
+  if (nchars == 0) return mfa::SecretBuffer{};  // "", spaces or padding only: no bytes
+  MFA_TRY(oath_library_ready());
+
+  // The base32 text of a secret is the secret: the normalised copy is a wiping buffer,
+  // allocated once at its final size.
+  mfa::SecretBuffer clean(nchars);
   std::size_t pos = 0;
-  std::uint32_t acc = 0;
-  int bits = 0;
   for (char c : text) {
-    const int v = decode_char(c);
-    if (v < 0) continue;
-    acc = ((acc << 5) | static_cast<std::uint32_t>(v)) & 0x3FFFU;
-    bits += 5;
-    if (bits >= 8) {
-      out.data()[pos++] = static_cast<std::uint8_t>(acc >> (bits - 8));
-      bits -= 8;
-    }
+    if (in_alphabet(c)) clean.data()[pos++] = static_cast<std::uint8_t>(c);
   }
-  acc = 0;
-  return out;
+  char* raw = nullptr;
+  std::size_t len = 0;
+  const int rc =
+      oath_base32_decode(reinterpret_cast<const char*>(clean.data()), clean.size(), &raw, &len);
+  const OathBufferPtr buf(raw, OathBufferFree{rc == OATH_OK ? len : 0});
+  if (rc != OATH_OK) return mfa::fail(oath_library_error(rc, "base32 decode"));
+  if (buf == nullptr || len != nchars * 5 / 8) {
+    return mfa::fail(mfa::Errc::kInternal, "liboath base32 decode: unexpected output length");
+  }
+  return mfa::SecretBuffer(reinterpret_cast<const std::uint8_t*>(buf.get()), len);
 }
 
 }  // namespace mfa::core

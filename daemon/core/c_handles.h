@@ -3,11 +3,14 @@
 #pragma once
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <cstddef>
+#include <cstdlib>
 #include <memory>
 
 namespace mfa {
@@ -52,6 +55,18 @@ struct BioFree {
   void operator()(BIO* p) const noexcept { BIO_free(p); }
 };
 using BioPtr = std::unique_ptr<BIO, BioFree>;
+
+// A buffer liboath returned from malloc (oath_base32_decode / oath_base32_encode output). It
+// holds a secret or its base32 text, so it is wiped before free(); the deleter carries the
+// length liboath reported, as the buffer does not know its own.
+struct OathBufferFree {
+  std::size_t size = 0;
+  void operator()(char* p) const noexcept {
+    OPENSSL_cleanse(p, size);
+    std::free(p);
+  }
+};
+using OathBufferPtr = std::unique_ptr<char, OathBufferFree>;
 
 struct SqliteDbClose {
   void operator()(sqlite3* p) const noexcept { sqlite3_close_v2(p); }

@@ -1,23 +1,21 @@
 #include "daemon/core/otp.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <liboath/oath.h>
 
 #include <array>
-#include <climits>
+#include <ctime>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <utility>
+
+#include "daemon/core/oath_library.h"
 
 namespace mfa::core {
 namespace {
 
-const EVP_MD* evp_md(OtpAlgorithm alg) {
-  switch (alg) {
-    case OtpAlgorithm::kSha256: return EVP_sha256();
-    case OtpAlgorithm::kSha512: return EVP_sha512();
-    case OtpAlgorithm::kSha1: break;
-  }
-  return EVP_sha1();
-}
+// RFC 6238 Appendix B's T = 20000000000 is past 2038: time_t must be 64 bits for liboath's TOTP
+// call to take the steps we give it.
+static_assert(sizeof(time_t) >= 8, "64-bit time_t required (Y2038)");
 
 bool ascii_iequal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -63,41 +61,38 @@ mfa::Status validate_totp_params(const TotpParams& p) {
   return mfa::fail(mfa::Errc::kInvalidArgument, "unknown algorithm");
 }
 
-std::string hotp(const mfa::SecretBuffer& key, std::uint64_t counter, int digits,
-                 OtpAlgorithm alg) {
-  if (digits < 1 || digits > 10) return {};
-  if (key.size() > static_cast<std::size_t>(INT_MAX)) return {};
-  std::array<std::uint8_t, 8> msg{};
-  for (int i = 7; i >= 0; --i) {
-    msg[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(counter & 0xFFU);
-    counter >>= 8;
+mfa::Result<std::string> hotp(const mfa::SecretBuffer& key, std::uint64_t counter, int digits,
+                              OtpAlgorithm alg) {
+  MFA_TRY(oath_library_ready());
+  if (digits < kMinOtpDigits || digits > kMaxOtpDigits) {
+    return mfa::fail(mfa::Errc::kInvalidArgument, "digits must be 6..8");
   }
-  std::array<std::uint8_t, EVP_MAX_MD_SIZE> mac{};
-  unsigned int mac_len = 0;
-  // One-shot HMAC(): no context to leak; an empty key is valid HMAC input but OpenSSL wants a
-  // non-null pointer.
-  static const std::uint8_t kEmpty = 0;
-  if (HMAC(evp_md(alg), key.empty() ? &kEmpty : key.data(), static_cast<int>(key.size()),
-           msg.data(), msg.size(), mac.data(), &mac_len) == nullptr ||
-      mac_len < 20) {
-    return {};
+  // An empty key is valid HMAC input, but a null pointer is not something to hand to C code.
+  static const char kEmpty = 0;
+  const char* k = key.empty() ? &kEmpty : reinterpret_cast<const char*>(key.data());
+  std::array<char, kMaxOtpDigits + 1> out{};
+  int rc = OATH_OK;
+  if (alg == OtpAlgorithm::kSha1) {
+    rc = oath_hotp_generate(k, key.size(), counter, static_cast<unsigned>(digits), false,
+                            OATH_HOTP_DYNAMIC_TRUNCATION, out.data());
+  } else {
+    // RFC 4226 defines HOTP over HMAC-SHA1 only, and liboath exports the SHA256/512 variants
+    // (RFC 6238 section 1.2) only through its TOTP call. With a time step of 1 s and T0 = 0,
+    // that call's T = (now - T0) / X is `counter` itself, so this is HOTP(key, counter).
+    if (counter > static_cast<std::uint64_t>(std::numeric_limits<time_t>::max())) {
+      return mfa::fail(mfa::Errc::kInvalidArgument, "counter out of range for SHA256/SHA512");
+    }
+    const int flag = alg == OtpAlgorithm::kSha256 ? OATH_TOTP_HMAC_SHA256 : OATH_TOTP_HMAC_SHA512;
+    rc = oath_totp_generate2(k, key.size(), static_cast<time_t>(counter), 1, 0,
+                             static_cast<unsigned>(digits), flag, out.data());
   }
-  // RFC 4226 section 5.3 dynamic truncation: offset = low 4 bits of the last byte.
-  const std::size_t off = mac[mac_len - 1] & 0x0FU;
-  const std::uint32_t bin = (static_cast<std::uint32_t>(mac[off] & 0x7FU) << 24) |
-                            (static_cast<std::uint32_t>(mac[off + 1]) << 16) |
-                            (static_cast<std::uint32_t>(mac[off + 2]) << 8) |
-                            static_cast<std::uint32_t>(mac[off + 3]);
-  mfa::secure_wipe(mac.data(), mac.size());
-  std::uint64_t mod = 1;
-  for (int i = 0; i < digits; ++i) mod *= 10;
-  std::uint64_t value = bin % mod;
-  std::string out(static_cast<std::size_t>(digits), '0');
-  for (int i = digits - 1; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
-    value /= 10;
+  if (rc != OATH_OK) {
+    mfa::secure_wipe(out.data(), out.size());
+    return mfa::fail(oath_library_error(rc, "HOTP"));
   }
-  return out;
+  std::string code(out.data(), static_cast<std::size_t>(digits));
+  mfa::secure_wipe(out.data(), out.size());
+  return code;
 }
 
 std::int64_t totp_step(std::int64_t unix_s, int period) {
@@ -107,36 +102,54 @@ std::int64_t totp_step(std::int64_t unix_s, int period) {
   return q;
 }
 
-std::string totp_at(const mfa::SecretBuffer& key, std::int64_t unix_s, const TotpParams& p) {
-  return hotp(key, static_cast<std::uint64_t>(totp_step(unix_s, p.period)), p.digits, p.algorithm);
+mfa::Result<std::string> totp_at(const mfa::SecretBuffer& key, std::int64_t unix_s,
+                                 const TotpParams& p) {
+  if (p.period <= 0) return mfa::fail(mfa::Errc::kInvalidArgument, "period must be positive");
+  const std::int64_t step = totp_step(unix_s, p.period);
+  if (step < 0) return mfa::fail(mfa::Errc::kInvalidArgument, "time before the TOTP epoch");
+  return hotp(key, static_cast<std::uint64_t>(step), p.digits, p.algorithm);
 }
 
-std::optional<std::int64_t> totp_match(const mfa::SecretBuffer& key, std::string_view code,
-                                       std::int64_t now_s, const TotpParams& p, int window) {
-  if (p.digits < kMinOtpDigits || p.digits > kMaxOtpDigits || p.period <= 0) return std::nullopt;
-  if (code.size() != static_cast<std::size_t>(p.digits)) return std::nullopt;
+mfa::Result<std::optional<std::int64_t>> totp_match_or_error(const mfa::SecretBuffer& key,
+                                                             std::string_view code,
+                                                             std::int64_t now_s,
+                                                             const TotpParams& p, int window) {
+  const std::optional<std::int64_t> none;
+  if (p.digits < kMinOtpDigits || p.digits > kMaxOtpDigits || p.period <= 0) return none;
+  if (code.size() != static_cast<std::size_t>(p.digits)) return none;
   for (char c : code) {
-    if (c < '0' || c > '9') return std::nullopt;
+    if (c < '0' || c > '9') return none;
   }
   if (window < 0) window = 0;
   if (window > kMaxTotpWindow) window = kMaxTotpWindow;
   const std::int64_t now_step = totp_step(now_s, p.period);
-  // Every candidate is computed and compared; the result is folded in without a
-  // data-dependent early exit, so timing does not reveal which step (if any) matched
-  // (security.md 5.4).
+  // liboath's oath_totp_validate* functions do not fit: they compare with strcmp and stop at
+  // the first match, searching outwards from the current step, so their timing tells which
+  // step matched and they report the nearest step, not the largest (security.md 5.4, RFC 6238
+  // section 5.2). Here every candidate is computed and compared, and the result is folded in
+  // without a data-dependent early exit.
   std::int64_t matched = 0;
   bool any = false;
   for (std::int64_t s = now_step - window; s <= now_step + window; ++s) {
     if (s < 0) continue;  // before the epoch: no valid counter (depends on time, not secret)
-    std::string candidate = hotp(key, static_cast<std::uint64_t>(s), p.digits, p.algorithm);
-    const bool eq = !candidate.empty() && mfa::ct_equal(candidate, code);
-    mfa::secure_wipe(candidate);
+    auto candidate = hotp(key, static_cast<std::uint64_t>(s), p.digits, p.algorithm);
+    // A library failure is not data-dependent (the inputs were validated above).
+    if (!candidate) return mfa::fail(std::move(candidate).error());
+    const bool eq = mfa::ct_equal(*candidate, code);
+    mfa::secure_wipe(*candidate);
     const std::int64_t mask = -static_cast<std::int64_t>(eq);
     matched = (s & mask) | (matched & ~mask);  // steps ascend, so the last (largest) wins
     any = any | eq;
   }
-  if (!any) return std::nullopt;
-  return matched;
+  if (!any) return none;
+  return std::optional<std::int64_t>(matched);
+}
+
+std::optional<std::int64_t> totp_match(const mfa::SecretBuffer& key, std::string_view code,
+                                       std::int64_t now_s, const TotpParams& p, int window) {
+  auto r = totp_match_or_error(key, code, now_s, p, window);
+  if (!r) return std::nullopt;  // fail closed: an uncomputable code matches nothing
+  return *r;
 }
 
 std::string totp_params_to_json(const TotpParams& p) {

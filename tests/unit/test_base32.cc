@@ -1,4 +1,6 @@
-// Base32: RFC 4648 section 10 test vectors, case-insensitivity, spaces, padding, bad input.
+// Base32: RFC 4648 section 10 test vectors (the oracle: the code under test is liboath's
+// coder behind our input rules), case-insensitivity, spaces, padding, bad input, and the
+// inputs on which liboath's own rules differ from ours.
 #include <string>
 
 #include "daemon/core/base32.h"
@@ -60,6 +62,48 @@ void test_rejects_bad_input(void**) {
   }
 }
 
+void test_rules_where_liboath_differs(void**) {
+  // liboath decodes padded groups back to back ("MY======MY======" is "ff"); for us that is
+  // data after padding.
+  for (const char* bad : {"MY======MY======", "MZXW6YQ=MZXW6YQ=", "MY======M", "MY= MY"}) {
+    auto d = base32_decode(bad);
+    assert_false(d.has_value());
+    assert_int_equal(static_cast<int>(d.error().code),
+                     static_cast<int>(mfa::Errc::kInvalidArgument));
+  }
+  // liboath refuses a padding run of any but the canonical length; we accept any number of
+  // trailing '=', spaces among them.
+  const struct {
+    const char* enc;
+    const char* dec;
+  } lenient[] = {{"MY=", "f"},
+                 {"MY=========", "f"},
+                 {"MZXW6YTB=", "fooba"},
+                 {"MZXW6YTB==", "fooba"},
+                 {"MZXW6YQ= ", "foob"},
+                 {"MY== ====", "f"},
+                 {"mzxq=", "fo"},
+                 {"=", ""},
+                 {"  ", ""}};
+  for (const auto& c : lenient) {
+    auto d = base32_decode(c.enc);
+    assert_true(d.has_value());
+    assert_true(d->view() == c.dec);
+  }
+  // Only ' ' is skipped, and an embedded NUL is not the end of the text.
+  for (std::string_view bad : {std::string_view("MZXW6YTB\0", 9), std::string_view("MY\0", 3),
+                               std::string_view("MZXW\t6YTB"), std::string_view("MZXW\r6YTB")}) {
+    assert_false(base32_decode(bad).has_value());
+  }
+  // Non-canonical final bits are ignored, as before (RFC 4648 section 3.5 lets decoders
+  // reject them; authenticator apps do not).
+  auto mz = base32_decode("MZ");
+  auto mr = base32_decode("MR");
+  assert_true(mz.has_value() && mr.has_value());
+  assert_true(mz->view() == "f");
+  assert_true(mr->view() == "d");
+}
+
 void test_random_round_trips(void**) {
   mfa::OsRandom rng;
   for (std::size_t n = 0; n < 70; ++n) {
@@ -67,7 +111,11 @@ void test_random_round_trips(void**) {
     assert_true(s.has_value());
     for (bool pad : {false, true}) {
       const std::string enc = base32_encode(s->span(), pad);
-      if (pad) assert_int_equal(enc.size() % 8, 0);
+      // RFC 4648 section 6: ceil(8n / 5) characters, padded to a multiple of 8 if asked.
+      assert_int_equal(enc.size(), pad ? (n + 4) / 5 * 8 : (n * 8 + 4) / 5);
+      assert_true(enc.find_first_not_of(pad ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567="
+                                            : "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") ==
+                  std::string::npos);
       auto d = base32_decode(enc);
       assert_true(d.has_value());
       assert_true(mfa::ct_equal(*d, *s));
@@ -79,9 +127,8 @@ void test_random_round_trips(void**) {
 
 int main() {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_rfc4648_vectors),
-      cmocka_unit_test(test_lenient_forms),
-      cmocka_unit_test(test_rejects_bad_input),
+      cmocka_unit_test(test_rfc4648_vectors),    cmocka_unit_test(test_lenient_forms),
+      cmocka_unit_test(test_rejects_bad_input),  cmocka_unit_test(test_rules_where_liboath_differs),
       cmocka_unit_test(test_random_round_trips),
   };
   return cmocka_run_group_tests_name("base32", tests, nullptr, nullptr);

@@ -1,11 +1,16 @@
-// HOTP/TOTP: RFC 4226 Appendix D and RFC 6238 Appendix B vectors, cross-checked against
-// liboath and the oathtool binary (independent implementations), window edges, malformed codes.
-#include <liboath/oath.h>
+// HOTP/TOTP. The code under test computes codes with liboath, so liboath (and oathtool, built
+// on it) cannot be the oracle here: the oracles are the RFC 4226 Appendix D and RFC 6238
+// Appendix B tables (SHA1/256/512), codes derived from them by the RFCs' own arithmetic (other
+// periods, 7 digits), and an OpenSSL HMAC reference that is itself checked against the tables
+// first (for keys longer than a hash block and counters beyond the tables). Also window edges,
+// malformed codes and the refusals. The integration tests cross-check pyotp and oathtool.
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
-#include <cstdio>
+#include <array>
+#include <limits>
 #include <string>
 
-#include "daemon/core/base32.h"
 #include "daemon/core/otp.h"
 #include "daemon/core/random.h"
 
@@ -25,6 +30,17 @@ using namespace mfa::core;
 
 namespace {
 
+// The value of a code that must have been computed.
+std::string ok(mfa::Result<std::string> r) {
+  assert_true(r.has_value());
+  return std::move(r).value();
+}
+
+void assert_invalid(const mfa::Result<std::string>& r) {
+  assert_false(r.has_value());
+  assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(mfa::Errc::kInvalidArgument));
+}
+
 const SecretBuffer& seed20() {
   static const SecretBuffer k = SecretBuffer::from_string("12345678901234567890");
   return k;
@@ -43,114 +59,170 @@ void test_rfc4226_hotp_table(void**) {
   const char* expected[] = {"755224", "287082", "359152", "969429", "338314",
                             "254676", "287922", "162583", "399871", "520489"};
   for (std::uint64_t c = 0; c < 10; ++c) {
-    assert_string_equal(hotp(seed20(), c, 6, OtpAlgorithm::kSha1).c_str(), expected[c]);
+    assert_string_equal(ok(hotp(seed20(), c, 6, OtpAlgorithm::kSha1)).c_str(), expected[c]);
   }
 }
 
 struct Vector {
   std::int64_t t;
+  std::uint64_t step;  // the table's T column
   const char* sha1;
   const char* sha256;
   const char* sha512;
 };
 constexpr Vector kRfc6238[] = {
-    {59, "94287082", "46119246", "90693936"},
-    {1111111109, "07081804", "68084774", "25091201"},
-    {1111111111, "14050471", "67062674", "99943326"},
-    {1234567890, "89005924", "91819424", "93441116"},
-    {2000000000, "69279037", "90698825", "38618901"},
-    {20000000000, "65353130", "77737706", "47863826"},  // Y2038: needs 64-bit time and step
+    {59, 0x1, "94287082", "46119246", "90693936"},
+    {1111111109, 0x23523EC, "07081804", "68084774", "25091201"},
+    {1111111111, 0x23523ED, "14050471", "67062674", "99943326"},
+    {1234567890, 0x273EF07, "89005924", "91819424", "93441116"},
+    {2000000000, 0x3F940AA, "69279037", "90698825", "38618901"},
+    {20000000000, 0x27BC86AA, "65353130", "77737706", "47863826"},  // Y2038: 64-bit time and step
 };
 
 void test_rfc6238_vectors(void**) {
   for (const Vector& v : kRfc6238) {
+    assert_int_equal(totp_step(v.t, 30), static_cast<std::int64_t>(v.step));
     TotpParams p{OtpAlgorithm::kSha1, 8, 30};
-    assert_string_equal(totp_at(seed20(), v.t, p).c_str(), v.sha1);
+    assert_string_equal(ok(totp_at(seed20(), v.t, p)).c_str(), v.sha1);
     p.algorithm = OtpAlgorithm::kSha256;
-    assert_string_equal(totp_at(seed32(), v.t, p).c_str(), v.sha256);
+    assert_string_equal(ok(totp_at(seed32(), v.t, p)).c_str(), v.sha256);
     p.algorithm = OtpAlgorithm::kSha512;
-    assert_string_equal(totp_at(seed64(), v.t, p).c_str(), v.sha512);
-    // 6-digit codes are the last 6 digits of the 8-digit ones.
-    p = TotpParams{};
-    assert_string_equal(totp_at(seed20(), v.t, p).c_str(), v.sha1 + 2);
+    assert_string_equal(ok(totp_at(seed64(), v.t, p)).c_str(), v.sha512);
+    // 6-digit codes are the last 6 digits of the 8-digit ones (both are the same 31-bit
+    // value modulo 10^digits, RFC 4226 section 5.3), and so are 7-digit codes.
+    for (int digits : {6, 7}) {
+      const std::size_t skip = static_cast<std::size_t>(8 - digits);
+      p = TotpParams{OtpAlgorithm::kSha1, digits, 30};
+      assert_string_equal(ok(totp_at(seed20(), v.t, p)).c_str(), v.sha1 + skip);
+      p.algorithm = OtpAlgorithm::kSha256;
+      assert_string_equal(ok(totp_at(seed32(), v.t, p)).c_str(), v.sha256 + skip);
+      p.algorithm = OtpAlgorithm::kSha512;
+      assert_string_equal(ok(totp_at(seed64(), v.t, p)).c_str(), v.sha512 + skip);
+    }
+    // hotp() at the table's T is the same code (the SHA256/512 HOTP path is separate code).
+    assert_string_equal(ok(hotp(seed20(), v.step, 8, OtpAlgorithm::kSha1)).c_str(), v.sha1);
+    assert_string_equal(ok(hotp(seed32(), v.step, 8, OtpAlgorithm::kSha256)).c_str(), v.sha256);
+    assert_string_equal(ok(hotp(seed64(), v.step, 8, OtpAlgorithm::kSha512)).c_str(), v.sha512);
   }
-  assert_int_equal(totp_step(20000000000, 30), 0x27BC86AA);
+  // The erratum (security.md 2.2): the 20-byte seed does not give the SHA256 column.
+  assert_string_not_equal(
+      ok(totp_at(seed20(), 59, TotpParams{OtpAlgorithm::kSha256, 8, 30})).c_str(), "46119246");
   assert_int_equal(totp_step(59, 30), 1);
   assert_int_equal(totp_step(-1, 30), -1);  // floor, not truncation
+  assert_int_equal(totp_step(-30, 30), -1);
+  assert_int_equal(totp_step(-31, 30), -2);
 }
 
-void test_liboath_cross_check(void**) {
-  assert_int_equal(oath_init(), OATH_OK);
-  mfa::OsRandom rng;
-  for (int i = 0; i < 50; ++i) {
-    auto key = rng.secret(static_cast<std::size_t>(10 + i));
-    assert_true(key.has_value());
-    const auto* raw = reinterpret_cast<const char*>(key->data());
-    for (int digits = 6; digits <= 8; ++digits) {
-      const auto counter = static_cast<std::uint64_t>(i) * 7919U + 3U;
-      char out[16] = {};
-      assert_int_equal(oath_hotp_generate(raw, key->size(), counter, static_cast<unsigned>(digits),
-                                          false, OATH_HOTP_DYNAMIC_TRUNCATION, out),
-                       OATH_OK);
-      assert_string_equal(hotp(*key, counter, digits, OtpAlgorithm::kSha1).c_str(), out);
-
-      const std::int64_t now = 1700000000 + i * 977;
-      const struct {
-        OtpAlgorithm alg;
-        int flag;
-      } algs[] = {{OtpAlgorithm::kSha1, 0},
-                  {OtpAlgorithm::kSha256, OATH_TOTP_HMAC_SHA256},
-                  {OtpAlgorithm::kSha512, OATH_TOTP_HMAC_SHA512}};
-      for (const auto& a : algs) {
-        for (int period : {30, 60}) {
-          assert_int_equal(oath_totp_generate2(raw, key->size(), static_cast<time_t>(now),
-                                               static_cast<unsigned>(period), 0,
-                                               static_cast<unsigned>(digits), a.flag, out),
-                           OATH_OK);
-          assert_string_equal(totp_at(*key, now, TotpParams{a.alg, digits, period}).c_str(), out);
-        }
+// The period is used: T = floor(t / X) for other X lands on counters whose codes the RFC
+// tables give (RFC 4226 Appendix D for 6-digit SHA1, RFC 6238 Appendix B's T = 1 row).
+void test_other_periods(void**) {
+  const char* hotp6[] = {"755224", "287082", "359152", "969429", "338314",
+                         "254676", "287922", "162583", "399871", "520489"};
+  for (int period : {15, 45, 60, 120}) {
+    for (std::int64_t counter = 0; counter < 10; ++counter) {
+      for (std::int64_t t : {counter * period, counter * period + period - 1}) {
+        assert_string_equal(
+            ok(totp_at(seed20(), t, TotpParams{OtpAlgorithm::kSha1, 6, period})).c_str(),
+            hotp6[counter]);
       }
     }
+    // Step 1 of each algorithm: the t = 59 row of RFC 6238 Appendix B.
+    const std::int64_t t = period + period / 2;
+    assert_string_equal(
+        ok(totp_at(seed20(), t, TotpParams{OtpAlgorithm::kSha1, 8, period})).c_str(), "94287082");
+    assert_string_equal(
+        ok(totp_at(seed32(), t, TotpParams{OtpAlgorithm::kSha256, 8, period})).c_str(), "46119246");
+    assert_string_equal(
+        ok(totp_at(seed64(), t, TotpParams{OtpAlgorithm::kSha512, 8, period})).c_str(), "90693936");
   }
-  oath_done();
 }
 
-std::string run_oathtool(const std::string& args) {
-  const std::string cmd = "oathtool " + args + " 2>/dev/null";
-  FILE* f = popen(cmd.c_str(), "r");
-  assert_non_null(f);
-  char buf[64] = {};
+// An independent HOTP: OpenSSL's HMAC and the RFC 4226 section 5.3 truncation written out.
+// Checked against the RFC tables below before it is used as an oracle for anything else.
+std::string reference_hotp(const SecretBuffer& key, std::uint64_t counter, int digits,
+                           OtpAlgorithm alg) {
+  std::array<unsigned char, 8> msg{};
+  for (std::size_t i = 0; i < 8; ++i) {
+    msg[i] = static_cast<unsigned char>(counter >> (56 - 8 * i));
+  }
+  const EVP_MD* md = alg == OtpAlgorithm::kSha256   ? EVP_sha256()
+                     : alg == OtpAlgorithm::kSha512 ? EVP_sha512()
+                                                    : EVP_sha1();
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int len = 0;
+  static const unsigned char kEmpty = 0;
+  assert_non_null(HMAC(md, key.empty() ? &kEmpty : key.data(), static_cast<int>(key.size()),
+                       msg.data(), msg.size(), mac.data(), &len));
+  const unsigned off = mac[len - 1] & 0x0FU;
+  std::uint64_t bin = 0;
+  for (unsigned i = 0; i < 4; ++i) bin = (bin << 8) | mac[off + i];
+  bin &= 0x7FFFFFFFU;
   std::string out;
-  if (fgets(buf, sizeof buf, f) != nullptr) out = buf;
-  assert_int_equal(pclose(f), 0);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  for (int i = 0; i < digits; ++i) {
+    out.insert(out.begin(), static_cast<char>('0' + bin % 10));
+    bin /= 10;
+  }
   return out;
 }
 
-void test_oathtool_cross_check(void**) {
-  mfa::OsRandom rng;
-  auto key = rng.secret(20);
-  assert_true(key.has_value());
-  const std::string b32 = base32_encode(key->span());
-  const std::int64_t now = 1893456000 + 17;  // 2030-01-01 + 17s
-  const char* names[] = {"sha1", "sha256", "sha512"};
-  const OtpAlgorithm algs[] = {OtpAlgorithm::kSha1, OtpAlgorithm::kSha256, OtpAlgorithm::kSha512};
-  for (int i = 0; i < 3; ++i) {
-    const std::string got = run_oathtool(std::string("--totp=") + names[i] + " -d 8 -s 60 -b " +
-                                         b32 + " --now @" + std::to_string(now));
-    assert_string_equal(got.c_str(), totp_at(*key, now, TotpParams{algs[i], 8, 60}).c_str());
+void test_reference_cross_check(void**) {
+  // The reference first earns its place on the RFC tables ...
+  assert_string_equal(reference_hotp(seed20(), 9, 6, OtpAlgorithm::kSha1).c_str(), "520489");
+  for (const Vector& v : kRfc6238) {
+    assert_string_equal(reference_hotp(seed20(), v.step, 8, OtpAlgorithm::kSha1).c_str(), v.sha1);
+    assert_string_equal(reference_hotp(seed32(), v.step, 8, OtpAlgorithm::kSha256).c_str(),
+                        v.sha256);
+    assert_string_equal(reference_hotp(seed64(), v.step, 8, OtpAlgorithm::kSha512).c_str(),
+                        v.sha512);
   }
-  const std::string six = run_oathtool("--totp -b " + b32 + " --now @" + std::to_string(now));
-  assert_string_equal(six.c_str(), totp_at(*key, now, TotpParams{}).c_str());
-  // And HOTP at an explicit counter.
-  const std::string h = run_oathtool("-c 123456 -b " + b32);
-  assert_string_equal(h.c_str(), hotp(*key, 123456, 6, OtpAlgorithm::kSha1).c_str());
+  // ... then checks what the tables do not reach: empty keys and keys longer than a hash
+  // block (HMAC hashes those first: 64 bytes for SHA1/256, 128 for SHA512), counters with
+  // every byte in use, all digit counts.
+  mfa::OsRandom rng;
+  const OtpAlgorithm algs[] = {OtpAlgorithm::kSha1, OtpAlgorithm::kSha256, OtpAlgorithm::kSha512};
+  for (std::size_t n : {0, 1, 16, 20, 32, 63, 64, 65, 127, 128, 129, 200}) {
+    auto key = rng.secret(n);
+    assert_true(key.has_value());
+    for (OtpAlgorithm alg : algs) {
+      for (std::uint64_t counter :
+           {std::uint64_t{0}, std::uint64_t{0x0102030405060708}, std::uint64_t{0x7FFFFFFFFFFFFFFF},
+            static_cast<std::uint64_t>(n) * 1000003U}) {
+        for (int digits = 6; digits <= 8; ++digits) {
+          assert_string_equal(ok(hotp(*key, counter, digits, alg)).c_str(),
+                              reference_hotp(*key, counter, digits, alg).c_str());
+        }
+      }
+    }
+    // SHA1 HOTP takes the whole 64-bit counter range (RFC 4226 section 5.2: C is 8 bytes).
+    assert_string_equal(
+        ok(hotp(*key, std::numeric_limits<std::uint64_t>::max(), 6, OtpAlgorithm::kSha1)).c_str(),
+        reference_hotp(*key, std::numeric_limits<std::uint64_t>::max(), 6, OtpAlgorithm::kSha1)
+            .c_str());
+  }
+}
+
+void test_refusals(void**) {
+  // liboath supports 6..8 digits and so do we (RFC 4226 section 5.3: at least 6).
+  for (int digits : {-1, 0, 1, 5, 9, 10}) {
+    assert_invalid(hotp(seed20(), 1, digits, OtpAlgorithm::kSha1));
+    assert_invalid(hotp(seed32(), 1, digits, OtpAlgorithm::kSha256));
+    assert_invalid(totp_at(seed20(), 59, TotpParams{OtpAlgorithm::kSha1, digits, 30}));
+  }
+  // SHA256/512 counters go to liboath as a signed time_t.
+  const std::uint64_t too_big = std::uint64_t{1} << 63;
+  assert_invalid(hotp(seed32(), too_big, 6, OtpAlgorithm::kSha256));
+  assert_invalid(hotp(seed64(), too_big, 6, OtpAlgorithm::kSha512));
+  assert_true(hotp(seed20(), too_big, 6, OtpAlgorithm::kSha1).has_value());
+  // No step exists before T0, nor for a period of zero.
+  assert_invalid(totp_at(seed20(), -1, TotpParams{}));
+  assert_invalid(totp_at(seed20(), 59, TotpParams{OtpAlgorithm::kSha1, 6, 0}));
+  assert_string_equal(ok(totp_at(seed20(), 0, TotpParams{})).c_str(), "755224");
 }
 
 void test_window_edges(void**) {
   const TotpParams p{};
   // t = 30..59 is step 1; the step-1 code is 287082.
-  const std::string step1 = hotp(seed20(), 1, 6, OtpAlgorithm::kSha1);
+  const std::string step1 = ok(hotp(seed20(), 1, 6, OtpAlgorithm::kSha1));
   assert_string_equal(step1.c_str(), "287082");
   // Accepted from step 0 (t=0..29) through step 2 (t=60..89) with window 1.
   for (std::int64_t t : {0, 29, 30, 31, 59, 60, 89}) {
@@ -167,7 +239,7 @@ void test_window_edges(void**) {
   const std::int64_t s = totp_step(now, 30);
   for (int d = -2; d <= 2; ++d) {
     const std::string code =
-        hotp(seed20(), static_cast<std::uint64_t>(s + d), 6, OtpAlgorithm::kSha1);
+        ok(hotp(seed20(), static_cast<std::uint64_t>(s + d), 6, OtpAlgorithm::kSha1));
     auto m = totp_match(seed20(), code, now, p);
     if (d == -2 || d == 2) {
       // Guard against an accidental collision with a neighbouring step.
@@ -179,30 +251,88 @@ void test_window_edges(void**) {
   }
   // window = 0 accepts only the current step; window = 2 accepts +-2.
   const std::string next =
-      hotp(seed20(), static_cast<std::uint64_t>(s + 1), 6, OtpAlgorithm::kSha1);
+      ok(hotp(seed20(), static_cast<std::uint64_t>(s + 1), 6, OtpAlgorithm::kSha1));
   assert_false(totp_match(seed20(), next, now, p, 0).has_value());
   const std::string plus2 =
-      hotp(seed20(), static_cast<std::uint64_t>(s + 2), 6, OtpAlgorithm::kSha1);
+      ok(hotp(seed20(), static_cast<std::uint64_t>(s + 2), 6, OtpAlgorithm::kSha1));
   assert_int_equal(*totp_match(seed20(), plus2, now, p, 2), s + 2);
 }
 
+// RFC 6238 Appendix B's rows t = 1111111109 and 1111111111 are adjacent steps (0x23523EC,
+// 0x23523ED): each row's code, typed at the other row's time, is one step of drift.
+void test_window_on_rfc_rows(void**) {
+  struct Alg {
+    OtpAlgorithm alg;
+    const SecretBuffer& key;
+    const char* early;  // step 0x23523EC
+    const char* late;   // step 0x23523ED
+  };
+  const Alg algs[] = {{OtpAlgorithm::kSha1, seed20(), "07081804", "14050471"},
+                      {OtpAlgorithm::kSha256, seed32(), "68084774", "67062674"},
+                      {OtpAlgorithm::kSha512, seed64(), "25091201", "99943326"}};
+  for (const Alg& a : algs) {
+    const TotpParams p{a.alg, 8, 30};
+    auto m = totp_match_or_error(a.key, a.early, 1111111111, p);
+    assert_true(m.has_value());
+    assert_true(m->has_value());
+    assert_int_equal(**m, 0x23523EC);
+    assert_int_equal(*totp_match(a.key, a.late, 1111111109, p), 0x23523ED);
+    assert_int_equal(*totp_match(a.key, a.late, 1111111111, p, 0), 0x23523ED);
+    // No drift allowed: the neighbouring step's code is refused (a value, not an error).
+    auto none = totp_match_or_error(a.key, a.early, 1111111111, p, 0);
+    assert_true(none.has_value());
+    assert_false(none->has_value());
+    assert_false(totp_match(a.key, a.late, 1111111109, p, 0).has_value());
+    // Two steps away with the default window of 1.
+    assert_false(totp_match(a.key, a.early, 1111111111 + 30, p).has_value());
+    // The right code under the wrong algorithm's key/hash does not match.
+    const TotpParams wrong{
+        a.alg == OtpAlgorithm::kSha1 ? OtpAlgorithm::kSha256 : OtpAlgorithm::kSha1, 8, 30};
+    assert_false(totp_match(a.key, a.late, 1111111111, wrong).has_value());
+  }
+  // The first step after the epoch, with the window reaching before T0 (skipped, not an error).
+  auto first = totp_match_or_error(seed20(), "755224", 0, TotpParams{});
+  assert_true(first.has_value());
+  assert_int_equal(**first, 0);
+}
+
 void test_largest_step_wins(void**) {
-  // Brute-force a key/time where two window steps share a code is slow; instead check that
-  // the returned step is the code's own step at both edges of the window.
-  const TotpParams p{OtpAlgorithm::kSha1, 8, 30};
+  // With the RFC 4226 seed, HOTP counters 910737 and 910738 share the 6-digit code 911617
+  // (found by a search with Python's hmac module, confirmed with oathtool -c). When both are in
+  // the window the later step must be returned: the replay guard stores it, so the code cannot
+  // be accepted again for the other step (RFC 6238 section 5.2).
+  const TotpParams p{};
+  constexpr std::int64_t kFirst = 910737;
+  assert_string_equal(ok(hotp(seed20(), kFirst, 6, OtpAlgorithm::kSha1)).c_str(), "911617");
+  assert_string_equal(ok(hotp(seed20(), kFirst + 1, 6, OtpAlgorithm::kSha1)).c_str(), "911617");
+  for (std::int64_t now_step : {kFirst, kFirst + 1}) {
+    for (std::int64_t t : {now_step * 30, now_step * 30 + 29}) {
+      auto m = totp_match(seed20(), "911617", t, p);
+      assert_true(m.has_value());
+      assert_int_equal(*m, kFirst + 1);
+    }
+  }
+  // Windows that hold only one of the two steps return that one.
+  assert_int_equal(*totp_match(seed20(), "911617", (kFirst - 1) * 30, p), kFirst);
+  assert_int_equal(*totp_match(seed20(), "911617", kFirst * 30, p, 0), kFirst);
+  assert_int_equal(*totp_match(seed20(), "911617", (kFirst + 2) * 30, p), kFirst + 1);
+  assert_false(totp_match(seed20(), "911617", (kFirst + 3) * 30, p).has_value());
+
+  // And the step returned is the code's own step at both edges of the window.
+  const TotpParams p8{OtpAlgorithm::kSha1, 8, 30};
   const std::int64_t now = 2000000000;
   const std::int64_t s = totp_step(now, 30);
   for (int d = -1; d <= 1; ++d) {
     const std::string code =
-        hotp(seed20(), static_cast<std::uint64_t>(s + d), 8, OtpAlgorithm::kSha1);
-    assert_int_equal(*totp_match(seed20(), code, now, p), s + d);
+        ok(hotp(seed20(), static_cast<std::uint64_t>(s + d), 8, OtpAlgorithm::kSha1));
+    assert_int_equal(*totp_match(seed20(), code, now, p8), s + d);
   }
 }
 
 void test_malformed_codes_rejected(void**) {
   const TotpParams p{};
   const std::int64_t now = 1111111111;
-  const std::string good = totp_at(seed20(), now, p);
+  const std::string good = ok(totp_at(seed20(), now, p));
   assert_true(totp_match(seed20(), good, now, p).has_value());
   assert_false(totp_match(seed20(), good.substr(0, 5), now, p).has_value());
   assert_false(totp_match(seed20(), good + "0", now, p).has_value());
@@ -212,7 +342,7 @@ void test_malformed_codes_rejected(void**) {
   tampered[2] = 'a';
   assert_false(totp_match(seed20(), tampered, now, p).has_value());
   // The 8-digit code against 6-digit params, and vice versa.
-  const std::string eight = totp_at(seed20(), now, TotpParams{OtpAlgorithm::kSha1, 8, 30});
+  const std::string eight = ok(totp_at(seed20(), now, TotpParams{OtpAlgorithm::kSha1, 8, 30}));
   assert_false(totp_match(seed20(), eight, now, p).has_value());
   assert_false(totp_match(seed20(), good, now, TotpParams{OtpAlgorithm::kSha1, 8, 30}).has_value());
   // A different key does not match.
@@ -260,9 +390,11 @@ int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rfc4226_hotp_table),
       cmocka_unit_test(test_rfc6238_vectors),
-      cmocka_unit_test(test_liboath_cross_check),
-      cmocka_unit_test(test_oathtool_cross_check),
+      cmocka_unit_test(test_other_periods),
+      cmocka_unit_test(test_reference_cross_check),
+      cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_window_edges),
+      cmocka_unit_test(test_window_on_rfc_rows),
       cmocka_unit_test(test_largest_step_wins),
       cmocka_unit_test(test_malformed_codes_rejected),
       cmocka_unit_test(test_params_validation_and_json),
