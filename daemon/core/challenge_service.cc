@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/clock.h"
+#include "daemon/core/factor_policy.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/random.h"
@@ -189,9 +190,7 @@ Result<DeliveryReceipt> ChallengeService::send_code(const std::string& app, cons
   }
   const Evaluation ev =
       evaluate_for(deps_, make_login_context(deps_, c->app, c->user, c->service, c->remote_addr));
-  if (!factor_allowed(ev.settings.factors, f.type)) {
-    return fail(Errc::kPermissionDenied, "the policy does not allow " + f.type + " here");
-  }
+  MFA_TRY(require_factor_allowed(ev.settings.factors, f.type));
   return delivery_.send(*c, f, ctx);
 }
 

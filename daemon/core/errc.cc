@@ -9,6 +9,7 @@ std::string_view to_string(Errc code) noexcept {
     case Errc::kNotFound: return "not_found";
     case Errc::kAlreadyExists: return "already_exists";
     case Errc::kPermissionDenied: return "permission_denied";
+    case Errc::kFactorNotAllowed: return "factor_not_allowed";
     case Errc::kUnauthenticated: return "unauthenticated";
     case Errc::kBadCode: return "bad_code";
     case Errc::kReplayed: return "replayed";

@@ -12,6 +12,7 @@ enum class Errc {
   kNotFound,
   kAlreadyExists,
   kPermissionDenied,  // caller may not do this
+  kFactorNotAllowed,  // the policy does not allow this factor for this login or enrolment
   kUnauthenticated,   // no or bad credentials (API key)
   kBadCode,           // wrong OTP / backup code / assertion
   kReplayed,          // a code or step that was already used

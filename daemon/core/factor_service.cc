@@ -7,6 +7,7 @@
 #include "daemon/core/base32.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/contact.h"
+#include "daemon/core/factor_policy.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/otpauth_uri.h"
 #include "daemon/core/policy_context.h"
@@ -49,6 +50,9 @@ Result<TotpEnrollment> FactorService::begin_totp(const std::string& app, const s
   MFA_TRY(ensure_user(app, user));
   MFA_TRY(validate_label(label));
   MFA_TRY(validate_totp_params(params));
+  MFA_TRY(require_factor_allowed(
+      evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost)).settings.factors,
+      "totp"));
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());
   // One pending enrolment per type at a time: an abandoned one (a closed terminal, a PAM

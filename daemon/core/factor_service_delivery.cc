@@ -6,6 +6,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/contact.h"
 #include "daemon/core/delivered_code.h"
+#include "daemon/core/factor_policy.h"
 #include "daemon/core/factor_service.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
@@ -48,9 +49,7 @@ Result<DeliveryEnrollment> FactorService::begin_delivery(const std::string& app,
       type == "sms" ? normalize_phone(to.destination, to.country) : normalize_email(to.destination);
   if (!dest) return fail(dest.error());
   const Evaluation ev = evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost));
-  if (!factor_allowed(ev.settings.factors, type)) {
-    return fail(Errc::kPermissionDenied, "the policy does not allow " + type + " here");
-  }
+  MFA_TRY(require_factor_allowed(ev.settings.factors, type));
   MFA_TRY(ensure_pending_slot(app, user, type, who));
 
   auto id = deps_.random->id("f_");

@@ -9,6 +9,7 @@
 #include "daemon/core/backup_codes.h"
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/factor_policy.h"
 #include "daemon/core/fido2_config.h"
 #include "daemon/core/fido_device.h"
 #include "daemon/core/limits.h"
@@ -82,6 +83,9 @@ Result<Activation> LocalKeyService::enroll(const std::string& app, const std::st
     return fail(Errc::kInvalidArgument,
                 "user verification is required: the security key needs its PIN");
   }
+  MFA_TRY(require_factor_allowed(
+      evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost)).settings.factors,
+      kType));
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());
   if (factors->size() >= limits::kMaxFactorsPerUser) {
@@ -211,9 +215,7 @@ Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Ev
   if (c.method != "any" && c.method != kType) {
     return fail(Errc::kConflict, "this challenge does not accept a security key");
   }
-  if (!factor_allowed(ev.settings.factors, kType)) {
-    return fail(Errc::kPermissionDenied, "the policy does not allow security keys here");
-  }
+  MFA_TRY(require_factor_allowed(ev.settings.factors, kType));
   const Fido2Config& cfg = *deps_.fido2;
   auto factors = deps_.store->list_factors(c.app, c.user);
   if (!factors) return fail(factors.error());

@@ -4,6 +4,7 @@
 #include "daemon/core/assertion_result.h"
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/factor_policy.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/random.h"
 #include "daemon/core/store.h"
@@ -35,9 +36,7 @@ Result<json> WebAuthnService::request_options(const std::string& app,
   }
   const Evaluation ev =
       evaluate_for(deps_, make_login_context(deps_, c->app, c->user, c->service, c->remote_addr));
-  if (!factor_allowed(ev.settings.factors, "webauthn")) {
-    return fail(Errc::kPermissionDenied, "the policy does not allow passkeys here");
-  }
+  MFA_TRY(require_factor_allowed(ev.settings.factors, "webauthn"));
   auto factors = deps_.store->list_factors(c->app, c->user);
   if (!factors) return fail(factors.error());
   json allow = json::array();
@@ -73,9 +72,7 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
                                                         const AuditContext& ctx) {
   if (!method_accepts_webauthn(c))
     return fail(Errc::kConflict, "this challenge does not accept a passkey");
-  if (!factor_allowed(ev.settings.factors, "webauthn")) {
-    return fail(Errc::kPermissionDenied, "the policy does not allow passkeys here");
-  }
+  MFA_TRY(require_factor_allowed(ev.settings.factors, "webauthn"));
   const json data = json::parse(c.data, nullptr, false);
   auto expected = base64url_decode(data.is_object() ? data.value("webauthn_challenge", "") : "");
   if (!expected || expected->empty()) {

@@ -6,6 +6,7 @@
 #include "daemon/core/assertion_result.h"
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/factor_policy.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/random.h"
 #include "daemon/core/store.h"
@@ -87,9 +88,7 @@ Result<PasskeyLoginVerified> WebAuthnService::finish_passkey_login(const std::st
   if (!claim) return fail(claim.error());
 
   auto check = [&]() -> Result<webauthn::AssertionOutcome> {
-    if (!factor_allowed(ev.settings.factors, "webauthn")) {
-      return fail(Errc::kPermissionDenied, "the policy does not allow passkeys here");
-    }
+    MFA_TRY(require_factor_allowed(ev.settings.factors, "webauthn"));
     // 7.2 step 6, user not identified beforehand: userHandle must be present and be the
     // handle of the credential's owner.
     if (env->user_handle.empty()) {

@@ -5,6 +5,7 @@
 #include "daemon/core/backup_codes.h"
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/factor_policy.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/random.h"
@@ -71,6 +72,9 @@ Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::stri
   MFA_TRY(validate_app_name(app));
   MFA_TRY(validate_user_name(user));
   MFA_TRY(validate_label(label));
+  MFA_TRY(require_factor_allowed(
+      evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost)).settings.factors,
+      "webauthn"));
   const WebAuthnConfig& cfg = *deps_.webauthn;
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());

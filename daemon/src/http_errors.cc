@@ -27,7 +27,8 @@ int http_status_for(Errc code) noexcept {
     case Errc::kPolicyInvalid:
     case Errc::kConfigInvalid: return 400;
     case Errc::kUnauthenticated: return 401;
-    case Errc::kPermissionDenied: return 403;
+    case Errc::kPermissionDenied:
+    case Errc::kFactorNotAllowed: return 403;
     case Errc::kNotFound: return 404;
     case Errc::kAlreadyExists:
     case Errc::kConflict: return 409;

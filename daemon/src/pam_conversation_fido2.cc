@@ -78,6 +78,7 @@ PamStep PamConversations::on_key_wait(Conv& c) {
     case Errc::kConflict: return pam_done("deny", "This login took too long; start again.");
     case Errc::kUnavailable:
     case Errc::kPermissionDenied:
+    case Errc::kFactorNotAllowed:
     case Errc::kUnauthenticated:
     case Errc::kBadCode:
     case Errc::kNotFound:

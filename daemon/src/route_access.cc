@@ -81,12 +81,4 @@ std::optional<std::string> optional_step_up_body(const ApiRequest& req, ApiRespo
   return string_field(body, "step_up_code", limits::kMaxCodeLen, false, err);
 }
 
-std::optional<ApiResponse> check_policy_allows(const core::EngineDeps& deps, const std::string& app,
-                                               const std::string& user, const char* type,
-                                               const char* why) {
-  const auto ev = core::evaluate_for(deps, core::make_login_context(deps, app, user, "", ""));
-  if (core::factor_allowed(ev.settings.factors, type)) return std::nullopt;
-  return error_response(403, "factor_not_allowed", why);
-}
-
 }  // namespace mfa::daemon

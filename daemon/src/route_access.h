@@ -33,10 +33,5 @@ core::Requester requester(const ApiRequest& req, const std::string& app,
 // For routes whose JSON body is optional and holds only an optional `step_up_code` (bounded
 // by limits::kMaxCodeLen): the code ("" when absent), or nullopt with `err` set (400).
 std::optional<std::string> optional_step_up_body(const ApiRequest& req, ApiResponse& err);
-// Enrolling a factor of `type` for the user: nullopt when the policy allows that type for
-// them, otherwise 403 factor_not_allowed with `why`.
-std::optional<ApiResponse> check_policy_allows(const core::EngineDeps& deps, const std::string& app,
-                                               const std::string& user, const char* type,
-                                               const char* why);
 
 }  // namespace mfa::daemon

@@ -76,10 +76,6 @@ ApiResponse enroll(Services& s, ApiRequest& req) {
     return error_response(400, "unsupported_factor",
                           "type must be totp, sms (with phone) or email (with address)");
   }
-  if (auto refused = check_policy_allows(s.engine->deps(), app, user, "totp",
-                                         "the policy does not allow TOTP here")) {
-    return *refused;
-  }
   core::TotpParams params;
   params.digits = static_cast<int>(*digits);
   params.period = static_cast<int>(*period);

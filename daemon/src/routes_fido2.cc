@@ -42,11 +42,6 @@ ApiResponse enroll_local_key(Services& s, ApiRequest& req) {
   secure_wipe(*pin_text);
   if (body.contains("pin") && body["pin"].is_string())
     secure_wipe(body["pin"].get_ref<std::string&>());
-  if (auto refused =
-          check_policy_allows(s.engine->deps(), app, user, "fido2",
-                              "the policy does not allow security keys here (factors: webauthn)")) {
-    return *refused;
-  }
   auto a = s.engine->local_keys.enroll(app, user, *label, pin.empty() ? nullptr : &pin,
                                        requester(req, app, *step_up));
   if (!a) return from_error(a.error());

@@ -101,10 +101,6 @@ ApiResponse webauthn_enroll(Services& s, ApiRequest& req, const json& body) {
   auto step_up =
       label ? string_field(body, "step_up_code", limits::kMaxCodeLen, false, err) : std::nullopt;
   if (!step_up) return err;
-  if (auto refused = check_policy_allows(s.engine->deps(), app, user, "webauthn",
-                                         "the policy does not allow passkeys here")) {
-    return *refused;
-  }
   auto r = s.engine->webauthn.begin_registration(app, user, *label, requester(req, app, *step_up));
   if (!r) return from_error(r.error());
   return json_response(201, {{"factor_id", r->factor_id},

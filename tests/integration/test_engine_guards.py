@@ -118,6 +118,11 @@ def test_enrolling_a_factor_the_policy_does_not_allow_is_403(mfad_factory):
     r = inst.unix_request("POST", "/v1/apps/system/users/root/factors",
                           {"type": "totp", "label": "p"})
     assert r.status == 403 and r.json()["error"]["code"] == "factor_not_allowed", r
+    # One code for every factor type (issue 20, item 9: sms/email were permission_denied).
+    for body in ({"type": "sms", "phone": "+12015550145"},
+                 {"type": "email", "address": "root@example.com"}):
+        r = inst.unix_request("POST", "/v1/apps/system/users/root/factors", body)
+        assert r.status == 403 and r.json()["error"]["code"] == "factor_not_allowed", (body, r)
     assert inst.unix_request("GET", "/v1/apps/system/users/root/factors").json()["factors"] == []
     (inst.dir / "policy.yaml").write_text("defaults:\n  mode: optional\n  factors: [totp]\n")
     assert inst.mfactl("policy", "reload").returncode == 0

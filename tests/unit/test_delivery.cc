@@ -289,7 +289,8 @@ defaults:
   auto e =
       f.engine->factors.begin_delivery("system", "gus", {"email", "gus@example.com", ""}, "", who);
   assert_false(e.has_value());
-  assert_int_equal(static_cast<int>(e.error().code), static_cast<int>(Errc::kPermissionDenied));
+  assert_int_equal(static_cast<int>(e.error().code), static_cast<int>(Errc::kFactorNotAllowed));
+  assert_string_equal(e.error().context.c_str(), "the policy does not allow email codes here");
   assert_true(f.sender.sent.empty());
 }
 
