@@ -6,9 +6,10 @@
 
 #include <climits>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <vector>
+
+#include "daemon/core/bounded_file.h"
 
 namespace mfa::webauthn {
 namespace {
@@ -224,19 +225,18 @@ Status load_attestation_roots(WebAuthnConfig& rp) {
   rp.attestation_root_pems.clear();
   std::size_t total = 0;
   for (const std::string& path : rp.attestation_roots) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(Errc::kConfigInvalid, path + ": cannot open");
-    std::string text(kMaxAttestationRootsPem - total + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    if (in.bad()) return fail(Errc::kConfigInvalid, path + ": read error");
-    total += text.size();
-    if (total > kMaxAttestationRootsPem) {
-      return fail(Errc::kConfigInvalid, "attestation root files larger than 1 MiB in all");
-    }
-    auto certs = parse_pem_certificates(text);
+    // Each file gets what the ones before it left of the limit.
+    const std::string what = total == 0
+                                 ? std::string("attestation root file")
+                                 : "attestation root file (after the ones before it, of the " +
+                                       std::to_string(kMaxAttestationRootsPem) + " bytes for all)";
+    auto text =
+        read_bounded_file(path, {.max_bytes = kMaxAttestationRootsPem - total, .what = what});
+    if (!text) return fail(text.error());
+    total += text->size();
+    auto certs = parse_pem_certificates(*text);
     if (!certs) return fail(Errc::kConfigInvalid, path + ": " + certs.error().context);
-    rp.attestation_root_pems.push_back(std::move(text));
+    rp.attestation_root_pems.push_back(std::move(*text));
   }
   return {};
 }
