@@ -107,7 +107,8 @@ Status HttpServer::Impl::open_unix() {
 Status HttpServer::Impl::make_tls_context() {
   const TcpListenerConfig& t = ctx.config.tcp;
   // The files are read here, bounded and checked on the open descriptor (bounded_file.h), and
-  // handed to OpenSSL as memory; the private key only ever sits in a wiping buffer.
+  // handed to OpenSSL as memory; the key's PEM text sits only in a wiping buffer (OpenSSL
+  // keeps its own parsed copy in the context).
   auto cert = read_bounded_file(
       t.tls_cert, {.max_bytes = limits::kMaxTlsCertFileBytes, .what = "listeners.tcp.tls.cert"});
   if (!cert) return fail(cert.error());
