@@ -46,10 +46,16 @@ install: all
 	install -m 0644 conf/pam.d/* $(DESTDIR)$(SYSCONFDIR)/mfad/pam.d/
 
 FORMAT_FILES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null)
+PYTHON ?= /usr/bin/python3
 format:
 	clang-format -i $(FORMAT_FILES)
+# `make lint` (and so `make check`): formatting, then the tier rules (docs/architecture.md) on
+# every #include, after the tier check has proved on a scratch tree that each rule can fail.
 lint:
-	clang-format --dry-run -Werror $(FORMAT_FILES)
+	@echo "clang-format --dry-run -Werror ($(words $(FORMAT_FILES)) files)"
+	@clang-format --dry-run -Werror $(FORMAT_FILES)
+	$(PYTHON) tests/tiers/check_tiers.py --self-test
+	$(PYTHON) tests/tiers/check_tiers.py .
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,7 @@
 # tests: cmocka unit tests (one binary per tests/unit/test_*.cc), ABI checks, PAM tests
-# (pam_wrapper), integration tests (pytest against real processes). `make check` runs them all
-# through tests/run_all.sh, which prints each runner's summary.
+# (pam_wrapper), integration tests (pytest against real processes). `make check` runs `make lint`
+# first (clang-format and the tier check, tests/tiers/), then them all through tests/run_all.sh,
+# which prints each runner's summary.
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.cc))
 UNIT_BINS := $(UNIT_SRCS:%.cc=$(BUILD)/%)
 TEST_TOOL_SRCS := $(sort $(wildcard tests/tools/*.cc))
@@ -34,5 +35,6 @@ $(BUILD)/tests/pam/%: $(BUILD)/tests/pam/%.o
 tests: $(UNIT_BINS) $(TEST_TOOLS) $(PAM_TEST_BINS)
 
 check: deps
+	$(MAKE) lint
 	$(MAKE) -j$(shell nproc) all tests
 	BUILD=$(BUILD) tests/run_all.sh

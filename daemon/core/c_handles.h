@@ -2,10 +2,15 @@
 // No naked *_free calls elsewhere in the core.
 #pragma once
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/params.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -29,6 +34,42 @@ struct EvpPkeyFree {
   void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
 };
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyFree>;
+
+struct EvpPkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* p) const noexcept { EVP_PKEY_CTX_free(p); }
+};
+using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxFree>;
+
+struct BignumFree {
+  void operator()(BIGNUM* p) const noexcept { BN_free(p); }
+};
+using BignumPtr = std::unique_ptr<BIGNUM, BignumFree>;
+
+// OpenSSL 3 parameter builders and the parameter arrays they produce (EVP_PKEY_fromdata).
+struct OsslParamBldFree {
+  void operator()(OSSL_PARAM_BLD* p) const noexcept { OSSL_PARAM_BLD_free(p); }
+};
+using OsslParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, OsslParamBldFree>;
+
+struct OsslParamFree {
+  void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); }
+};
+using OsslParamPtr = std::unique_ptr<OSSL_PARAM, OsslParamFree>;
+
+struct Asn1ObjectFree {
+  void operator()(ASN1_OBJECT* p) const noexcept { ASN1_OBJECT_free(p); }
+};
+using Asn1ObjectPtr = std::unique_ptr<ASN1_OBJECT, Asn1ObjectFree>;
+
+struct Asn1OctetStringFree {
+  void operator()(ASN1_OCTET_STRING* p) const noexcept { ASN1_OCTET_STRING_free(p); }
+};
+using Asn1OctetStringPtr = std::unique_ptr<ASN1_OCTET_STRING, Asn1OctetStringFree>;
+
+struct BasicConstraintsFree {
+  void operator()(BASIC_CONSTRAINTS* p) const noexcept { BASIC_CONSTRAINTS_free(p); }
+};
+using BasicConstraintsPtr = std::unique_ptr<BASIC_CONSTRAINTS, BasicConstraintsFree>;
 
 struct X509Free {
   void operator()(X509* p) const noexcept { X509_free(p); }

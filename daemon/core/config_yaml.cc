@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <optional>
 #include <sstream>
 #include <string_view>
 
+#include "daemon/core/bounded_file.h"
 #include "daemon/core/config.h"
 #include "daemon/core/webauthn_attestation.h"
 
@@ -549,16 +549,13 @@ Result<DaemonConfig> parse_daemon_config(const std::string& text, const std::str
 }
 
 Result<DaemonConfig> load_daemon_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Errc::kConfigInvalid, path + ": cannot open");
-  // Read at most one byte past the limit so that a huge file is refused without loading it.
-  std::string text(limits::kMaxConfigFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) return fail(Errc::kConfigInvalid, path + ": read error");
+  // A huge file is refused without loading it (at most the limit + 1 bytes are read).
+  auto text = read_bounded_file(
+      path, {.max_bytes = limits::kMaxConfigFileBytes, .what = "configuration file"});
+  if (!text) return fail(text.error());
   std::error_code ec;
   std::filesystem::path dir = std::filesystem::absolute(path, ec).parent_path();
-  return parse_daemon_config(text, path, dir.string());
+  return parse_daemon_config(*text, path, dir.string());
 }
 
 }  // namespace mfa

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "daemon/core/bounded_file.h"
 #include "daemon/core/c_handles.h"
 
 namespace mfa {
@@ -78,44 +79,31 @@ Result<SecretBuffer> create_key(const std::string& path, Random& rng) {
 }
 
 Result<SecretBuffer> load_key(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (!fd) {
-    if (errno == ELOOP) {
-      return fail(Errc::kConfigInvalid,
-                  "key file " + path + " is a symbolic link; refusing to follow it");
+  // Opened with O_NOFOLLOW (mfad created this file; a link in its place is not ours) and
+  // checked on the open descriptor, not the path: nothing can be swapped in between.
+  FileReadRules rules{.max_bytes = kKeyFileSize, .follow_symlinks = false, .what = "key file"};
+  rules.check = [&path](const struct stat& sb) -> Status {
+    if (sb.st_uid != ::geteuid()) {
+      return fail(Errc::kConfigInvalid, "key file " + path + " is owned by uid " +
+                                            std::to_string(sb.st_uid) + ", not by uid " +
+                                            std::to_string(::geteuid()) + " (mfad's user)");
     }
-    return fail(Errc::kConfigInvalid, "cannot open key file " + path + ": " + errno_text(errno));
-  }
-  // Checks on the open descriptor, not the path: nothing can be swapped in between.
-  struct stat sb {};
-  if (::fstat(fd.get(), &sb) != 0) {
-    return fail(Errc::kConfigInvalid, "cannot stat key file " + path + ": " + errno_text(errno));
-  }
-  if (!S_ISREG(sb.st_mode)) {
-    return fail(Errc::kConfigInvalid, "key file " + path + " is not a regular file");
-  }
-  if (sb.st_uid != ::geteuid()) {
-    return fail(Errc::kConfigInvalid, "key file " + path + " is owned by uid " +
-                                          std::to_string(sb.st_uid) + ", not by uid " +
-                                          std::to_string(::geteuid()) + " (mfad's user)");
-  }
-  if ((sb.st_mode & 077) != 0) {
-    return fail(Errc::kConfigInvalid, "key file " + path + " has mode " + mode_text(sb.st_mode) +
-                                          "; it must be 0400 or 0600");
-  }
-  if (sb.st_size != static_cast<off_t>(kKeyFileSize)) {
-    return fail(Errc::kConfigInvalid, "key file " + path + " has " + std::to_string(sb.st_size) +
-                                          " bytes; it must be " + std::to_string(kKeyFileSize));
-  }
-  SecretBuffer key(kKeyFileSize);
-  std::size_t got = 0;
-  while (got < kKeyFileSize) {
-    const ssize_t r = ::read(fd.get(), key.data() + got, kKeyFileSize - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      return fail(Errc::kConfigInvalid, "cannot read key file " + path);
+    if ((sb.st_mode & 077) != 0) {
+      return fail(Errc::kConfigInvalid, "key file " + path + " has mode " + mode_text(sb.st_mode) +
+                                            "; it must be 0400 or 0600");
     }
-    got += static_cast<std::size_t>(r);
+    if (sb.st_size != static_cast<off_t>(kKeyFileSize)) {
+      return fail(Errc::kConfigInvalid, "key file " + path + " has " + std::to_string(sb.st_size) +
+                                            " bytes; it must be " + std::to_string(kKeyFileSize));
+    }
+    return {};
+  };
+  auto key = read_bounded_secret_file(path, rules);
+  if (!key) return key;
+  if (key->size() != kKeyFileSize) {  // shrank after the fstat
+    return fail(Errc::kConfigInvalid, "cannot read key file " + path + ": it has " +
+                                          std::to_string(key->size()) + " bytes; it must be " +
+                                          std::to_string(kKeyFileSize));
   }
   return key;
 }

@@ -40,9 +40,26 @@ inline constexpr std::size_t kMaxCodeLen = 64;  // any typed code/answer
 inline constexpr std::size_t kMaxEmailLen = 254;
 inline constexpr std::size_t kMaxApiKeyNameLen = 64;
 
-// Config and policy files
+// Files the daemon reads (daemon/core/bounded_file.h: at most the limit + 1 bytes are read,
+// a larger file is refused at start or reload).
+// mfad.yaml and policy.yaml: hand-written YAML; the commented examples are a few KiB, so a
+// MiB is room for any real file while keeping yaml-cpp's node tree (a multiple of the text)
+// bounded.
 inline constexpr std::size_t kMaxConfigFileBytes = 1024 * 1024;
 inline constexpr std::size_t kMaxPolicyFileBytes = 1024 * 1024;
+// webauthn.attestation_roots: all root files together (a few vendor roots, ~1 KiB each in PEM;
+// the FIDO MDS roots are well under this). Each file is read with what is left of it.
+inline constexpr std::size_t kMaxAttestationRootsBytes = 1024 * 1024;
+// listeners.tcp.tls_cert: a PEM chain (leaf + intermediates, ~2 KiB per certificate).
+inline constexpr std::size_t kMaxTlsCertFileBytes = 1024 * 1024;
+// listeners.tcp.tls_key: one PEM private key (an RSA-8192 key is ~6.5 KiB); read into a wiping
+// buffer up front, so the cap stays small.
+inline constexpr std::size_t kMaxTlsKeyFileBytes = 64 * 1024;
+// CA files (listeners.tcp.client_ca, delivery.smtp.ca_file, delivery.sms.ca_file): may be a
+// whole trust bundle (Debian's ca-certificates.crt is ~220 KiB).
+inline constexpr std::size_t kMaxCaFileBytes = 4 * 1024 * 1024;
+// delivery.smtp.password_file: one password line; read into a wiping buffer up front.
+inline constexpr std::size_t kMaxSmtpPasswordFileBytes = 4 * 1024;
 inline constexpr std::size_t kMaxPolicyRules = 1000;
 // List entries across the whole policy (YAML aliases can repeat one list many times).
 inline constexpr std::size_t kMaxPolicyEntries = 100'000;

@@ -3,12 +3,11 @@
 // failure, leaves as kPolicyInvalid naming "file:line: key.path: what".
 #include <yaml-cpp/yaml.h>
 
-#include <sys/stat.h>
 #include <charconv>
-#include <fstream>
 #include <set>
 #include <sstream>
 
+#include "daemon/core/bounded_file.h"
 #include "daemon/core/cidr.h"
 #include "daemon/core/duration.h"
 #include "daemon/core/limits.h"
@@ -393,21 +392,12 @@ mfa::Result<Policy> parse_policy(std::string_view yaml_text, std::string_view so
 }
 
 mfa::Result<Policy> load_policy_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return mfa::fail(mfa::Errc::kPolicyInvalid, path + ": cannot read the file");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return mfa::fail(mfa::Errc::kPolicyInvalid, path + ": not a regular file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return mfa::fail(mfa::Errc::kPolicyInvalid, path + ": cannot read the file");
-  // Read at most one byte past the limit, so that a file that grew meanwhile is still caught.
-  std::string text(limits::kMaxPolicyFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) return mfa::fail(mfa::Errc::kPolicyInvalid, path + ": read error");
-  return parse_policy(text, path);
+  // Checked on the open descriptor (no stat-then-open race), at most the limit + 1 bytes read.
+  auto text = mfa::read_bounded_file(path, {.max_bytes = limits::kMaxPolicyFileBytes,
+                                            .what = "policy file",
+                                            .errc = mfa::Errc::kPolicyInvalid});
+  if (!text) return mfa::fail(text.error());
+  return parse_policy(*text, path);
 }
 
 }  // namespace mfa::core

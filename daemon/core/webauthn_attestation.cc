@@ -6,25 +6,16 @@
 
 #include <climits>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <vector>
+
+#include "daemon/core/bounded_file.h"
 
 namespace mfa::webauthn {
 namespace {
 
 // id-fido-gen-ce-aaguid (WebAuthn 8.2.1): the AAGUID as an OCTET STRING inside the extension.
 constexpr const char* kAaguidOid = "1.3.6.1.4.1.45724.1.1.4";
-
-struct Asn1ObjectFree {
-  void operator()(ASN1_OBJECT* p) const noexcept { ASN1_OBJECT_free(p); }
-};
-struct BasicConstraintsFree {
-  void operator()(BASIC_CONSTRAINTS* p) const noexcept { BASIC_CONSTRAINTS_free(p); }
-};
-struct OctetStringFree {
-  void operator()(ASN1_OCTET_STRING* p) const noexcept { ASN1_OCTET_STRING_free(p); }
-};
 
 std::vector<std::uint8_t> signed_data(std::span<const std::uint8_t> auth_data,
                                       std::span<const std::uint8_t> client_data_hash) {
@@ -45,10 +36,10 @@ Status check_packed_cert(X509* cert, const std::array<std::uint8_t, 16>& aaguid)
                 "attestation certificate OU must be 'Authenticator Attestation'");
   }
   int crit = 0;
-  std::unique_ptr<BASIC_CONSTRAINTS, BasicConstraintsFree> bc(static_cast<BASIC_CONSTRAINTS*>(
+  BasicConstraintsPtr bc(static_cast<BASIC_CONSTRAINTS*>(
       X509_get_ext_d2i(cert, NID_basic_constraints, &crit, nullptr)));
   if (bc && bc->ca != 0) return fail(Errc::kInvalidArgument, "attestation certificate is a CA");
-  std::unique_ptr<ASN1_OBJECT, Asn1ObjectFree> oid(OBJ_txt2obj(kAaguidOid, 1));
+  Asn1ObjectPtr oid(OBJ_txt2obj(kAaguidOid, 1));
   if (!oid) return fail(Errc::kCrypto, "OBJ_txt2obj");
   const int idx = X509_get_ext_by_OBJ(cert, oid.get(), -1);
   if (idx >= 0) {
@@ -58,8 +49,7 @@ Status check_packed_cert(X509* cert, const std::array<std::uint8_t, 16>& aaguid)
     }
     const ASN1_OCTET_STRING* outer = X509_EXTENSION_get_data(ext);
     const unsigned char* p = ASN1_STRING_get0_data(outer);
-    std::unique_ptr<ASN1_OCTET_STRING, OctetStringFree> inner(
-        d2i_ASN1_OCTET_STRING(nullptr, &p, ASN1_STRING_length(outer)));
+    Asn1OctetStringPtr inner(d2i_ASN1_OCTET_STRING(nullptr, &p, ASN1_STRING_length(outer)));
     if (!inner || ASN1_STRING_length(inner.get()) != 16 ||
         std::memcmp(ASN1_STRING_get0_data(inner.get()), aaguid.data(), 16) != 0) {
       return fail(Errc::kInvalidArgument, "attestation certificate AAGUID does not match");
@@ -224,19 +214,18 @@ Status load_attestation_roots(WebAuthnConfig& rp) {
   rp.attestation_root_pems.clear();
   std::size_t total = 0;
   for (const std::string& path : rp.attestation_roots) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(Errc::kConfigInvalid, path + ": cannot open");
-    std::string text(kMaxAttestationRootsPem - total + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    if (in.bad()) return fail(Errc::kConfigInvalid, path + ": read error");
-    total += text.size();
-    if (total > kMaxAttestationRootsPem) {
-      return fail(Errc::kConfigInvalid, "attestation root files larger than 1 MiB in all");
-    }
-    auto certs = parse_pem_certificates(text);
+    // Each file gets what the ones before it left of the limit.
+    const std::string what = total == 0
+                                 ? std::string("attestation root file")
+                                 : "attestation root file (after the ones before it, of the " +
+                                       std::to_string(kMaxAttestationRootsPem) + " bytes for all)";
+    auto text =
+        read_bounded_file(path, {.max_bytes = kMaxAttestationRootsPem - total, .what = what});
+    if (!text) return fail(text.error());
+    total += text->size();
+    auto certs = parse_pem_certificates(*text);
     if (!certs) return fail(Errc::kConfigInvalid, path + ": " + certs.error().context);
-    rp.attestation_root_pems.push_back(std::move(text));
+    rp.attestation_root_pems.push_back(std::move(*text));
   }
   return {};
 }

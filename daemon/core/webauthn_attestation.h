@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "daemon/core/c_handles.h"
+#include "daemon/core/limits.h"
 #include "daemon/core/result.h"
 #include "daemon/core/webauthn_cbor.h"
 #include "daemon/core/webauthn_config.h"
@@ -26,7 +27,8 @@
 namespace mfa::webauthn {
 
 inline constexpr std::size_t kMaxX5cCerts = 8;
-inline constexpr std::size_t kMaxAttestationRootsPem = 1024 * 1024;  // all root files together
+// All root files together (limits.h).
+inline constexpr std::size_t kMaxAttestationRootsPem = limits::kMaxAttestationRootsBytes;
 
 struct AttestationResult {
   std::string type;      // none | self | basic

@@ -24,19 +24,6 @@ constexpr std::array<std::uint8_t, 26> kP256SpkiPrefix = {
     0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
     0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
 
-struct BnFree {
-  void operator()(BIGNUM* p) const noexcept { BN_free(p); }
-};
-struct ParamBldFree {
-  void operator()(OSSL_PARAM_BLD* p) const noexcept { OSSL_PARAM_BLD_free(p); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* p) const noexcept { EVP_PKEY_CTX_free(p); }
-};
-
 const std::vector<std::uint8_t>* bytes_of(const CborValue& map, std::int64_t key) {
   const CborValue* v = map.find(key);
   return v != nullptr && v->type == CborValue::Type::kBytes ? &v->bytes : nullptr;
@@ -78,17 +65,16 @@ Result<EvpPkeyPtr> rsa_key(const CborValue& map) {
       e->size() > 8) {
     return fail(Errc::kInvalidArgument, "RS256 key needs n and e");
   }
-  std::unique_ptr<BIGNUM, BnFree> bn_n(BN_bin2bn(n->data(), static_cast<int>(n->size()), nullptr));
-  std::unique_ptr<BIGNUM, BnFree> bn_e(BN_bin2bn(e->data(), static_cast<int>(e->size()), nullptr));
-  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
+  BignumPtr bn_n(BN_bin2bn(n->data(), static_cast<int>(n->size()), nullptr));
+  BignumPtr bn_e(BN_bin2bn(e->data(), static_cast<int>(e->size()), nullptr));
+  OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bn_n || !bn_e || !bld ||
       !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) ||
       !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get())) {
     return fail(Errc::kCrypto, "RSA key parameters");
   }
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(
-      EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  OsslParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
   EVP_PKEY* raw = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {

@@ -1,9 +1,9 @@
 #include "daemon/src/delivery_pool.h"
 
 #include <chrono>
-#include <fstream>
-#include <iterator>
 
+#include "daemon/core/bounded_file.h"
+#include "daemon/core/limits.h"
 #include "daemon/core/secret.h"
 #include "daemon/src/delivery_channels.h"
 #include "daemon/src/log.h"
@@ -15,17 +15,19 @@ constexpr std::int64_t kRetryBackoffMs = 250;
 
 }  // namespace
 
-Result<std::string> read_smtp_password(const std::string& path) {
-  if (path.empty()) return std::string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Errc::kConfigInvalid, path + ": cannot open delivery.smtp.password_file");
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
+Result<SecretBuffer> read_smtp_password(const std::string& path) {
+  if (path.empty()) return SecretBuffer();
+  auto file = read_bounded_secret_file(path, {.max_bytes = limits::kMaxSmtpPasswordFileBytes,
+                                              .what = "delivery.smtp.password_file"});
+  if (!file) return file;
+  std::size_t n = file->size();
+  while (n > 0 && (file->data()[n - 1] == '\n' || file->data()[n - 1] == '\r')) --n;
+  if (n == file->size()) return file;
+  return SecretBuffer(file->data(), n);  // `file` wipes itself
 }
 
-DeliveryPool::DeliveryPool(const DeliveryConfig& cfg, std::string smtp_password)
-    : cfg_(cfg), smtp_password_(std::move(smtp_password)) {
+DeliveryPool::DeliveryPool(const DeliveryConfig& cfg, const SecretBuffer& smtp_password)
+    : cfg_(cfg), smtp_password_(smtp_password.view()) {
   for (unsigned i = 0; i < cfg_.workers; ++i) threads_.emplace_back([this] { run(); });
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "daemon/core/config.h"
+#include "daemon/core/secret.h"
 #include "daemon/core/sender.h"
 
 namespace mfa::daemon {
@@ -23,7 +24,7 @@ namespace mfa::daemon {
 class DeliveryPool final : public core::Sender {
  public:
   // `smtp_password`: the content of delivery.smtp.password_file (read by main.cc).
-  DeliveryPool(const DeliveryConfig& cfg, std::string smtp_password);
+  DeliveryPool(const DeliveryConfig& cfg, const SecretBuffer& smtp_password);
   ~DeliveryPool() override;
   DeliveryPool(const DeliveryPool&) = delete;
   DeliveryPool& operator=(const DeliveryPool&) = delete;
@@ -39,6 +40,8 @@ class DeliveryPool final : public core::Sender {
   Status deliver(const core::OutgoingCode& msg);
 
   const DeliveryConfig& cfg_;
+  // A std::string because CURLOPT_PASSWORD takes a C string; made once at its final size (no
+  // reallocation leaves a copy behind) and wiped in the destructor.
   std::string smtp_password_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -47,7 +50,8 @@ class DeliveryPool final : public core::Sender {
   std::vector<std::thread> threads_;
 };
 
-// Reads delivery.smtp.password_file (trailing newline dropped); empty path = no password.
-Result<std::string> read_smtp_password(const std::string& path);
+// Reads delivery.smtp.password_file (trailing newline dropped) into a wiping buffer, at most
+// limits::kMaxSmtpPasswordFileBytes; empty path = no password.
+Result<SecretBuffer> read_smtp_password(const std::string& path);
 
 }  // namespace mfa::daemon

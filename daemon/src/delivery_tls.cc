@@ -1,6 +1,7 @@
 #include "daemon/src/delivery_tls.h"
 
-#include <fstream>
+#include "daemon/core/bounded_file.h"
+#include "daemon/core/limits.h"
 
 namespace mfa::daemon {
 
@@ -16,8 +17,10 @@ void set_tls_verification(CURL* c, const std::string& ca_file) {
 
 Status check_ca_file(const std::string& path, const std::string& key) {
   if (path.empty()) return {};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Errc::kConfigInvalid, path + ": cannot open " + key);
+  // libcurl reads the file itself (CURLOPT_CAINFO) at each send; this refuses at start what
+  // it could not read, or what is not a regular file or is larger than a trust bundle.
+  auto pem = read_bounded_file(path, {.max_bytes = limits::kMaxCaFileBytes, .what = key});
+  if (!pem) return fail(pem.error());
   return {};
 }
 

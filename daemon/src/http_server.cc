@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/core/bounded_file.h"
+#include "daemon/core/limits.h"
 #include "daemon/core/remote_address.h"
 #include "daemon/src/http_internal.h"
 #include "daemon/src/log.h"
@@ -104,6 +106,22 @@ Status HttpServer::Impl::open_unix() {
 
 Status HttpServer::Impl::make_tls_context() {
   const TcpListenerConfig& t = ctx.config.tcp;
+  // The files are read here, bounded and checked on the open descriptor (bounded_file.h), and
+  // handed to OpenSSL as memory; the key's PEM text sits only in a wiping buffer (OpenSSL
+  // keeps its own parsed copy in the context).
+  auto cert = read_bounded_file(
+      t.tls_cert, {.max_bytes = limits::kMaxTlsCertFileBytes, .what = "listeners.tcp.tls.cert"});
+  if (!cert) return fail(cert.error());
+  auto key = read_bounded_secret_file(
+      t.tls_key, {.max_bytes = limits::kMaxTlsKeyFileBytes, .what = "listeners.tcp.tls.key"});
+  if (!key) return fail(key.error());
+  std::string client_ca;
+  if (!t.client_ca.empty()) {
+    auto ca = read_bounded_file(
+        t.client_ca, {.max_bytes = limits::kMaxCaFileBytes, .what = "listeners.tcp.tls.client_ca"});
+    if (!ca) return fail(ca.error());
+    client_ca = std::move(*ca);
+  }
   try {
     tls.emplace(net::ssl::context::tls_server);
     // TLS 1.2 is the floor (RFC 8996 deprecates 1.0 and 1.1).
@@ -117,10 +135,12 @@ Status HttpServer::Impl::make_tls_context() {
     }
     tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
                      net::ssl::context::no_sslv3 | net::ssl::context::single_dh_use);
-    tls->use_certificate_chain_file(t.tls_cert);
-    tls->use_private_key_file(t.tls_key, net::ssl::context::pem);
+    tls->use_certificate_chain(net::buffer(*cert));
+    tls->use_private_key(net::buffer(key->data(), key->size()), net::ssl::context::pem);
     if (!t.client_ca.empty()) {
-      tls->load_verify_file(t.client_ca);
+      // The certificates of the file become trust anchors, as load_verify_file did (CRLs in
+      // it were never checked: no X509_V_FLAG_CRL_CHECK).
+      tls->add_certificate_authority(net::buffer(client_ca));
       tls->set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert);
     }
   } catch (const boost::system::system_error& e) {

@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
     if (Status s = check_ca_file(config->delivery.sms.ca_file, "delivery.sms.ca_file"); !s) {
       return die(s.error().context);
     }
-    delivery = std::make_unique<DeliveryPool>(config->delivery, std::move(*password));
+    delivery = std::make_unique<DeliveryPool>(config->delivery, *password);
   }
   // Local security keys (`fido2:`): the rp id defaults to pam://<hostname>, as pam_u2f's.
   std::unique_ptr<Libfido2Devices> fido_devices;
