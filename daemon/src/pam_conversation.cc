@@ -151,10 +151,7 @@ PamStep PamConversations::decide(Conv& c) {
         return pam_done("ignore", "MFA will be required for this account " + days_from_now(left) +
                                       " — run `mfactl enroll totp` to set it up.");
       }
-      const auto& st = r->evaluation.settings;
-      if (st.enroll_at_login && core::factor_allowed(st.factors, "totp")) {
-        return begin_enrollment(c);
-      }
+      if (r->enroll_at_login) return begin_enrollment(c);
       return pam_done("deny",
                       "MFA is required for this account and no factor is enrolled. Ask an "
                       "administrator, or run `mfactl enroll totp` from a session that allows it.");

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "daemon/core/base32.h"
@@ -156,6 +157,36 @@ std::string outcome_class(const json& j) {
   return "unclassified: " + o;
 }
 
+// What a login writes: its challenges, the grace deadline, audit events, lockout counters.
+struct Snapshot {
+  std::size_t challenges = 0;
+  std::optional<std::int64_t> grace_deadline_s;
+  std::size_t audit_events = 0;
+  std::int64_t user_failures = 0;
+  bool operator==(const Snapshot&) const = default;
+};
+
+Snapshot snapshot(World& w, const std::string& user) {
+  Snapshot s;
+  ChallengeFilter cf;
+  cf.app = "system";
+  auto ch = w.store->list_challenges(cf);
+  assert_true(ch.has_value());
+  s.challenges = ch->size();
+  auto u = w.store->get_user("system", user);
+  assert_true(u.has_value());
+  if (u->has_value()) s.grace_deadline_s = (*u)->grace_deadline_s;
+  AuditFilter af;
+  af.limit = 1000;
+  auto a = w.store->query_audit(af);
+  assert_true(a.has_value());
+  s.audit_events = a->size();
+  auto l = w.store->get_lockout(Lockout::user_key("system", user));
+  assert_true(l.has_value());
+  s.user_failures = l->failures;
+  return s;
+}
+
 struct Case {
   const char* name;
   const char* policy;
@@ -287,7 +318,11 @@ void test_explain_is_the_login(void**) {
   for (const Case& c : kCases) {
     World w(c.policy);
     if (c.setup) c.setup(w);
+    const Snapshot before = snapshot(w, c.login.user);
     const json ex = explain(w, c.login);
+    // A dry run: no challenge, no grace deadline, no audit event, no attempt.
+    const Snapshot after = snapshot(w, c.login.user);
+    assert_true(before == after);
 
     LoginRequest lr;
     lr.user = c.login.user;
@@ -307,10 +342,21 @@ void test_explain_is_the_login(void**) {
 
     const std::string explained = outcome_class(ex);
     const bool locked = ex.value("locked", false);
-    if (explained != decided || locked != (decided == "locked")) {
+    // The login's own words: decision and reason (a lockout is deny / locked_out).
+    const std::string want_decision = r ? decided : "deny";
+    const std::string want_reason = r ? r->reason : "locked_out";
+    std::size_t want_offered = 0;
+    if (r && r->decision == LoginDecision::kMfaRequired) {
+      want_offered = r->factors.size() + (r->backup_codes_remaining > 0 ? 1 : 0);
+    }
+    if (explained != decided || locked != (decided == "locked") ||
+        ex.value("decision", "") != want_decision || ex.value("reason", "") != want_reason ||
+        ex["factors_offered"].size() != want_offered ||
+        ex.value("would_enroll", false) != (r && r->enroll_at_login)) {
       ++mismatches;
-      print_message("MISMATCH %s: login %s, explain %s (locked %d): %s\n", c.name, decided.c_str(),
-                    explained.c_str(), locked ? 1 : 0, ex.value("outcome", "").c_str());
+      print_message("MISMATCH %s: login %s/%s, explain %s (locked %d): %s\n", c.name,
+                    decided.c_str(), want_reason.c_str(), explained.c_str(), locked ? 1 : 0,
+                    ex.dump().c_str());
     }
   }
   assert_int_equal(mismatches, 0);
