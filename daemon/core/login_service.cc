@@ -213,6 +213,7 @@ Result<LoginResult> LoginService::decide(const LoginRequest& req, LoginTrace* tr
   spec.purpose = "login";
   spec.remote_addr = req.remote_addr;
   spec.service = req.service;
+  spec.tty = req.tty;
   spec.max_attempts = req.max_attempts;
   auto c = challenges_.create(spec);
   if (!c) return fail(c.error());

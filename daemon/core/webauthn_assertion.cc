@@ -33,8 +33,7 @@ Result<json> WebAuthnService::request_options(const std::string& app,
   if (c->purpose == "enroll" || !method_accepts_webauthn(*c)) {
     return fail(Errc::kConflict, "this challenge does not accept a passkey");
   }
-  const Evaluation ev =
-      evaluate_for(deps_, make_login_context(deps_, c->app, c->user, c->service, c->remote_addr));
+  const Evaluation ev = evaluate_for(deps_, login_context_of(deps_, *c));
   if (!factor_allowed(ev.settings.factors, "webauthn")) {
     return fail(Errc::kPermissionDenied, "the policy does not allow passkeys here");
   }

@@ -414,6 +414,9 @@ void test_tty_rule_factors_hold_at_verify(void**) {
   auto left = f.engine->factors.backup_codes_remaining("system", "bob");
   assert_true(left.has_value());
   assert_int_equal(*left, 9);  // the refused code is still unused
+  auto c = f.engine->challenges.get("system", ch);
+  assert_true(c.has_value());
+  assert_string_equal(c->tty.c_str(), "ttyS0");  // the login's tty, kept with its challenge
   v = f.engine->challenges.verify("system", ch, oath_code(e.secret, f.clock.now_s()),
                                   AuditContext{});
   assert_true(v.has_value());
