@@ -17,11 +17,14 @@ rules:
 """
 
 
-def pam_start(inst, tty):
+def pam_start(inst, tty, backup_offered=True):
     r = inst.unix_request("POST", "/v1/pam/conversations",
                           {"user": "root", "service": "login", "rhost": "", "tty": tty})
     assert r.status == 200, r
-    assert r.json()["step"]["type"] == "prompt", r
+    step = r.json()["step"]
+    assert step["type"] == "prompt", r
+    # The prompt offers a backup code only where the policy accepts one.
+    assert ("backup code" in step["text"]) == backup_offered, step
     return r.json()["id"]
 
 
@@ -38,7 +41,7 @@ def test_tty_rule_refuses_backup_code_at_verify(mfad_factory):
     assert answer(inst, pam_start(inst, "pts/3"), backups[0]) == {"type": "done",
                                                                   "result": "success"}
     # The serial console: the rule allows the authenticator app only.
-    cid = pam_start(inst, "ttyS0")
+    cid = pam_start(inst, "ttyS0", backup_offered=False)
     step = answer(inst, cid, backups[1])
     assert step.get("result") != "success", step
     remaining = inst.unix_request("GET", "/v1/apps/system/users/root/mfa").json()
