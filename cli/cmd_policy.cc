@@ -1,4 +1,5 @@
-// mfactl policy check [FILE] | reload | explain --user U --service S [--rhost ADDR] [--app APP]
+// mfactl policy check [FILE] | reload |
+//   explain --user U --service S [--rhost ADDR] [--tty TTY] [--first-factor F] [--app APP]
 // `check` parses locally with the daemon's own parser, so a file can be checked before it is
 // installed; `reload` and `explain` ask the running daemon.
 #include <grp.h>
@@ -82,17 +83,19 @@ int reload(CliContext& ctx, const std::vector<std::string>& args) {
 }
 
 int explain(CliContext& ctx, std::vector<std::string> args) {
-  std::string user, service, rhost, app = "system";
+  std::string user, service, rhost, tty, first_factor, app = "system";
   if (!take_option(args, "--user", user) || !take_option(args, "--service", service) ||
-      !take_option(args, "--rhost", rhost) || !take_option(args, "--app", app) || !args.empty() ||
-      user.empty()) {
+      !take_option(args, "--rhost", rhost) || !take_option(args, "--tty", tty) ||
+      !take_option(args, "--first-factor", first_factor) || !take_option(args, "--app", app) ||
+      !args.empty() || user.empty()) {
     return usage_error(
-        "usage: policy explain --user USER [--service SERVICE] [--rhost ADDR] "
-        "[--app APP]");
+        "usage: policy explain --user USER [--service SERVICE] [--rhost ADDR] [--tty TTY] "
+        "[--first-factor FACTOR] [--app APP]");
   }
-  auto r = ctx.call("GET", "/v1/policy/explain?user=" + query_escape(user) +
-                               "&service=" + query_escape(service) +
-                               "&remote_addr=" + query_escape(rhost) + "&app=" + query_escape(app));
+  auto r = ctx.call(
+      "GET", "/v1/policy/explain?user=" + query_escape(user) + "&service=" + query_escape(service) +
+                 "&remote_addr=" + query_escape(rhost) + "&tty=" + query_escape(tty) +
+                 "&first_factor=" + query_escape(first_factor) + "&app=" + query_escape(app));
   if (!r) return unreachable(r.error());
   if (r->status != 200) return daemon_error(*r, ctx.json);
   if (ctx.json) {

@@ -23,7 +23,8 @@ const std::vector<CommandEntry>& command_table() {
        "user show USER: MFA status (mode, factors, backup codes, grace, lockout)"},
       {"reset", cmd_reset, "reset USER [--yes]: admin removal of every factor of USER"},
       {"policy", cmd_policy,
-       "policy check [FILE] | reload | explain --user U [--service S] [--rhost ADDR] [--app APP]"},
+       "policy check [FILE] | reload | explain --user U [--service S] [--rhost ADDR] [--tty TTY] "
+       "[--first-factor F] [--app APP]"},
       {"audit", cmd_audit,
        "audit [--user U] [--event E] [--app APP] [--limit N] [--reverse | --follow]: newest first"},
   };

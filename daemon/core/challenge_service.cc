@@ -40,6 +40,7 @@ Result<ChallengeRecord> ChallengeService::create(const NewChallenge& spec) {
   c.expires_at_s = now + spec.ttl_s;
   c.remote_addr = spec.remote_addr;
   c.service = spec.service;
+  c.tty = spec.tty;
   c.data = "{}";
   c.events.push_back(event(deps_, "created"));
   MFA_TRY(deps_.store->insert_challenge(c));
@@ -81,8 +82,7 @@ Result<ChallengeRecord> ChallengeService::pending(const std::string& app, const 
 
 Status ChallengeService::after_success(const ChallengeRecord& c) {
   if (c.remote_addr.empty()) return {};
-  const Evaluation ev =
-      evaluate_for(deps_, make_login_context(deps_, c.app, c.user, c.service, c.remote_addr));
+  const Evaluation ev = evaluate_for(deps_, login_context_of(deps_, c));
   const std::int64_t now = deps_.clock->now_s();
   if (c.purpose == "login" && ev.settings.remember_s > 0) {
     MFA_TRY(deps_.store->remember_login(c.app, c.user, c.remote_addr, c.service,
@@ -99,8 +99,7 @@ Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const
   if (c->purpose == "enroll") {
     return fail(Errc::kConflict, "an enrolment code activates its factor (factors/{id}/activate)");
   }
-  const Evaluation ev =
-      evaluate_for(deps_, make_login_context(deps_, c->app, c->user, c->service, c->remote_addr));
+  const Evaluation ev = evaluate_for(deps_, login_context_of(deps_, *c));
   VerifyRequest req;
   if (!c->factor_id.empty() && !c->code_hash.empty()) {
     auto f = deps_.store->get_factor(c->factor_id);
@@ -188,8 +187,7 @@ Result<DeliveryReceipt> ChallengeService::send_code(const std::string& app, cons
   if (c->method != "any" && c->method != f.type) {
     return fail(Errc::kConflict, "this challenge asks for " + c->method);
   }
-  const Evaluation ev =
-      evaluate_for(deps_, make_login_context(deps_, c->app, c->user, c->service, c->remote_addr));
+  const Evaluation ev = evaluate_for(deps_, login_context_of(deps_, *c));
   MFA_TRY(require_factor_allowed(ev.settings.factors, f.type));
   return delivery_.send(*c, f, ctx);
 }

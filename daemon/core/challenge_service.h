@@ -26,8 +26,11 @@ struct NewChallenge {
   std::string user;
   std::string purpose = "login";  // login | step_up | sensitive_action | enroll | ...
   std::string method = "any";     // any | totp | backup_code
+  // The login's policy inputs: verification evaluates the policy for the same login (a `tty:`
+  // rule that chose the factors at login still holds when the code is checked).
   std::string remote_addr;
   std::string service;
+  std::string tty;
   std::int64_t max_attempts = 5;
   std::int64_t ttl_s = kChallengeTtlS;
 };

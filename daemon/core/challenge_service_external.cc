@@ -16,8 +16,7 @@ Result<ChallengeVerified> ChallengeService::verify_external(const std::string& a
   if (!c) return fail(c.error());
   if (c->purpose == "enroll")
     return fail(Errc::kConflict, "enrolment challenges are not verified here");
-  const Evaluation ev =
-      evaluate_for(deps_, make_login_context(deps_, c->app, c->user, c->service, c->remote_addr));
+  const Evaluation ev = evaluate_for(deps_, login_context_of(deps_, *c));
   auto verified = check(*c, ev);
   if (!verified) {
     const Error err = verified.error();

@@ -1,6 +1,8 @@
 // LoginService: the policy decision for one login (DESIGN.md sections 3-4), shared by the
 // HTTP logins route and the PAM conversation: allow / mfa_required (with a challenge) /
-// enroll_required (with the grace deadline) / deny.
+// enroll_required (with the grace deadline) / deny. `mfactl policy explain` is a dry run of
+// the same code (issue 11: one place decides each question): it records each branch taken
+// in a LoginTrace and writes nothing.
 #pragma once
 
 #include <cstdint>
@@ -52,8 +54,21 @@ struct LoginResult {
   std::vector<std::string> allowed_factors;
   std::optional<std::int64_t> grace_deadline_s;
   bool can_defer = false;  // enroll_required inside the grace period
+  // enroll_required past the grace period, and the policy lets a PAM login enrol the user
+  // in band (enroll_at_login and TOTP allowed); otherwise such a PAM login is refused.
+  bool enroll_at_login = false;
   bool new_rhost = false;
   Evaluation evaluation;
+};
+
+// What a dry run saw: one line per branch of login() in the order it took them, and what it
+// would have written. Filled only by LoginService::explain.
+struct LoginTrace {
+  std::vector<std::string> groups;  // the user's groups the rules were matched against
+  std::vector<std::string> steps;
+  bool grace_starts_now = false;  // enroll_required and no stored deadline: this login sets it
+  bool locked = false;            // the user or the address is locked out (login: kLockedOut)
+  std::int64_t retry_after_s = 0;
 };
 
 class LoginService {
@@ -63,9 +78,17 @@ class LoginService {
 
   // kLockedOut (retry_after) when the user or address is locked; kInvalidArgument on bad input.
   Result<LoginResult> login(const LoginRequest& req);
+  // The same decision as login(req) would make now, without its writes: no challenge (the
+  // result has no challenge_id), no grace deadline stored, nothing audited, no attempt
+  // reserved. A lockout is not an error here: trace.locked, and the result is kDeny with
+  // reason "locked_out".
+  Result<LoginResult> explain(const LoginRequest& req, LoginTrace& trace);
 
  private:
-  Result<LoginResult> no_factor(const LoginRequest& req, LoginResult r, std::int64_t now);
+  // trace == nullptr: the real login; otherwise the dry run.
+  Result<LoginResult> decide(const LoginRequest& req, LoginTrace* trace);
+  Result<LoginResult> no_factor(const LoginRequest& req, LoginResult r, std::int64_t now,
+                                LoginTrace* trace);
 
   const EngineDeps& deps_;
   Lockout& lockout_;

@@ -17,6 +17,10 @@ LoginContext make_login_context(const EngineDeps& deps, const std::string& app,
   return ctx;
 }
 
+LoginContext login_context_of(const EngineDeps& deps, const ChallengeRecord& c) {
+  return make_login_context(deps, c.app, c.user, c.service, c.remote_addr, c.tty);
+}
+
 Evaluation evaluate_for(const EngineDeps& deps, const LoginContext& ctx) {
   return evaluate(*deps.policy->current(), ctx);
 }

@@ -6,12 +6,17 @@
 
 #include "daemon/core/engine_deps.h"
 #include "daemon/core/policy.h"
+#include "daemon/core/store.h"
 
 namespace mfa::core {
 
 LoginContext make_login_context(const EngineDeps& deps, const std::string& app,
                                 const std::string& user, const std::string& service,
                                 const std::string& rhost, const std::string& tty = {});
+// The context of the login that created challenge `c` (its app, user, service, remote address
+// and tty): every later step of that login (verify, send a code, WebAuthn options, remember)
+// evaluates the policy as the login did, though its request carries none of them.
+LoginContext login_context_of(const EngineDeps& deps, const ChallengeRecord& c);
 Evaluation evaluate_for(const EngineDeps& deps, const LoginContext& ctx);
 // The lockout settings of an app before any rule (defaults, then apps.<app>): for failures
 // that belong to no user, whose rules cannot be matched.

@@ -181,10 +181,19 @@ CREATE TABLE passkey_logins (
 CREATE INDEX passkey_logins_by_expiry ON passkey_logins(expires_at_s);
 )sql";
 
+// Version 4: a challenge keeps the tty of the login that created it (issue 11). Verification
+// evaluates the policy for the challenge's login; without the tty a `tty:` rule that chose the
+// factors (or the remember window) at login did not hold when the code was checked. Older
+// challenges (at most kChallengeTtlS old) get '' — what they were verified with before.
+constexpr const char* kV4 = R"sql(
+ALTER TABLE challenges ADD COLUMN tty TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
     {3, kV3},
+    {4, kV4},
 };
 
 }  // namespace

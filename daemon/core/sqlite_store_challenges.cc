@@ -10,7 +10,7 @@ namespace {
 
 #define MFA_CHALLENGE_COLS                                                                   \
   "id, app, user, purpose, method, status, factor_id, attempts, max_attempts, created_at_s," \
-  " expires_at_s, remote_addr, service, code_hash, data"
+  " expires_at_s, remote_addr, service, code_hash, data, tty"
 
 ChallengeRecord read_challenge(const Stmt& st) {
   ChallengeRecord c;
@@ -29,6 +29,7 @@ ChallengeRecord read_challenge(const Stmt& st) {
   c.service = st.col_text(12);
   c.code_hash = st.col_blob(13);
   c.data = st.col_text(14);
+  c.tty = st.col_text(15);
   return c;
 }
 
@@ -45,7 +46,7 @@ Status SqliteStore::insert_challenge(const ChallengeRecord& c) {
   return run_write([&](Db& db) -> Status {
     MFA_TRY(ensure_user_row(db, c.app, c.user, c.created_at_s));
     auto st = db.prepare("INSERT INTO challenges(" MFA_CHALLENGE_COLS
-                         ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                         ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st) return fail(st.error());
     MFA_TRY(st->text(c.id)
                 .text(c.app)
@@ -62,6 +63,7 @@ Status SqliteStore::insert_challenge(const ChallengeRecord& c) {
                 .text(c.service)
                 .blob(c.code_hash)
                 .text(c.data)
+                .text(c.tty)
                 .exec());
     // Events passed in with the record (typically "created") are stored with it.
     for (const ChallengeEvent& ev : c.events) MFA_TRY(add_challenge_event(db, c.id, ev));

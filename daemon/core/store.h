@@ -71,6 +71,7 @@ struct ChallengeRecord {
   std::int64_t expires_at_s = 0;
   std::string remote_addr;
   std::string service;
+  std::string tty;  // PAM_TTY of the login that made it: rules match it at verification too
   std::vector<std::uint8_t> code_hash;  // SMS/email code hash, empty otherwise
   std::string data;                     // JSON (e.g. WebAuthn options)
   std::vector<ChallengeEvent> events;   // filled by get_challenge only

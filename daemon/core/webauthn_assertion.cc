@@ -34,8 +34,7 @@ Result<json> WebAuthnService::request_options(const std::string& app,
   if (c->purpose == "enroll" || !method_accepts_webauthn(*c)) {
     return fail(Errc::kConflict, "this challenge does not accept a passkey");
   }
-  const Evaluation ev =
-      evaluate_for(deps_, make_login_context(deps_, c->app, c->user, c->service, c->remote_addr));
+  const Evaluation ev = evaluate_for(deps_, login_context_of(deps_, *c));
   MFA_TRY(require_factor_allowed(ev.settings.factors, "webauthn"));
   auto factors = deps_.store->list_factors(c->app, c->user);
   if (!factors) return fail(factors.error());

@@ -151,10 +151,7 @@ PamStep PamConversations::decide(Conv& c) {
         return pam_done("ignore", "MFA will be required for this account " + days_from_now(left) +
                                       " — run `mfactl enroll totp` to set it up.");
       }
-      const auto& st = r->evaluation.settings;
-      if (st.enroll_at_login && core::factor_allowed(st.factors, "totp")) {
-        return begin_enrollment(c);
-      }
+      if (r->enroll_at_login) return begin_enrollment(c);
       return pam_done("deny",
                       "MFA is required for this account and no factor is enrolled. Ask an "
                       "administrator, or run `mfactl enroll totp` from a session that allows it.");
@@ -163,6 +160,7 @@ PamStep PamConversations::decide(Conv& c) {
   }
   c.challenge_id = r->challenge_id;
   c.retries_left = kPamTries;
+  c.backup_code_accepted = core::factor_allowed(r->evaluation.settings.factors, "backup_code");
   bool key_offered = false;
   for (const auto& f : r->factors) {
     // A browser passkey cannot answer a terminal prompt; a key plugged into this host can.
@@ -196,7 +194,8 @@ PamStep PamConversations::picker(Conv& c) const {
     p.text += "  " + std::to_string(i + 1) + ") " + c.options[i].label + "\n";
   }
   // Most recently used first (LoginService sorts): it is the default.
-  p.text += "A backup code is also accepted. Number or code [1]: ";
+  p.text += c.backup_code_accepted ? "A backup code is also accepted. Number or code [1]: "
+                                   : "Number or code [1]: ";
   return p;
 }
 
@@ -228,7 +227,10 @@ PamStep PamConversations::deliver(Conv& c, bool resend) {
   // Let the user pick another factor (or type a backup code); with a single factor, the
   // prompt still takes a backup code and `r` tries the send again.
   PamStep p = c.options.size() > 1 ? picker(c) : code_prompt(c);
-  if (c.options.size() <= 1) p.text = "Backup code (or r to try sending again): ";
+  if (c.options.size() <= 1) {
+    p.text = c.backup_code_accepted ? "Backup code (or r to try sending again): "
+                                    : "Type r to try sending again: ";
+  }
   p.messages.emplace_back("error", why);
   p.text = why + "\n" + p.text;  // OpenSSH may swallow info messages (bug 2876)
   return p;
@@ -238,7 +240,8 @@ PamStep PamConversations::code_prompt(const Conv& c) const {
   PamStep p;
   p.echo = false;
   if (c.picked_type.empty()) {
-    p.text = "Verification code (or a backup code): ";
+    p.text =
+        c.backup_code_accepted ? "Verification code (or a backup code): " : "Verification code: ";
   } else {
     p.text = std::string(c.picked_type == "sms" ? "A code was sent by text message to "
                                                 : "A code was sent by email to ") +

@@ -81,6 +81,9 @@ class PamConversations {
     std::vector<std::string> backup_codes;
     std::string key_pin;  // fido2 with UV: held from the PIN prompt to the touch, then wiped
     int retries_left = 3;
+    // The login's policy allows backup codes here (a `tty:` rule may not): prompts offer one
+    // only then, since verification refuses it otherwise.
+    bool backup_code_accepted = true;
     std::int64_t expires_at_s = 0;
   };
 

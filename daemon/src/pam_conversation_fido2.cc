@@ -100,7 +100,9 @@ PamStep PamConversations::on_key_wait(Conv& c) {
   } else {
     c.state = State::kKeyRetry;
     p.echo = false;
-    p.text = "Press Enter to try the security key again, or type a backup code: ";
+    p.text = c.backup_code_accepted
+                 ? "Press Enter to try the security key again, or type a backup code: "
+                 : "Press Enter to try the security key again: ";
   }
   p.messages.emplace_back("error", why);
   p.text = why + "\n" + p.text;  // OpenSSH may swallow info messages (bug 2876)

@@ -1,19 +1,21 @@
 // `mfactl policy explain`: the login flow for one user step by step — which rule matched,
-// the mode, which factors would be offered, whether the user would be asked to enrol. Read
-// only: explaining never starts a grace period or creates a challenge.
+// the mode, which factors would be offered, whether the user would be asked to enrol. It
+// renders the trace of LoginService::explain, a dry run of the very code that decides a login
+// (issue 11), so it writes nothing: no challenge, no grace period, no audit, no attempt.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <string>
 
+#include "daemon/core/login_service.h"
 #include "daemon/core/result.h"
 #include "daemon/src/services.h"
 
 namespace mfa::daemon {
 
-Result<nlohmann::json> explain_login_flow(Services& s, const std::string& app,
-                                          const std::string& user, const std::string& service,
-                                          const std::string& rhost);
+// `req` as the login would arrive: app, user, service, remote_addr (canonical), tty,
+// first_factor.
+Result<nlohmann::json> explain_login_flow(Services& s, const core::LoginRequest& req);
 
 }  // namespace mfa::daemon

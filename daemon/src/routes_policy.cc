@@ -2,6 +2,7 @@
 // POST /v1/policy/reload. Admin only: the policy tells an attacker where MFA is off.
 #include <nlohmann/json.hpp>
 
+#include "daemon/core/display_text.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
@@ -28,18 +29,26 @@ ApiResponse effective(Services& s, ApiRequest& req) {
 ApiResponse explain(Services& s, ApiRequest& req) {
   const std::string app = query_or(req, "app", "system");
   if (auto denied = check_app_admin(req, app)) return *denied;
-  const std::string user = query_or(req, "user");
-  const std::string service = query_or(req, "service");
+  core::LoginRequest lr;
+  lr.app = app;
+  lr.user = query_or(req, "user");
+  lr.service = query_or(req, "service");
+  lr.tty = query_or(req, "tty");
+  lr.first_factor = query_or(req, "first_factor");
   const std::string given_rhost = query_or(req, "remote_addr", query_or(req, "rhost"));
-  if (user.empty() || user.size() > limits::kMaxUserNameLen ||
-      service.size() > limits::kMaxServiceNameLen || given_rhost.size() > limits::kMaxRhostLen) {
+  if (lr.user.empty() || lr.user.size() > limits::kMaxUserNameLen ||
+      lr.service.size() > limits::kMaxServiceNameLen || given_rhost.size() > limits::kMaxRhostLen ||
+      lr.tty.size() > limits::kMaxRhostLen || lr.first_factor.size() > 32) {
     return error_response(400, "invalid_argument",
-                          "explain needs ?user= (and optionally service=, remote_addr=, app=)");
+                          "explain needs ?user= (and optionally service=, remote_addr=, tty=, "
+                          "first_factor=, app=)");
   }
   // The spelling a login from there would be keyed on (an address, or a PAM host name).
   auto rhost = core::canonical_rhost(given_rhost);
   if (!rhost) return from_error(rhost.error());
-  auto flow = explain_login_flow(s, app, user, service, *rhost);
+  if (auto bad = core::check_display_text(lr.tty, "tty"); !bad) return from_error(bad.error());
+  lr.remote_addr = *rhost;
+  auto flow = explain_login_flow(s, lr);
   if (!flow) return from_error(flow.error());
   return json_response(200, *flow);
 }

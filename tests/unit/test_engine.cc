@@ -372,6 +372,73 @@ void test_admin_reset(void**) {
 
 }  // namespace
 
+// The login's evaluation travels with its challenge (issue 11): a `tty:` rule that chose the
+// factors and the remember window at login still holds when the code is checked, although
+// the verify request carries no tty.
+constexpr const char* kTtyRules = R"(
+defaults:
+  mode: required
+  factors: [totp, backup_code]
+  lockout: {attempts: 5, window: 10m}
+rules:
+  - name: serial console, authenticator app only
+    match: {tty: 'ttyS*'}
+    factors: [totp]
+    remember: 1h
+)";
+
+std::string tty_login(Fixture& f, const std::string& user, const std::string& tty) {
+  LoginRequest lr;
+  lr.user = user;
+  lr.service = "login";
+  lr.remote_addr = "192.0.2.30";
+  lr.tty = tty;
+  auto r = f.engine->logins.login(lr);
+  if (!r) fail_msg("login: %s", r.error().context.c_str());
+  assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kMfaRequired));
+  assert_true(r->challenge_id.size() > 0);
+  return r->challenge_id;
+}
+
+void test_tty_rule_factors_hold_at_verify(void**) {
+  Fixture f(kTtyRules);
+  Enrolled e = enroll(f, "bob");
+  // Off the serial console the defaults allow backup codes...
+  auto v = f.engine->challenges.verify("system", tty_login(f, "bob", "pts/0"), e.backup_codes[0],
+                                       AuditContext{});
+  assert_true(v.has_value());
+  // ...on it the rule allows the authenticator app only: a backup code is refused.
+  const std::string ch = tty_login(f, "bob", "ttyS0");
+  v = f.engine->challenges.verify("system", ch, e.backup_codes[1], AuditContext{});
+  assert_false(v.has_value());
+  auto left = f.engine->factors.backup_codes_remaining("system", "bob");
+  assert_true(left.has_value());
+  assert_int_equal(*left, 9);  // the refused code is still unused
+  auto c = f.engine->challenges.get("system", ch);
+  assert_true(c.has_value());
+  assert_string_equal(c->tty.c_str(), "ttyS0");  // the login's tty, kept with its challenge
+  v = f.engine->challenges.verify("system", ch, oath_code(e.secret, f.clock.now_s()),
+                                  AuditContext{});
+  assert_true(v.has_value());
+}
+
+void test_tty_rule_remember_holds_at_verify(void**) {
+  Fixture f(kTtyRules);
+  Enrolled e = enroll(f, "bob");
+  auto v = f.engine->challenges.verify("system", tty_login(f, "bob", "ttyS1"),
+                                       oath_code(e.secret, f.clock.now_s()), AuditContext{});
+  assert_true(v.has_value());
+  // The rule's remember window (1h) was granted by that success.
+  LoginRequest lr;
+  lr.user = "bob";
+  lr.service = "login";
+  lr.remote_addr = "192.0.2.30";
+  lr.tty = "ttyS1";
+  auto again = f.engine->logins.login(lr);
+  assert_true(again.has_value());
+  assert_string_equal(again->reason.c_str(), "remembered");
+}
+
 int main() {
   oath_init();
   const struct CMUnitTest tests[] = {
@@ -387,6 +454,8 @@ int main() {
       cmocka_unit_test(test_challenge_fails_after_max_attempts),
       cmocka_unit_test(test_challenge_expires),
       cmocka_unit_test(test_admin_reset),
+      cmocka_unit_test(test_tty_rule_factors_hold_at_verify),
+      cmocka_unit_test(test_tty_rule_remember_holds_at_verify),
   };
   const int rc = cmocka_run_group_tests_name("engine", tests, nullptr, nullptr);
   oath_done();

@@ -213,12 +213,12 @@ void test_open_migrate_reopen(void** state) {
   auto& f = F(state);
   auto v = f.store->schema_version();
   assert_true(v.has_value());
-  assert_int_equal(*v, 3);
+  assert_int_equal(*v, 4);
   assert_true(f.store->ensure_app("web", 5).has_value());
   f.store.reset();
   // Reopen: migrations are idempotent and the data survives.
   f.store = open_or_die(f.path);
-  assert_int_equal(*f.store->schema_version(), 3);
+  assert_int_equal(*f.store->schema_version(), 4);
   auto apps = f.store->list_apps();
   assert_int_equal(apps->size(), 1);
   assert_string_equal((*apps)[0].c_str(), "web");
@@ -886,6 +886,7 @@ void test_unique_credential_ids(void** state) {
   assert_int_equal(sqlite3_exec(db,
                                 "DELETE FROM factors; DROP INDEX factors_by_credential_id; "
                                 "DROP TABLE passkey_logins; "
+                                "ALTER TABLE challenges DROP COLUMN tty; "
                                 "ALTER TABLE factors DROP COLUMN credential_id; "
                                 "INSERT INTO factors(id, app, user, type, status, secret_ct, "
                                 "params, created_at_s) VALUES ('f_old', 'system', 'alice', "
@@ -895,7 +896,7 @@ void test_unique_credential_ids(void** state) {
                    SQLITE_OK);
   sqlite3_close(db);
   f.store = open_or_die(f.path);
-  assert_int_equal(*f.store->schema_version(), 3);
+  assert_int_equal(*f.store->schema_version(), 4);
   auto old = f.store->find_webauthn_credential("b2xk");
   assert_true(old.has_value() && old->has_value());
   assert_string_equal((**old).id.c_str(), "f_old");
