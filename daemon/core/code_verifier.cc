@@ -50,9 +50,13 @@ Result<std::vector<CodeVerifier::TotpMatch>> CodeVerifier::totp_matches(const Ve
       secure_wipe(code);
       return fail(key.error());
     }
-    if (std::optional<std::int64_t> step = totp_match(*key, code, now, *params)) {
-      out.push_back(TotpMatch{f.id, *step});
+    // A library failure is an error, not a wrong code: it must not count against the user.
+    auto step = totp_match(*key, code, now, *params);
+    if (!step) {
+      secure_wipe(code);
+      return fail(step.error());
     }
+    if (*step) out.push_back(TotpMatch{f.id, **step});
   }
   secure_wipe(code);
   return out;

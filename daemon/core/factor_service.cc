@@ -135,7 +135,9 @@ Result<Activation> FactorService::activate(const std::string& app, const std::st
     if (!params) return fail(params.error());
     auto key = deps_.aead->open(f.secret_ct, factor_aad(app, user, f.id));
     if (!key) return fail(key.error());
-    step = totp_match(*key, code, now, *params);
+    auto matched = totp_match(*key, code, now, *params);
+    if (!matched) return fail(matched.error());  // the library failed: not a wrong code
+    step = *matched;
   }
   if (!step) return fail(Errc::kBadCode, "wrong code; check the time on your device and try again");
 

@@ -110,10 +110,9 @@ mfa::Result<std::string> totp_at(const mfa::SecretBuffer& key, std::int64_t unix
   return hotp(key, static_cast<std::uint64_t>(step), p.digits, p.algorithm);
 }
 
-mfa::Result<std::optional<std::int64_t>> totp_match_or_error(const mfa::SecretBuffer& key,
-                                                             std::string_view code,
-                                                             std::int64_t now_s,
-                                                             const TotpParams& p, int window) {
+mfa::Result<std::optional<std::int64_t>> totp_match(const mfa::SecretBuffer& key,
+                                                    std::string_view code, std::int64_t now_s,
+                                                    const TotpParams& p, int window) {
   const std::optional<std::int64_t> none;
   if (p.digits < kMinOtpDigits || p.digits > kMaxOtpDigits || p.period <= 0) return none;
   if (code.size() != static_cast<std::size_t>(p.digits)) return none;
@@ -143,13 +142,6 @@ mfa::Result<std::optional<std::int64_t>> totp_match_or_error(const mfa::SecretBu
   }
   if (!any) return none;
   return std::optional<std::int64_t>(matched);
-}
-
-std::optional<std::int64_t> totp_match(const mfa::SecretBuffer& key, std::string_view code,
-                                       std::int64_t now_s, const TotpParams& p, int window) {
-  auto r = totp_match_or_error(key, code, now_s, p, window);
-  if (!r) return std::nullopt;  // fail closed: an uncomputable code matches nothing
-  return *r;
 }
 
 std::string totp_params_to_json(const TotpParams& p) {

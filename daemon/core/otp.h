@@ -58,17 +58,9 @@ mfa::Result<std::string> totp_at(const mfa::SecretBuffer& key, std::int64_t unix
 // matched step (the largest one if several) or std::nullopt. Codes of the wrong length or
 // with non-digits never match; window is clamped to 0..kMaxTotpWindow; steps before T0 are
 // skipped. An error only if liboath fails to compute a candidate.
-mfa::Result<std::optional<std::int64_t>> totp_match_or_error(const mfa::SecretBuffer& key,
-                                                             std::string_view code,
-                                                             std::int64_t now_s,
-                                                             const TotpParams& params,
-                                                             int window = 1);
-
-// totp_match_or_error with a library failure counted as "no match" (fail closed), for callers
-// that only need a yes/no.
-std::optional<std::int64_t> totp_match(const mfa::SecretBuffer& key, std::string_view code,
-                                       std::int64_t now_s, const TotpParams& params,
-                                       int window = 1);
+mfa::Result<std::optional<std::int64_t>> totp_match(const mfa::SecretBuffer& key,
+                                                    std::string_view code, std::int64_t now_s,
+                                                    const TotpParams& params, int window = 1);
 
 // FactorRecord.params for TOTP: {"algorithm":"SHA1","digits":6,"period":30}.
 std::string totp_params_to_json(const TotpParams& params);
