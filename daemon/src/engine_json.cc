@@ -38,7 +38,8 @@ nlohmann::json challenge_json(const ChallengeRecord& c, bool with_events) {
                       {"created_at", iso8601(c.created_at_s)},
                       {"expires_at", iso8601(c.expires_at_s)},
                       {"remote_addr", c.remote_addr},
-                      {"service", c.service}};
+                      {"service", c.service},
+                      {"tty", c.tty}};
   if (with_events) {
     nlohmann::json events = nlohmann::json::array();
     for (const auto& e : c.events) {

@@ -42,6 +42,9 @@ def test_tty_rule_refuses_backup_code_at_verify(mfad_factory):
                                                                   "result": "success"}
     # The serial console: the rule allows the authenticator app only.
     cid = pam_start(inst, "ttyS0", backup_offered=False)
+    # The challenge shows the tty its policy was chosen for.
+    pending = inst.unix_request("GET", "/v1/apps/system/challenges?user=root&status=pending")
+    assert [c["tty"] for c in pending.json()["challenges"]] == ["ttyS0"], pending
     step = answer(inst, cid, backups[1])
     assert step.get("result") != "success", step
     remaining = inst.unix_request("GET", "/v1/apps/system/users/root/mfa").json()
