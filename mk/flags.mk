@@ -27,7 +27,7 @@ CXXFLAGS_MOD := -std=c++20 -O2 -g $(WARN) -D_FORTIFY_SOURCE=2 -fstack-protector-
                 -fvisibility=hidden -MMD -MP -I.
 LDFLAGS_MOD := -shared -Wl,-z,defs -Wl,--as-needed $(LDHARDEN)
 
-PKGS_CORE := openssl yaml-cpp sqlite3 liboath libfido2 libqrencode
+PKGS_CORE := openssl yaml-cpp sqlite3 liboath libfido2 libcbor libqrencode
 PKGS_APP := $(PKGS_CORE) libcurl libsystemd
 # Libraries without a pkg-config file: libphonenumber-dev ships CMake files only.
 LIBS_NO_PC := -lphonenumber

@@ -1,8 +1,10 @@
-// A small, bounded CBOR (RFC 8949) decoder for what WebAuthn sends: attestation objects, COSE
-// keys and authenticator extensions. Only definite lengths; no tags, no floats; nesting depth,
-// item count and lengths are bounded (limits below) so that hostile input cannot exhaust the
-// stack or memory. Duplicate map keys are refused (CTAP2 canonical CBOR has none, and two
-// values for one key would let two parsers disagree).
+// Bounded CBOR (RFC 8949) decoding for what WebAuthn sends: attestation objects, COSE keys and
+// authenticator extensions. libcbor's streaming decoder (cbor_stream_decode) reads the bytes;
+// webauthn_cbor.cc builds CborValue from it and enforces our rules: only definite lengths; no
+// tags, no floats; nesting depth, item count and lengths are bounded (limits below) and
+// checked before anything is allocated, so that hostile input cannot exhaust the stack or
+// memory. Duplicate map keys are refused (CTAP2 canonical CBOR has none, and two values for
+// one key would let two parsers disagree).
 #pragma once
 
 #include <cstddef>

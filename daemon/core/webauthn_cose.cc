@@ -118,6 +118,18 @@ Result<CosePublicKey> cose_key_parse(std::span<const std::uint8_t> cbor) {
   return cose_key_from_cbor(*v);
 }
 
+// Verified with OpenSSL's EVP_DigestVerify, not libfido2 (issue 11 asked for libfido2 where it
+// fits; it does not here). libfido2 1.12 exports no raw "signature over this message with this
+// key" call: its es256/rs256/eddsa verifiers are internal (nm -D lists only fido_assert_verify,
+// fido_cred_verify and fido_cred_verify_self). fido_assert_verify does hash authData ||
+// clientDataHash as WebAuthn signs it, but using it would refuse valid input and fit only one
+// of our three callers: rs256_pk_t holds a 2048-bit modulus with a 3-byte exponent
+// (rs256_pk_from_EVP_PKEY fails for RSA-3072/4096, which kMinRsaBits accepts); EdDSA fails
+// when authData + 32 bytes exceeds its 1024-byte buffer; it requires the extension outputs in
+// authData to equal the extensions set on the fido_assert_t, unknown for a browser's
+// assertion. The packed attestation signature (x5c certificate key, webauthn_attestation.cc)
+// is no assertion, and fido_cred_verify checks no chain. libfido2 verifies with these same
+// OpenSSL calls; the WebAuthn checks (rpIdHash, flags, sign count) stay in webauthn_rp.cc.
 Status verify_signature(EVP_PKEY* key, std::int64_t alg, std::span<const std::uint8_t> message,
                         std::span<const std::uint8_t> signature) {
   const int id = EVP_PKEY_get_base_id(key);

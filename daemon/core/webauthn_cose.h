@@ -1,7 +1,7 @@
 // COSE public keys (RFC 9053 / RFC 8152 section 13) as WebAuthn authenticators return them,
 // and signature verification with OpenSSL for the three algorithms mfad accepts:
 // ES256 (-7, ECDSA P-256 + SHA-256, DER signature), EdDSA (-8, Ed25519) and RS256 (-257,
-// RSASSA-PKCS1-v1_5 + SHA-256, modulus >= 2048 bits).
+// RSASSA-PKCS1-v1_5 + SHA-256, modulus >= 2048 bits). Why not libfido2: verify_signature().
 #pragma once
 
 #include <cstdint>

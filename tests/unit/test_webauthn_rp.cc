@@ -298,6 +298,29 @@ void test_cbor_bounds(void**) {
   assert_false(cbor_decode(std::vector<std::uint8_t>{0xF9, 0x00, 0x00}).has_value());
   assert_false(cbor_decode(std::vector<std::uint8_t>{0xA2, 0x01, 0x00, 0x01, 0x00}).has_value());
   assert_false(cbor_decode(std::vector<std::uint8_t>{0x00, 0x00}).has_value());
+  // Counts libcbor's cbor_load would allocate before reading (webauthn_cbor.cc): a 2^64-1
+  // byte string, arrays and maps claiming 2^28 entries; refused before any allocation.
+  assert_false(
+      cbor_decode(std::vector<std::uint8_t>{0x5B, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF})
+          .has_value());
+  assert_false(cbor_decode(std::vector<std::uint8_t>{0x9A, 0x10, 0x00, 0x00, 0x00}).has_value());
+  assert_false(cbor_decode(std::vector<std::uint8_t>{0xBA, 0x10, 0x00, 0x00, 0x00}).has_value());
+  // A map entry takes at least two bytes.
+  assert_false(cbor_decode(std::vector<std::uint8_t>{0xA1, 0x00}).has_value());
+  // undefined, break, one-byte simple value, a reserved head, a container as a map key.
+  assert_false(cbor_decode(std::vector<std::uint8_t>{0xF7}).has_value());
+  assert_false(cbor_decode(std::vector<std::uint8_t>{0xFF}).has_value());
+  assert_false(cbor_decode(std::vector<std::uint8_t>{0xF8, 0x20}).has_value());
+  assert_false(cbor_decode(std::vector<std::uint8_t>{0x1C}).has_value());
+  assert_false(cbor_decode(std::vector<std::uint8_t>{0xA1, 0x80, 0x00}).has_value());
+  // 8 nested arrays are within kMaxCborDepth; with `consumed` a trailing byte is left over.
+  std::vector<std::uint8_t> deepest(8, 0x81);
+  deepest.push_back(0x00);
+  assert_true(cbor_decode(deepest).has_value());
+  deepest.push_back(0x00);
+  std::size_t used = 0;
+  assert_true(cbor_decode(deepest, &used).has_value());
+  assert_int_equal(used, deepest.size() - 1);
   auto ok = cbor_decode(std::vector<std::uint8_t>{0xA2, 0x01, 0x20, 0x61, 0x61, 0x42, 0x01, 0x02});
   assert_true(ok.has_value());
   assert_int_equal(*ok->find(1)->as_int(), -1);
