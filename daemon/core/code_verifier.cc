@@ -104,7 +104,12 @@ Result<CodeVerifier::Match> CodeVerifier::try_totp(const VerifyRequest& req,
                                                    const AttemptClaim& claim, VerifiedFactor& out) {
   if (!factor_allowed(req.allowed, "totp")) return Match::kNone;
   auto matches = totp_matches(req, deps_.clock->now_s());
-  if (!matches) return fail(matches.error());
+  if (!matches) {
+    // The key could not be opened or liboath failed: nothing was compared, so the reserved
+    // attempt is no guess of the person's and goes back (best effort; the error is the answer).
+    (void)lockout_.give_back(claim);
+    return fail(matches.error());
+  }
   Match result = Match::kNone;
   for (const TotpMatch& m : *matches) {
     // The compare-and-set in the store is the replay guard, also across hosts sharing it.

@@ -120,3 +120,22 @@ def test_one_backup_code_twenty_times_in_parallel_is_approved_once(mfad_factory)
     assert all(s in (200, 409, 422) for s in statuses), statuses
     remaining = inst.unix_request("GET", "/v1/apps/system/users/root/mfa").json()
     assert remaining["backup_codes_remaining"] == len(backups) - 1, remaining
+
+
+def test_a_key_that_cannot_be_opened_is_an_error_not_a_failed_guess(mfad_factory):
+    # The factor's sealed secret is damaged (a bad restore, a wrong key file): verification
+    # fails closed with an error, and the attempt it reserved goes back, so a broken store
+    # does not lock its users out one login at a time.
+    import sqlite3
+    inst = start_with_policy(mfad_factory, POLICY)
+    factor_id, secret, _ = enroll_totp(inst, "root")
+    db = sqlite3.connect(inst.dir / "mfad.db")
+    with db:
+        db.execute("UPDATE factors SET secret_ct = zeroblob(60) WHERE id = ?", (factor_id,))
+    db.close()
+    for _ in range(LIMIT + 1):
+        ch = login(inst, "root", remote_addr="192.0.2.30").json()["challenge"]["id"]
+        r = verify(inst, ch, code_at(secret))
+        assert r.status == 500, r
+    lock = inst.unix_request("GET", "/v1/apps/system/users/root/mfa").json()["lockout"]
+    assert lock == {**lock, "locked": False, "failures": 0}, lock
