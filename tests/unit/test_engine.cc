@@ -1,8 +1,7 @@
 // Engine services end to end on a real SQLite store, with an injected clock and codes made by
-// liboath (an independent TOTP implementation): enrolment, activation, login challenges,
-// replay, the ±1 window, backup codes, lockout, step-up for sensitive changes, grace period,
-// remember window.
-#include <liboath/oath.h>
+// tests/support/reference_otp.h (OpenSSL HMAC, not the product's liboath): enrolment, activation,
+// login challenges, replay, the ±1 window, backup codes, lockout, step-up for sensitive changes,
+// grace period, remember window.
 
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +12,7 @@
 #include "daemon/core/engine.h"
 #include "daemon/core/store.h"
 #include "tests/support/engine_world.h"
+#include "tests/support/reference_otp.h"
 
 // cmocka last: it defines a fail() macro that would clash with mfa::fail.
 // clang-format off
@@ -24,6 +24,8 @@ extern "C" {
 #include <cmocka.h>
 }
 // clang-format on
+
+using mfa::testing::reference_totp;  // the oracle: not liboath, which the product uses
 
 namespace {
 
@@ -47,17 +49,6 @@ defaults:
   lockout: {attempts: 3, window: 10m}
 )";
 
-// A TOTP code from liboath for `secret_b32` at time t.
-std::string oath_code(const std::string& secret_b32, std::int64_t t) {
-  auto key = base32_decode(secret_b32);
-  assert_true(key.has_value());
-  char out[16] = {0};
-  int rc = oath_totp_generate2(reinterpret_cast<const char*>(key->data()), key->size(),
-                               static_cast<time_t>(t), 30, 0, 6, 0, out);
-  assert_int_equal(rc, OATH_OK);
-  return out;
-}
-
 struct Enrolled {
   std::string factor_id;
   std::string secret;
@@ -68,8 +59,8 @@ Enrolled enroll(Fixture& f, const std::string& user) {
   Requester who;
   auto e = f.engine->factors.begin_totp("system", user, "phone", TotpParams{}, who);
   if (!e) fail_msg("begin_totp: %s", e.error().context.c_str());
-  auto a = f.engine->factors.activate("system", user, e->factor_id,
-                                      oath_code(e->secret_b32, f.clock.now_s()), AuditContext{});
+  auto a = f.engine->factors.activate(
+      "system", user, e->factor_id, reference_totp(e->secret_b32, f.clock.now_s()), AuditContext{});
   if (!a) fail_msg("activate: %s", a.error().context.c_str());
   f.clock.advance_s(30);  // the activation code's step is used up
   return Enrolled{e->factor_id, e->secret_b32, a->backup_codes};
@@ -102,14 +93,14 @@ void test_enroll_activate_and_login(void**) {
   assert_true(r->can_defer);
   // A wrong first code does not activate.
   auto bad = f.engine->factors.activate("system", "bob", e->factor_id, "000000", AuditContext{});
-  if (oath_code(e->secret_b32, kT0) != "000000") assert_false(bad.has_value());
-  auto a = f.engine->factors.activate("system", "bob", e->factor_id, oath_code(e->secret_b32, kT0),
-                                      AuditContext{});
+  if (reference_totp(e->secret_b32, kT0) != "000000") assert_false(bad.has_value());
+  auto a = f.engine->factors.activate("system", "bob", e->factor_id,
+                                      reference_totp(e->secret_b32, kT0), AuditContext{});
   assert_true(a.has_value());
   assert_int_equal(a->backup_codes.size(), 10);
   f.clock.advance_s(30);
   const std::string ch = start_login(f, "bob");
-  auto v = f.engine->challenges.verify("system", ch, oath_code(e->secret_b32, f.clock.now_s()),
+  auto v = f.engine->challenges.verify("system", ch, reference_totp(e->secret_b32, f.clock.now_s()),
                                        AuditContext{});
   assert_true(v.has_value());
   assert_string_equal(v->challenge.status.c_str(), "approved");
@@ -123,7 +114,7 @@ void test_replay_and_window(void**) {
   Fixture f(kRequired);
   Enrolled e = enroll(f, "bob");
   const std::int64_t now = f.clock.now_s();
-  const std::string code = oath_code(e.secret, now);
+  const std::string code = reference_totp(e.secret, now);
   auto v1 = f.engine->challenges.verify("system", start_login(f, "bob"), code, AuditContext{});
   assert_true(v1.has_value());
   // RFC 6238 5.2: the same code a second time is refused, as replayed.
@@ -132,15 +123,17 @@ void test_replay_and_window(void**) {
   assert_int_equal(static_cast<int>(v2.error().code), static_cast<int>(Errc::kReplayed));
   // One step ahead is inside the window; two steps back is not.
   f.clock.advance_s(60);
-  auto old = f.engine->challenges.verify("system", start_login(f, "bob"),
-                                         oath_code(e.secret, f.clock.now_s() - 60), AuditContext{});
+  auto old =
+      f.engine->challenges.verify("system", start_login(f, "bob"),
+                                  reference_totp(e.secret, f.clock.now_s() - 60), AuditContext{});
   assert_false(old.has_value());
-  auto ahead = f.engine->challenges.verify(
-      "system", start_login(f, "bob"), oath_code(e.secret, f.clock.now_s() + 30), AuditContext{});
+  auto ahead =
+      f.engine->challenges.verify("system", start_login(f, "bob"),
+                                  reference_totp(e.secret, f.clock.now_s() + 30), AuditContext{});
   assert_true(ahead.has_value());
   // An older step than the last accepted one is refused even inside the window.
-  auto older = f.engine->challenges.verify("system", start_login(f, "bob"),
-                                           oath_code(e.secret, f.clock.now_s()), AuditContext{});
+  auto older = f.engine->challenges.verify(
+      "system", start_login(f, "bob"), reference_totp(e.secret, f.clock.now_s()), AuditContext{});
   assert_false(older.has_value());
 }
 
@@ -181,7 +174,7 @@ void test_lockout_persists_and_expires(void**) {
   assert_true(r.error().retry_after_s > 0 && r.error().retry_after_s <= 600);
   f.clock.advance_s(601);
   auto v = f.engine->challenges.verify("system", start_login(f, "bob"),
-                                       oath_code(e.secret, f.clock.now_s()), AuditContext{});
+                                       reference_totp(e.secret, f.clock.now_s()), AuditContext{});
   assert_true(v.has_value());
 }
 
@@ -193,7 +186,7 @@ void test_success_gives_its_attempt_back(void**) {
   Enrolled e = enroll(f, "bob");
   const std::string ch = start_login(f, "bob", "192.0.2.7");
   assert_false(f.engine->challenges.verify("system", ch, "99999999x", AuditContext{}).has_value());
-  auto v = f.engine->challenges.verify("system", ch, oath_code(e.secret, f.clock.now_s()),
+  auto v = f.engine->challenges.verify("system", ch, reference_totp(e.secret, f.clock.now_s()),
                                        AuditContext{});
   assert_true(v.has_value());
   assert_int_equal(v->challenge.attempts, 1);
@@ -215,7 +208,7 @@ void test_step_up_for_sensitive_changes(void**) {
   with_backup.step_up_code = e.backup_codes[0];
   auto regen = f.engine->factors.regenerate_backup_codes("system", "bob", with_backup);
   assert_false(regen.has_value());
-  const std::string code = oath_code(e.secret, f.clock.now_s());
+  const std::string code = reference_totp(e.secret, f.clock.now_s());
   Requester with_totp;
   with_totp.step_up_code = code;
   auto regen2 = f.engine->factors.regenerate_backup_codes("system", "bob", with_totp);
@@ -276,10 +269,10 @@ rules:
   assert_true(r.has_value());
   assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kMfaRequired));
   assert_true(r->new_rhost);
-  assert_true(
-      f.engine->challenges
-          .verify("system", r->challenge_id, oath_code(e.secret, f.clock.now_s()), AuditContext{})
-          .has_value());
+  assert_true(f.engine->challenges
+                  .verify("system", r->challenge_id, reference_totp(e.secret, f.clock.now_s()),
+                          AuditContext{})
+                  .has_value());
   auto again = f.engine->logins.login(lr);
   assert_true(again.has_value());
   assert_string_equal(again->reason.c_str(), "remembered");
@@ -314,7 +307,7 @@ step_up:
   assert_int_equal(static_cast<int>(first->decision),
                    static_cast<int>(LoginDecision::kMfaRequired));
   assert_true(f.engine->challenges
-                  .verify("system", first->challenge_id, oath_code(e.secret, f.clock.now_s()),
+                  .verify("system", first->challenge_id, reference_totp(e.secret, f.clock.now_s()),
                           AuditContext{})
                   .has_value());
   // The address is known now: the passkey alone is enough again.
@@ -349,7 +342,7 @@ void test_challenge_expires(void**) {
   Enrolled e = enroll(f, "bob");
   const std::string ch = start_login(f, "bob");
   f.clock.advance_s(kChallengeTtlS + 1);
-  auto v = f.engine->challenges.verify("system", ch, oath_code(e.secret, f.clock.now_s()),
+  auto v = f.engine->challenges.verify("system", ch, reference_totp(e.secret, f.clock.now_s()),
                                        AuditContext{});
   assert_false(v.has_value());
   assert_int_equal(static_cast<int>(v.error().code), static_cast<int>(Errc::kExpired));
@@ -417,7 +410,7 @@ void test_tty_rule_factors_hold_at_verify(void**) {
   auto c = f.engine->challenges.get("system", ch);
   assert_true(c.has_value());
   assert_string_equal(c->tty.c_str(), "ttyS0");  // the login's tty, kept with its challenge
-  v = f.engine->challenges.verify("system", ch, oath_code(e.secret, f.clock.now_s()),
+  v = f.engine->challenges.verify("system", ch, reference_totp(e.secret, f.clock.now_s()),
                                   AuditContext{});
   assert_true(v.has_value());
 }
@@ -426,7 +419,7 @@ void test_tty_rule_remember_holds_at_verify(void**) {
   Fixture f(kTtyRules);
   Enrolled e = enroll(f, "bob");
   auto v = f.engine->challenges.verify("system", tty_login(f, "bob", "ttyS1"),
-                                       oath_code(e.secret, f.clock.now_s()), AuditContext{});
+                                       reference_totp(e.secret, f.clock.now_s()), AuditContext{});
   assert_true(v.has_value());
   // The rule's remember window (1h) was granted by that success.
   LoginRequest lr;
@@ -440,7 +433,6 @@ void test_tty_rule_remember_holds_at_verify(void**) {
 }
 
 int main() {
-  oath_init();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_enroll_activate_and_login),
       cmocka_unit_test(test_replay_and_window),
@@ -458,6 +450,5 @@ int main() {
       cmocka_unit_test(test_tty_rule_remember_holds_at_verify),
   };
   const int rc = cmocka_run_group_tests_name("engine", tests, nullptr, nullptr);
-  oath_done();
   return rc;
 }

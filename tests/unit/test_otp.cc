@@ -4,15 +4,13 @@
 // periods, 7 digits), and an OpenSSL HMAC reference that is itself checked against the tables
 // first (for keys longer than a hash block and counters beyond the tables). Also window edges,
 // malformed codes and the refusals. The integration tests cross-check pyotp and oathtool.
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <array>
 #include <limits>
 #include <string>
 
 #include "daemon/core/otp.h"
 #include "daemon/core/random.h"
+#include "tests/support/reference_otp.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off
@@ -145,33 +143,7 @@ void test_other_periods(void**) {
   }
 }
 
-// An independent HOTP: OpenSSL's HMAC and the RFC 4226 section 5.3 truncation written out.
-// Checked against the RFC tables below before it is used as an oracle for anything else.
-std::string reference_hotp(const SecretBuffer& key, std::uint64_t counter, int digits,
-                           OtpAlgorithm alg) {
-  std::array<unsigned char, 8> msg{};
-  for (std::size_t i = 0; i < 8; ++i) {
-    msg[i] = static_cast<unsigned char>(counter >> (56 - 8 * i));
-  }
-  const EVP_MD* md = alg == OtpAlgorithm::kSha256   ? EVP_sha256()
-                     : alg == OtpAlgorithm::kSha512 ? EVP_sha512()
-                                                    : EVP_sha1();
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int len = 0;
-  static const unsigned char kEmpty = 0;
-  assert_non_null(HMAC(md, key.empty() ? &kEmpty : key.data(), static_cast<int>(key.size()),
-                       msg.data(), msg.size(), mac.data(), &len));
-  const unsigned off = mac[len - 1] & 0x0FU;
-  std::uint64_t bin = 0;
-  for (unsigned i = 0; i < 4; ++i) bin = (bin << 8) | mac[off + i];
-  bin &= 0x7FFFFFFFU;
-  std::string out;
-  for (int i = 0; i < digits; ++i) {
-    out.insert(out.begin(), static_cast<char>('0' + bin % 10));
-    bin /= 10;
-  }
-  return out;
-}
+using mfa::testing::reference_hotp;  // tests/support/reference_otp.h
 
 void test_reference_cross_check(void**) {
   // The reference first earns its place on the RFC tables ...

@@ -4,7 +4,6 @@
 // case_sensitive = false answers "ALICE" with pw_name "alice") — under both
 // pam.user_aliases settings; PamConversations keyed on the account (its factor, its uid for
 // a non-admin caller); and that the daemon's UnixDirectory gives root's own name.
-#include <liboath/oath.h>
 
 #include <cctype>
 #include <string>
@@ -15,6 +14,7 @@
 #include "daemon/src/services.h"
 #include "daemon/src/unix_directory.h"
 #include "tests/support/engine_world.h"
+#include "tests/support/reference_otp.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off
@@ -30,6 +30,8 @@ extern "C" {
 using namespace mfa::core;
 using mfa::Errc;
 using mfa::Result;
+
+using mfa::testing::reference_totp;  // the oracle: not liboath, which the product uses
 
 namespace {
 
@@ -99,16 +101,6 @@ void test_unix_directory(void**) {
   assert_false(r->has_value());
 }
 
-std::string oath_code(const std::string& secret_b32, std::int64_t t) {
-  auto key = base32_decode(secret_b32);
-  assert_true(key.has_value());
-  char out[16] = {0};
-  assert_int_equal(oath_totp_generate2(reinterpret_cast<const char*>(key->data()), key->size(),
-                                       static_cast<time_t>(t), 30, 0, 6, 0, out),
-                   OATH_OK);
-  return out;
-}
-
 mfa::daemon::Caller unix_caller(uid_t uid, bool admin) {
   mfa::daemon::Caller c;
   c.kind = mfa::daemon::Caller::Kind::kUnixPeer;
@@ -133,7 +125,7 @@ void test_conversation_is_the_accounts(void**) {
     assert_true(e.has_value());
     assert_true(w.engine->factors
                     .activate("system", "alice", e->factor_id,
-                              oath_code(e->secret_b32, w.clock.now_s()), AuditContext{})
+                              reference_totp(e->secret_b32, w.clock.now_s()), AuditContext{})
                     .has_value());
     w.clock.advance_s(30);
     mfa::daemon::Services s;
@@ -154,7 +146,7 @@ void test_conversation_is_the_accounts(void**) {
       }
       // alice's code prompt, and alice's code answers it.
       assert_false(step.done);
-      auto a = convs.answer(r->first, oath_code(e->secret_b32, w.clock.now_s()), caller);
+      auto a = convs.answer(r->first, reference_totp(e->secret_b32, w.clock.now_s()), caller);
       assert_true(a.has_value() && a->done);
       assert_string_equal(a->result.c_str(), "success");
       w.clock.advance_s(30);
