@@ -53,12 +53,22 @@ Status write_if_missing(const std::string& path, std::string_view text, mode_t m
 
 Result<std::string> prepare_dev_dir(const std::string& dir) {
   if (dir.empty()) return fail(Errc::kConfigInvalid, "--dev needs a directory");
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+  // 0711: every local user can reach the socket (mode 0666) inside, as the self-service
+  // commands need (`mfactl enroll totp` as yourself), without listing the directory; the
+  // database, key and config in it stay 0600.
+  if (::mkdir(dir.c_str(), 0711) != 0 && errno != EEXIST) {
     return fail(Errc::kConfigInvalid, "cannot create " + dir + ": " + std::strerror(errno));
   }
   struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return fail(Errc::kConfigInvalid, dir + " is not a directory");
+  }
+  // A directory an earlier version made 0700 (or a mkdtemp one) becomes traversable too; one
+  // that another user owns is left as it is.
+  if (st.st_uid == ::geteuid() && (st.st_mode & 0111) != 0111 &&
+      ::chmod(dir.c_str(), (st.st_mode & 07777) | 0111) != 0) {
+    return fail(Errc::kConfigInvalid,
+                "cannot make " + dir + " traversable: " + std::strerror(errno));
   }
   const std::string config = dir + "/mfad.yaml";
   MFA_TRY(write_if_missing(config, kDevConfigYaml, 0600));
