@@ -92,6 +92,13 @@ bool same_key(const CborValue& a, const CborValue& b) {
 
 }  // namespace
 
+CborValue::CborValue() = default;
+CborValue::CborValue(const CborValue&) = default;
+CborValue::CborValue(CborValue&&) noexcept = default;
+CborValue& CborValue::operator=(const CborValue&) = default;
+CborValue& CborValue::operator=(CborValue&&) noexcept = default;
+CborValue::~CborValue() = default;
+
 std::optional<std::int64_t> CborValue::as_int() const {
   constexpr std::uint64_t kMax = static_cast<std::uint64_t>(INT64_MAX);
   if (type == Type::kUint && uint <= kMax) return static_cast<std::int64_t>(uint);

@@ -33,6 +33,15 @@ struct CborValue {
   std::vector<CborValue> items;
   std::vector<std::pair<CborValue, CborValue>> map;
 
+  // Declared here, defaulted in the .cc: a type that holds pairs of itself is incomplete in its
+  // own body, and clang 14 with libstdc++ (make fuzz) rejects the implicit members there.
+  CborValue();
+  CborValue(const CborValue&);
+  CborValue(CborValue&&) noexcept;
+  CborValue& operator=(const CborValue&);
+  CborValue& operator=(CborValue&&) noexcept;
+  ~CborValue();
+
   // Integer value when it fits in int64 (kUint / kNint), else nullopt.
   std::optional<std::int64_t> as_int() const;
   // Map lookups by integer key (COSE) or text key (attestation objects); null when absent.
