@@ -11,17 +11,19 @@ const std::vector<CommandEntry>& command_table() {
        "apikey create --app APP --name NAME --scope verify,enroll,admin | list --app APP | "
        "revoke --app APP ID"},
       {"enroll", cmd_enroll,
-       "enroll totp [--label LABEL] [--user USER]: QR code, first code, backup codes; enroll "
-       "sms --phone PHONE | email --email ADDRESS [--label LABEL] [--user USER]: a code sent "
-       "there, typed back; enroll passkey [--user USER]: a one-time link to register a passkey "
-       "in a browser; enroll fido2 [--label LABEL] [--pin] [--user USER]: register the "
-       "security key plugged into this machine (touch it)"},
-      {"factors", cmd_factors, "factors [USER]: list factors"},
-      {"remove", cmd_remove, "remove FACTOR_ID [--user USER]: remove a factor (asks for a code)"},
-      {"backup-codes", cmd_backup_codes, "backup-codes [regenerate] [--user USER]"},
+       "enroll totp [--label LABEL] [--user USER] [--app APP]: QR code, first code, backup "
+       "codes; enroll sms --phone PHONE [--country CC] | email --email ADDRESS [--label LABEL] "
+       "[--user USER] [--app APP]: a code sent there, typed back; enroll passkey [--user USER] "
+       "[--app APP]: a one-time link to register a passkey in a browser; enroll fido2 [--label "
+       "LABEL] [--pin] [--user USER]: register the security key plugged into this machine "
+       "(touch it)"},
+      {"factors", cmd_factors, "factors [USER] [--app APP]: list factors"},
+      {"remove", cmd_remove,
+       "remove FACTOR_ID [--user USER] [--app APP]: remove a factor (asks for a code)"},
+      {"backup-codes", cmd_backup_codes, "backup-codes [regenerate] [--user USER] [--app APP]"},
       {"user", cmd_user,
-       "user show USER: MFA status (mode, factors, backup codes, grace, lockout)"},
-      {"reset", cmd_reset, "reset USER [--yes]: admin removal of every factor of USER"},
+       "user show USER [--app APP]: MFA status (mode, factors, backup codes, grace, lockout)"},
+      {"reset", cmd_reset, "reset USER [--yes] [--app APP]: admin removal of every factor of USER"},
       {"policy", cmd_policy,
        "policy check [FILE] | reload | explain --user U [--service S] [--rhost ADDR] [--tty TTY] "
        "[--first-factor F] [--app APP]"},

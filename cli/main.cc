@@ -55,7 +55,15 @@ int main(int argc, char** argv) {
   const std::string name = argv[i];
   std::vector<std::string> args(argv + i + 1, argv + argc);
   for (const auto& c : command_table()) {
-    if (name == c.name) return c.fn(ctx, std::move(args));
+    if (name != c.name) continue;
+    // `mfactl enroll --help`: that command's usage, never an argument ("--help" is no user).
+    for (const auto& a : args) {
+      if (a == "--help" || a == "-h") {
+        std::printf("usage: mfactl [--socket PATH] [--json] %s\n", c.summary);
+        return kExitOk;
+      }
+    }
+    return c.fn(ctx, std::move(args));
   }
   return usage_error("unknown command '" + name + "' (try --help)");
 }

@@ -289,7 +289,13 @@ net::awaitable<void> HttpServer::Impl::handle_signals() {
     if (sig == SIGHUP) {
       // A throwing hook must not end this loop: later SIGHUPs and SIGTERM depend on it.
       try {
-        log_info(hooks.reload ? "SIGHUP: " + hooks.reload() : "SIGHUP: reload requested");
+        if (!hooks.reload) {
+          log_info("SIGHUP: reload requested");
+        } else if (auto outcome = hooks.reload()) {
+          log_info("SIGHUP: " + *outcome);
+        } else {
+          log_warning("SIGHUP: " + outcome.error().context);  // the old policy still serves
+        }
       } catch (const std::exception& e) {
         log_error(std::string("SIGHUP: reload failed: ") + e.what());
       }

@@ -22,9 +22,10 @@ class Router;
 struct Services;
 
 struct ServerHooks {
-  // Called on SIGHUP from the control strand; returns a one-line outcome for the log
-  // (e.g. "policy reloaded" or "policy reload failed: ..."). Unset: logs "reload requested".
-  std::function<std::string()> reload;
+  // Called on SIGHUP from the control strand; returns the one-line outcome for the log
+  // ("policy reloaded: ...") or the error ("policy reload failed, ..."), logged as a warning.
+  // Unset: logs "reload requested".
+  std::function<Result<std::string>()> reload;
 };
 
 class HttpServer {

@@ -161,12 +161,15 @@ int main(int argc, char** argv) {
   register_engine_routes(router, services);
 
   ServerHooks hooks;
-  hooks.reload = [&services] {
+  hooks.reload = [&services]() -> Result<std::string> {
     core::AuditContext ctx;
     ctx.actor = "signal:SIGHUP";
     auto r = reload_policy(services, ctx);
-    return r ? "policy reloaded: " + *r
-             : "policy reload failed, previous policy kept: " + r.error().context;
+    if (!r) {
+      return fail(Errc::kPolicyInvalid,
+                  "policy reload failed, previous policy kept: " + r.error().context);
+    }
+    return "policy reloaded: " + *r;
   };
   HttpServer server(*config, router, services, std::move(hooks));
   if (Status s = server.start(); !s) return die(s.error().context);

@@ -49,7 +49,9 @@ ApiResponse query(Services& s, ApiRequest& req, const std::string& app) {
     f.user = c.user;
   } else if (app.empty()) {
     if (!(c.kind == Caller::Kind::kUnixPeer && c.admin)) {
-      return error_response(403, "permission_denied", "admin rights needed");
+      return error_response(403, "permission_denied",
+                            "the audit of every app is for admins on the Unix socket; with an "
+                            "API key, ask /v1/apps/{app}/audit");
     }
   } else if (auto denied = check_app_admin(req, app)) {
     return *denied;

@@ -24,6 +24,16 @@ def test_sighup_does_not_kill(mfad):
     assert "reload" in mfad.log()
 
 
+def test_sighup_with_a_broken_policy_is_a_warning(mfad):
+    # The old policy keeps serving; the admin must see the failure at warning level, not info.
+    (mfad.dir / "policy.yaml").write_text("defaults: {mode: sometimes}\n")
+    mfad.proc.send_signal(signal.SIGHUP)
+    assert wait_until(lambda: "SIGHUP: policy" in mfad.log()), mfad.log()
+    line = next(ln for ln in mfad.log().splitlines() if "SIGHUP: policy" in ln)
+    assert "mfad warning: SIGHUP: policy reload failed, previous policy kept" in line, line
+    assert mfad.unix_request("GET", "/v1/health").status == 200
+
+
 def in_flight(mfad):
     text = mfad.unix_request("GET", "/metrics").body.decode()
     line = next(ln for ln in text.splitlines() if ln.startswith("mfad_in_flight_requests "))

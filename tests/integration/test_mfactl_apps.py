@@ -35,3 +35,13 @@ def test_app_users_are_named_explicitly(mfad_factory):
         assert r.returncode == 2 and "usage" in r.stderr, (args, r.stdout, r.stderr)
     r = inst.mfactl("enroll", "fido2", "--user", "alice", "--app", "shop")
     assert r.returncode == 2 and "app system only" in r.stderr, r.stderr
+
+
+def test_help_after_a_command_is_its_usage(mfad):
+    # Issue 20, item 13: `enroll --help` exited 2, `factors --help` asked for user "--help".
+    for cmd, words in (("enroll", ["passkey", "fido2", "totp", "--app"]),
+                       ("factors", ["factors [USER]"]), ("audit", ["--reverse"])):
+        r = mfad.mfactl(cmd, "--help")
+        assert r.returncode == 0, (cmd, r.stderr)
+        for w in words:
+            assert w in r.stdout, (cmd, w, r.stdout)
