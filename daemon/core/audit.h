@@ -20,6 +20,7 @@ inline constexpr const char* kLockedOut = "user.locked_out";
 inline constexpr const char* kPolicyReloaded = "policy.reloaded";
 inline constexpr const char* kPolicyReloadFailed = "policy.reload_failed";
 inline constexpr const char* kChallengeDenied = "mfa.challenge_denied";
+inline constexpr const char* kChallengeCancelled = "mfa.challenge_cancelled";
 inline constexpr const char* kCodeSent = "mfa.code_sent";
 inline constexpr const char* kDeliveryFailed = "mfa.delivery_failed";
 inline constexpr const char* kDestinationChanged = "mfa.destination_changed";

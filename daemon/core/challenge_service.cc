@@ -153,7 +153,8 @@ Status ChallengeService::cancel(const std::string& app, const std::string& id,
                                                  event(deps_, "cancelled", ctx.actor));
   if (!moved) return fail(moved.error());
   if (!*moved) return fail(Errc::kConflict, "challenge is no longer pending");
-  return {};
+  return audit_.record(c->app, c->user, audit_event::kChallengeCancelled, ctx,
+                       nlohmann::json{{"challenge_id", id}}.dump());
 }
 
 Status ChallengeService::deny(const std::string& app, const std::string& id,

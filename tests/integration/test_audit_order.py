@@ -74,3 +74,17 @@ def plant_events_after(inst, last_id):
             return events.json()["events"][0]["id"]
         time.sleep(0.05)
     raise AssertionError("the reload was not audited")
+
+
+def test_cancelling_a_challenge_is_audited(mfad_factory):
+    # Issue 20, item 11: a cancelled challenge left no audit record (a denied one did).
+    from engine_helpers import REQUIRED, enroll_totp, login, start_with_policy
+    inst = start_with_policy(mfad_factory, REQUIRED)
+    enroll_totp(inst, "alice", app="shop")
+    ch = login(inst, "alice", app="shop").json()["challenge"]["id"]
+    r = inst.unix_request("POST", f"/v1/apps/shop/challenges/{ch}/cancel", {})
+    assert r.status == 200, r
+    events = inst.unix_request("GET", "/v1/apps/shop/audit?event=mfa.challenge_cancelled")
+    [e] = events.json()["events"]
+    assert e["user"] == "alice" and e["detail"] == {"challenge_id": ch}, e
+    assert e["actor"].startswith("uid:0"), e
