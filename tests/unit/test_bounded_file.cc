@@ -15,6 +15,7 @@
 
 #include "daemon/core/bounded_file.h"
 #include "daemon/src/delivery_pool.h"
+#include "tests/support/temp_dir.h"
 
 // cmocka last: it defines a `fail` macro that would clash with mfa::fail.
 // clang-format off
@@ -60,22 +61,10 @@ void operator delete(void* p, std::size_t n) noexcept {
 
 namespace {
 
-int setup(void** state) {
-  char tmpl[] = "/tmp/mfa-bounded-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) return -1;
-  *state = new std::string(tmpl);
-  return 0;
-}
-
-int teardown(void** state) {
-  auto* dir = static_cast<std::string*>(*state);
-  std::filesystem::remove_all(*dir);
-  delete dir;
-  return 0;
-}
-
+using mfa::testing::temp_dir_setup;
+using mfa::testing::temp_dir_teardown;
 const std::string& D(void** state) {
-  return *static_cast<std::string*>(*state);
+  return mfa::testing::temp_dir(state);
 }
 
 // Written with write(2) from the caller's bytes: no heap copy of the content.
@@ -274,16 +263,18 @@ void test_smtp_password_file(void** state) {
 
 int main() {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_exactly_at_cap_and_one_past, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_much_too_large, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_exactly_at_cap_and_one_past, temp_dir_setup,
+                                      temp_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_much_too_large, temp_dir_setup, temp_dir_teardown),
       cmocka_unit_test(test_cap_holds_when_size_lies),
-      cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_symlink_refused_or_followed, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_directory_and_fifo, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_error_code_and_check, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_secret_variant_wipes, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_smtp_password_file, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_missing, temp_dir_setup, temp_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_symlink_refused_or_followed, temp_dir_setup,
+                                      temp_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_directory_and_fifo, temp_dir_setup, temp_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_empty_file, temp_dir_setup, temp_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_error_code_and_check, temp_dir_setup, temp_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_secret_variant_wipes, temp_dir_setup, temp_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_smtp_password_file, temp_dir_setup, temp_dir_teardown),
   };
   return cmocka_run_group_tests_name("bounded_file", tests, nullptr, nullptr);
 }

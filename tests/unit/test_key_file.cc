@@ -10,6 +10,7 @@
 #include <string>
 
 #include "daemon/core/key_file.h"
+#include "tests/support/temp_dir.h"
 
 // cmocka last: it defines a `fail` macro that would clash with mfa::fail.
 // clang-format off
@@ -26,22 +27,10 @@ using namespace mfa;
 
 namespace {
 
-int setup(void** state) {
-  char tmpl[] = "/tmp/mfa-key-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) return -1;
-  *state = new std::string(tmpl);
-  return 0;
-}
-
-int teardown(void** state) {
-  auto* dir = static_cast<std::string*>(*state);
-  std::filesystem::remove_all(*dir);
-  delete dir;
-  return 0;
-}
-
+using mfa::testing::temp_dir_setup;
+using mfa::testing::temp_dir_teardown;
 const std::string& D(void** state) {
-  return *static_cast<std::string*>(*state);
+  return mfa::testing::temp_dir(state);
 }
 
 void write_file(const std::string& path, std::size_t n, mode_t mode) {
@@ -143,12 +132,13 @@ void test_missing_directory(void** state) {
 
 int main() {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_create_then_reload, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_refuse_loose_mode, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_refuse_wrong_size, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_refuse_symlink, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_refuse_directory_and_owner, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_missing_directory, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_create_then_reload, temp_dir_setup, temp_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_refuse_loose_mode, temp_dir_setup, temp_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_refuse_wrong_size, temp_dir_setup, temp_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_refuse_symlink, temp_dir_setup, temp_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_refuse_directory_and_owner, temp_dir_setup,
+                                      temp_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_missing_directory, temp_dir_setup, temp_dir_teardown),
   };
   return cmocka_run_group_tests_name("key_file", tests, nullptr, nullptr);
 }
