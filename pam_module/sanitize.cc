@@ -55,6 +55,14 @@ void sanitize_text(const char* in, char* out, size_t cap) {
       p += len;
       continue;
     }
+    // Bidirectional marks, embeddings, overrides and isolates and the line/paragraph
+    // separators: they make a line show other than what it holds (CVE-2021-42574). The same
+    // set as daemon/core/display_text.h, which this libc-only tier cannot link.
+    if (cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+        (cp >= 0x2066 && cp <= 0x2069)) {
+      p += len;
+      continue;
+    }
     if (n + len >= cap) break;
     for (size_t k = 0; k < len; ++k) out[n++] = static_cast<char>(p[k]);
     p += len;

@@ -188,6 +188,11 @@ def cases():
         answer("1", done("deny"))], "PAM_AUTH_ERR", answers=["1"],
         texts=["info: [31mRED[0m2J line1\nline2\n", "prompt-off: ]0;pwnedCode: "],
         forbid=["\x1b", "\x07", "\r", "\u009b", "\x7f"]))
+    t.append(case("bidirectional overrides stripped from daemon text (CVE-2021-42574)", [
+        start(prompt("Code: ", messages=[
+            {"style": "info", "text": "pay\u202eevil\u2066x\u2069 \u200fy\u2028z"}])),
+        answer("1", done("deny"))], "PAM_AUTH_ERR", answers=["1"],
+        texts=["info: payevilx yz"], forbid=["\u202e", "\u2066", "\u2069", "\u200f", "\u2028"]))
     t.append(case("prompt_prefix prepended", [start(prompt("Code: ")), answer("7", done("success"))],
                   "PAM_SUCCESS", answers=["7"], options="prompt_prefix=[MFA]",
                   texts=["prompt-off: [MFA] Code: "]))
