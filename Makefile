@@ -2,6 +2,9 @@
 # this file only holds the shared targets. See docs/architecture.md.
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
+# Keep the objects of the test and fuzz binaries (pattern-rule intermediates that make would
+# delete): without them every change to a library recompiled every test (84 s for one file).
+.SECONDARY:
 SHELL := /bin/bash
 
 include mk/flags.mk

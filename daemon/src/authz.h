@@ -5,11 +5,12 @@
 
 #include <string>
 
+#include "daemon/core/system_app.h"
 #include "daemon/src/api_types.h"
 
 namespace mfa::daemon {
 
-inline constexpr const char* kSystemApp = "system";
+using core::kSystemApp;
 
 // May the caller act inside `app` at all (handlers still check user and scope)?
 bool may_access_app(const Caller& c, const std::string& app);
