@@ -318,8 +318,8 @@ int map_result(const char* result) {
 
 int run_conversation(pam_handle_t* pamh, int flags, const Options& opt, const Items& items) {
   if (strlen(items.user) > kMaxUserLen) return PAM_USER_UNKNOWN;
-  if (strlen(items.service) > kMaxItemLen || strlen(items.rhost) > kMaxItemLen ||
-      strlen(items.tty) > kMaxItemLen || strlen(items.ruser) > kMaxItemLen) {
+  if (strlen(items.service) > kMaxServiceLen || strlen(items.rhost) > kMaxRhostLen ||
+      strlen(items.tty) > kMaxRhostLen || strlen(items.ruser) > kMaxRuserLen) {
     pam_syslog(pamh, LOG_ERR, "PAM item too long for user '%s'", items.user);
     return PAM_AUTH_ERR;
   }

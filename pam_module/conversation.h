@@ -12,8 +12,13 @@ inline constexpr int kMaxSteps = 32;              // requests (start + answers) 
 inline constexpr int kMaxMessages = 16;           // `messages` entries per response
 inline constexpr size_t kMaxTextLen = 16 * 1024;  // one message/prompt (QR codes are large)
 inline constexpr size_t kMaxIdLen = 128;
-inline constexpr size_t kMaxUserLen = 256;
-inline constexpr size_t kMaxItemLen = 1024;  // service, rhost, tty, ruser
+// The PAM items the module sends: equal to the daemon's field limits (daemon/core/limits.h;
+// tests/unit/test_limits_agree.cc holds them equal), so that an item the module lets through
+// is never refused by the daemon as a malformed request, and the other way round.
+inline constexpr size_t kMaxUserLen = 256;    // limits::kMaxUserNameLen
+inline constexpr size_t kMaxServiceLen = 64;  // limits::kMaxServiceNameLen
+inline constexpr size_t kMaxRhostLen = 256;   // limits::kMaxRhostLen (rhost and tty)
+inline constexpr size_t kMaxRuserLen = 256;   // limits::kMaxUserNameLen
 
 struct Items {
   const char* service;

@@ -8,7 +8,7 @@
 
 namespace mfa::pam {
 
-inline constexpr size_t kMaxAnswerLen = 1024;
+inline constexpr size_t kMaxAnswerLen = 256;  // = the daemon's limits::kMaxPamAnswerLen
 
 // Shows one PAM_TEXT_INFO or PAM_ERROR_MSG. Returns the conversation's PAM code.
 int show_message(pam_handle_t* pamh, int style, const char* text);

@@ -37,6 +37,9 @@ inline constexpr std::size_t kMaxServiceNameLen = 64;
 inline constexpr std::size_t kMaxPhoneInputLen = 40;
 inline constexpr std::size_t kMaxRhostLen = 256;
 inline constexpr std::size_t kMaxCodeLen = 64;  // any typed code/answer
+// One answer in a PAM conversation: a code, a picker choice, or a security key PIN
+// (pam_module/pam_io.h kMaxAnswerLen is equal; tests/unit/test_limits_agree.cc).
+inline constexpr std::size_t kMaxPamAnswerLen = 256;
 inline constexpr std::size_t kMaxEmailLen = 254;
 inline constexpr std::size_t kMaxApiKeyNameLen = 64;
 

@@ -80,10 +80,9 @@ Result<bool> chain_is_trusted(X509* leaf, const std::vector<X509Ptr>& intermedia
   if (!chain) return fail(Errc::kCrypto, "sk_X509_new_null");
   for (const X509Ptr& c : intermediates) {
     if (X509_up_ref(c.get()) != 1) return fail(Errc::kCrypto, "X509_up_ref");
-    if (sk_X509_push(chain.get(), c.get()) <= 0) {
-      X509_free(c.get());
-      return fail(Errc::kCrypto, "sk_X509_push");
-    }
+    X509Ptr ref(c.get());  // the reference the stack takes over once pushed
+    if (sk_X509_push(chain.get(), ref.get()) <= 0) return fail(Errc::kCrypto, "sk_X509_push");
+    (void)ref.release();
   }
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!ctx) return fail(Errc::kCrypto, "X509_STORE_CTX_new");

@@ -1,17 +1,12 @@
 #include "daemon/src/qr_render.h"
 
-#include <qrencode.h>
+#include "daemon/core/c_handles.h"
 
 #include <memory>
 #include <vector>
 
 namespace mfa::daemon {
 namespace {
-
-struct QrCodeFree {
-  void operator()(QRcode* p) const noexcept { QRcode_free(p); }
-};
-using QrCodePtr = std::unique_ptr<QRcode, QrCodeFree>;
 
 // The module matrix: true = dark. libqrencode's data bytes carry the colour in bit 0.
 struct Matrix {

@@ -69,7 +69,7 @@ ApiResponse answer(PamConversations& convs, ApiRequest& req) {
   json body;
   ApiResponse err;
   if (!parse_json_body(req, body, err)) return err;
-  auto a = string_field(body, "answer", limits::kMaxCodeLen * 4, false, err);
+  auto a = string_field(body, "answer", limits::kMaxPamAnswerLen, false, err);
   if (!a) return err;
   const std::string id = req.path_params["id"];
   auto r = convs.answer(id, std::move(*a), req.caller);
