@@ -11,7 +11,6 @@
 #include <openssl/params.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <qrencode.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -71,11 +70,6 @@ struct BasicConstraintsFree {
   void operator()(BASIC_CONSTRAINTS* p) const noexcept { BASIC_CONSTRAINTS_free(p); }
 };
 using BasicConstraintsPtr = std::unique_ptr<BASIC_CONSTRAINTS, BasicConstraintsFree>;
-
-struct QrCodeFree {
-  void operator()(QRcode* p) const noexcept { QRcode_free(p); }
-};
-using QrCodePtr = std::unique_ptr<QRcode, QrCodeFree>;
 
 struct X509Free {
   void operator()(X509* p) const noexcept { X509_free(p); }
