@@ -4,7 +4,9 @@ Routes are read from the source, not from a running daemon: every
 `router.add("METHOD", "PATTERN", ...)` or `router.add("METHOD", base + "/suffix", ...)` in
 daemon/src/*.cc, where `base` is a `const std::string NAME = "..."` in the same file
 (routes_factors.cc). A route added without docs, or a documented path that no code serves,
-fails this test. No daemon is started: this runs in well under a second.
+fails this test. No daemon is started for those checks: they run in well under a second.
+The last tests start one and validate its answers in the common flows against the spec
+(openapi_schema.py), so a field or status the daemon sends without docs fails too.
 """
 
 import re
@@ -12,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from openapi_schema import check_response, load_spec, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "daemon" / "src"
@@ -262,3 +266,136 @@ def test_spec_is_valid_openapi(spec_and_docs):
     validator = pytest.importorskip("openapi_spec_validator")
     spec, _ = spec_and_docs
     validator.validate(spec)
+
+
+# ---- Responses against the spec ----------------------------------------------------------
+# The validator (openapi_schema.py) is checked on its own first, then applied to what the
+# daemon answers in the common flows; strict mode makes an undocumented field an error.
+
+def test_schema_validator_catches_drift(spec_and_docs):
+    spec, _ = spec_and_docs
+    factor = {"$ref": "#/components/schemas/Factor"}
+    good = {"id": "f1", "type": "sms", "label": "", "status": "active",
+            "created_at": "2026-01-02T03:04:05Z", "last_used_at": None, "destination": "+1"}
+    assert validate(spec, factor, good) == []
+    assert validate(spec, factor, {**good, "type": "carrier_pigeon"})
+    assert validate(spec, factor, {**good, "created_at": 1767322800})
+    assert validate(spec, factor, {k: v for k, v in good.items() if k != "status"})
+    assert validate(spec, factor, {**good, "undocumented": 1})          # strict: closed
+    assert validate(spec, factor, {**good, "undocumented": 1}, strict=False) == []
+    assert validate(spec, factor, {**good, "created_at": "yesterday"})
+    # allOf: the union of the parts' properties closes the object.
+    new_key = {"$ref": "#/components/schemas/NewApiKey"}
+    key = {"id": "k", "app": "a", "name": "n", "scopes": ["verify"], "created_at": 1,
+           "revoked": False, "key": "mfa_k_s"}
+    assert validate(spec, new_key, key) == []
+    assert validate(spec, new_key, {**key, "secret": "x"})
+    assert validate(spec, new_key, {k: v for k, v in key.items() if k != "key"})
+    assert validate(spec, new_key, {**key, "scopes": ["root"]})
+
+
+@pytest.fixture
+def checked(mfad_factory):
+    """A daemon whose every answer in the test is checked against the spec."""
+    from engine_helpers import REQUIRED, start_with_policy
+    spec = load_spec()
+    inst = start_with_policy(mfad_factory, REQUIRED)
+
+    def call(method, path, body=None, via="unix", api_key=None):
+        if via == "tcp":
+            r = inst.tcp_request(method, path, body, api_key=api_key)
+        else:
+            r = inst.unix_request(method, path, body)
+        check_response(spec, method, path, r)
+        return r
+
+    call.inst = inst
+    return call
+
+
+def test_factor_challenge_and_explain_flows_match_the_spec(checked):
+    from engine_helpers import code_at, oathtool_code
+    call = checked
+    base = "/v1/apps/system/users/root"
+    assert call("GET", "/v1/health").status == 200
+    r = call("POST", "/v1/apps/system/logins", {"user": "root", "service": "sshd"})
+    assert r.json()["decision"] == "enroll_required", r
+    r = call("POST", base + "/factors", {"type": "totp", "label": "phone"})
+    assert r.status == 201, r
+    factor_id, secret = r.json()["factor_id"], r.json()["secret"]
+    r = call("POST", base + f"/factors/{factor_id}/activate", {"code": oathtool_code(secret)})
+    assert r.status == 200 and r.json()["backup_codes"], r
+    r = call("GET", base + "/factors")
+    assert [f["id"] for f in r.json()["factors"]] == [factor_id], r
+    assert call("GET", base + "/backup-codes").status == 200
+    assert call("GET", base + "/mfa").status == 200
+
+    r = call("POST", "/v1/apps/system/logins",
+             {"user": "root", "service": "sshd", "remote_addr": "127.0.0.9"})
+    assert r.json()["decision"] == "mfa_required", r
+    login_ch = r.json()["challenge"]["id"]
+    r = call("POST", "/v1/apps/system/challenges", {"user": "root", "purpose": "step_up"})
+    assert r.status == 201 and r.json()["timeline"], r
+    ch = r.json()["id"]
+    assert call("GET", f"/v1/apps/system/challenges/{ch}").status == 200
+    assert call("GET", "/v1/apps/system/challenges?user=root").status == 200
+    r = call("POST", f"/v1/apps/system/challenges/{ch}/verify", {"code": "000000x"})
+    assert r.status in (400, 422), r
+    r = call("POST", f"/v1/apps/system/challenges/{login_ch}/verify", {"code": code_at(secret, 1)})
+    assert r.status == 200 and r.json()["status"] == "approved", r
+    assert call("POST", f"/v1/apps/system/challenges/{ch}/cancel").status == 200
+    assert call("GET", "/v1/apps/system/challenges/ch_nope").status == 404
+
+    r = call("GET", "/v1/policy/explain?user=root&service=sshd")
+    assert r.status == 200 and r.json()["settings"]["mode"] == "required", r
+    assert call("GET", "/v1/policy").status == 200
+    assert call("GET", "/v1/apps/system/audit?limit=5").status == 200
+    assert call("GET", "/v1/audit?limit=5").status == 200
+
+
+def test_tcp_answers_match_the_spec(checked):
+    call = checked
+    key = call.inst.create_api_key("shop", ["admin"])["key"]
+    assert call("GET", "/v1/health", via="tcp").status == 200
+    assert call("GET", "/v1/health", via="tcp", api_key=key).status == 200
+    assert call("GET", "/v1/health", via="tcp", api_key="mfa_bad_key").status == 401
+    assert call("GET", "/metrics", via="tcp", api_key="mfa_bad_key").status == 401
+    assert call("GET", "/metrics", via="tcp", api_key=key).status == 200
+    assert call("GET", "/v1/apps/shop/users/bob/factors", via="tcp", api_key=key).status == 200
+    assert call("GET", "/v1/apps/shop/apikeys", via="tcp", api_key=key).status == 200
+    assert call("GET", "/v1/audit", via="tcp", api_key=key).status == 403
+    # Without a webauthn: section in mfad.yaml a passkey enrolment is 409.
+    r = call("POST", "/v1/apps/shop/users/bob/factors", {"type": "webauthn", "label": "k"},
+             via="tcp", api_key=key)
+    assert r.status == 409, r
+
+
+def test_passkey_flow_matches_the_spec(mfad_factory):
+    from test_webauthn_api import POLICY, WEBAUTHN
+    from webauthn_soft import Authenticator
+    spec = load_spec()
+    inst = mfad_factory(start=False, config_extra=WEBAUTHN)
+    (inst.dir / "policy.yaml").write_text(POLICY)
+    inst.start()
+    key = inst.create_api_key("shop", ["enroll", "verify"])["key"]
+
+    def call(method, path, body=None):
+        r = inst.tcp_request(method, path, body, api_key=key)
+        check_response(spec, method, path, r)
+        return r
+
+    auth = Authenticator(-7)
+    r = call("POST", "/v1/apps/shop/users/bob/factors", {"type": "webauthn", "label": "key"})
+    assert r.status == 201, r
+    fid = r.json()["factor_id"]
+    cred = auth.create(r.json()["publicKey"])
+    r = call("POST", f"/v1/apps/shop/users/bob/factors/{fid}/activate", {"credential": cred})
+    assert r.status == 200, r
+    assert call("GET", "/v1/apps/shop/users/bob/factors").json()["factors"][0]["type"] == \
+        "webauthn"
+    r = call("POST", "/v1/apps/shop/logins", {"user": "bob"})
+    assert r.json()["decision"] == "mfa_required", r
+    cid = r.json()["challenge"]["id"]
+    opts = call("GET", f"/v1/apps/shop/challenges/{cid}/webauthn-options").json()["publicKey"]
+    r = call("POST", f"/v1/apps/shop/challenges/{cid}/verify", {"assertion": auth.get(opts)})
+    assert r.status == 200 and r.json()["status"] == "approved", r
