@@ -399,3 +399,40 @@ def test_passkey_flow_matches_the_spec(mfad_factory):
     opts = call("GET", f"/v1/apps/shop/challenges/{cid}/webauthn-options").json()["publicKey"]
     r = call("POST", f"/v1/apps/shop/challenges/{cid}/verify", {"assertion": auth.get(opts)})
     assert r.status == 200 and r.json()["status"] == "approved", r
+
+
+def test_email_flow_matches_the_spec(mfad_factory):
+    from delivery_helpers import SmtpSink, start_daemon
+    spec = load_spec()
+    smtp = SmtpSink().start()
+    try:
+        inst = start_daemon(mfad_factory, smtp_port=smtp.port)
+        key = inst.create_api_key("shop", ["verify", "enroll"])["key"]
+
+        def call(method, path, body=None):
+            r = inst.tcp_request(method, path, body, api_key=key)
+            check_response(spec, method, path, r)
+            return r
+
+        base = "/v1/apps/shop/users/alice"
+        r = call("POST", base + "/factors", {"type": "email", "address": "alice@example.com"})
+        assert r.status == 201 and r.json()["destination"], r
+        fid = r.json()["factor_id"]
+        r = call("POST", base + f"/factors/{fid}/activate", {"code": smtp.last_code(1)})
+        assert r.status == 200 and r.json()["factor"]["destination"], r
+        assert call("GET", base + "/factors").json()["factors"][0]["destination"]
+        r = call("POST", "/v1/apps/shop/logins", {"user": "alice"})
+        assert r.json()["challenge"]["factors"][0]["destination"], r
+        ch = r.json()["challenge"]["id"]
+        assert call("POST", f"/v1/apps/shop/challenges/{ch}/send", {"factor_id": fid}).status == 200
+        r = call("GET", f"/v1/apps/shop/challenges/{ch}")
+        assert r.json()["delivery"] == "sent" and r.json()["factor_id"] == fid, r
+        assert call("POST", f"/v1/apps/shop/challenges/{ch}/resend").status == 200
+        r = call("POST", f"/v1/apps/shop/challenges/{ch}/verify", {"code": smtp.last_code(3)})
+        assert r.status == 200 and r.json()["factor"]["type"] == "email", r
+    finally:
+        smtp.stop()
+    # The mail server is gone: enrolling another address is 502 delivery_failed.
+    r = call("POST", "/v1/apps/shop/users/bob/factors",
+             {"type": "email", "address": "b@example.com"})
+    assert r.status == 502 and r.json()["error"]["code"] == "delivery_failed", r
