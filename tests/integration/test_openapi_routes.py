@@ -346,6 +346,14 @@ def test_factor_challenge_and_explain_flows_match_the_spec(checked):
     assert call("POST", f"/v1/apps/system/challenges/{ch}/cancel").status == 200
     assert call("GET", "/v1/apps/system/challenges/ch_nope").status == 404
 
+    # A PAM conversation: the first step, then a wrong answer.
+    r = call("POST", "/v1/pam/conversations", {"user": "root", "service": "sshd"})
+    assert r.status == 200 and r.json()["step"]["type"] in ("prompt", "done"), r
+    if r.json()["step"]["type"] == "prompt":
+        r = call("POST", f"/v1/pam/conversations/{r.json()['id']}", {"answer": "12345"})
+        assert r.status == 200, r
+    assert call("POST", "/v1/pam/conversations/pc_nope", {"answer": ""}).status == 404
+
     r = call("GET", "/v1/policy/explain?user=root&service=sshd")
     assert r.status == 200 and r.json()["settings"]["mode"] == "required", r
     assert call("GET", "/v1/policy").status == 200
@@ -399,6 +407,34 @@ def test_passkey_flow_matches_the_spec(mfad_factory):
     opts = call("GET", f"/v1/apps/shop/challenges/{cid}/webauthn-options").json()["publicKey"]
     r = call("POST", f"/v1/apps/shop/challenges/{cid}/verify", {"assertion": auth.get(opts)})
     assert r.status == 200 and r.json()["status"] == "approved", r
+
+    # Usernameless passkey login.
+    r = call("POST", "/v1/apps/shop/passkey-logins", {})
+    assert r.status == 201, r
+    lid, pk = r.json()["id"], r.json()["publicKey"]
+    r = call("POST", f"/v1/apps/shop/passkey-logins/{lid}/verify",
+             {"assertion": auth.get(pk, user_handle=True), "remote_addr": "203.0.113.9"})
+    assert r.status == 200 and r.json()["user"] == "bob", r
+
+    # The one-time enrolment link and its page (no key: the token is the credential).
+    r = call("POST", "/v1/apps/shop/users/gina/enroll-links", {})
+    assert r.status == 201, r
+    token, path = r.json()["token"], r.json()["path"]
+    for method, p, body in [("GET", path, None), ("GET", f"/v1/enroll/{token}", None)]:
+        r = inst.tcp_request(method, p, body)
+        assert r.status == 200, r
+        check_response(spec, method, p, r)
+    r = inst.tcp_request("POST", f"/v1/enroll/{token}/webauthn", {"label": "Laptop"})
+    check_response(spec, "POST", f"/v1/enroll/{token}/webauthn", r)
+    assert r.status == 201, r
+    fin_path = f"/v1/enroll/{token}/webauthn/{r.json()['factor_id']}"
+    r = inst.tcp_request("POST", fin_path,
+                         {"credential": Authenticator(-8).create(r.json()["publicKey"])})
+    check_response(spec, "POST", fin_path, r)
+    assert r.status == 200 and r.json()["backup_codes"], r
+    r = inst.tcp_request("GET", f"/v1/enroll/{token}")
+    check_response(spec, "GET", f"/v1/enroll/{token}", r)
+    assert r.status == 404, r
 
 
 def test_email_flow_matches_the_spec(mfad_factory):
