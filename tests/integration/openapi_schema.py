@@ -59,7 +59,9 @@ def validate(spec, schema, value, where="$", strict=True, errors=None, closed=Tr
         # Each part checks its own fields; the union of their properties closes the object.
         validate(spec, sub, value, where, strict, errors, closed=False)
     if "anyOf" in schema:
-        if all(validate(spec, s, value, where, strict, [], closed=False) for s in schema["anyOf"]):
+        # Each alternative is a whole schema (closed); one that only adds `required` closes
+        # nothing, as it lists no properties.
+        if all(validate(spec, s, value, where, strict, [], closed) for s in schema["anyOf"]):
             errors.append(f"{where}: matches none of anyOf")
     t = schema.get("type")
     if t and not TYPES[t](value):

@@ -292,6 +292,12 @@ def test_schema_validator_catches_drift(spec_and_docs):
     assert validate(spec, new_key, {**key, "secret": "x"})
     assert validate(spec, new_key, {k: v for k, v in key.items() if k != "key"})
     assert validate(spec, new_key, {**key, "scopes": ["root"]})
+    # anyOf: one alternative must match whole (health's 503 is Health or the listener's Error).
+    degraded = spec["paths"]["/v1/health"]["get"]["responses"]["503"]["content"][
+        "application/json"]["schema"]
+    assert validate(spec, degraded, {"status": "degraded", "store": "unavailable"}) == []
+    assert validate(spec, degraded, {"error": {"code": "unavailable", "message": "full"}}) == []
+    assert validate(spec, degraded, {"status": "degraded", "extra": 1})
 
 
 @pytest.fixture
