@@ -10,6 +10,7 @@
 #include "daemon/core/bounded_file.h"
 #include "daemon/core/cidr.h"
 #include "daemon/core/duration.h"
+#include "daemon/core/factor_service.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy.h"
 
@@ -246,6 +247,7 @@ struct Parser {
                    auto c = parse_cidr(e[0] == '!' ? std::string_view(e).substr(1) : e);
                    if (!c) error(l, ep, c.error().context);
                  }
+                 if (field == &m.apps) check_app_pattern(e, l, ep);
                }
              });
     return m;
@@ -271,13 +273,24 @@ struct Parser {
     return r;
   }
 
+  // The API's own rule (validate_app_name): a name the API refuses could never match a
+  // request, so an entry spelt that way would silently never apply.
   static void check_app_name(const std::string& name, int line, const std::string& path) {
-    bool ok = !name.empty() && name.size() <= limits::kMaxAppNameLen;
-    for (char c : name) {
-      ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_' || c == '.');
+    if (auto ok = validate_app_name(name); !ok) {
+      error(line, path, "'" + printable(name) + "': " + ok.error().context);
     }
-    if (!ok) error(line, path, "app names are 1..64 of A-Z a-z 0-9 - _ .");
+  }
+
+  // A `match: app:` entry: an app name, optionally negated ('!') and with glob wildcards
+  // (* ?), which stand for name characters.
+  static void check_app_pattern(const std::string& entry, int line, const std::string& path) {
+    std::string name = entry[0] == '!' ? entry.substr(1) : entry;
+    for (char& c : name) {
+      if (c == '*' || c == '?') c = 'a';
+    }
+    if (auto ok = validate_app_name(name); !ok) {
+      error(line, path, "'" + printable(entry) + "': " + ok.error().context);
+    }
   }
 
   AppPolicy app(const YAML::Node& n, int line, const std::string& path,

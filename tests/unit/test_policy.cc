@@ -246,7 +246,7 @@ void test_more_errors(void**) {
   expect_error("rules:\n  - match: {group: ''}\n", "rules[0].match.group: empty entry");
   expect_error("rules: {a: 1}\n", "p.yaml:1: rules: expected a list");
   expect_error("rules:\n  - 5\n", "p.yaml:2: rules[0]: expected a mapping");
-  expect_error("apps:\n  'bad name':\n    mode: off\n", "apps.bad name: app names");
+  expect_error("apps:\n  'bad name':\n    mode: off\n", "apps.bad name: 'bad name': app names");
   expect_error("apps:\n  web:\n    email_auth_type: link\n",
                "apps.web.email_auth_type: expected otp");
   expect_error("step_up:\n  new_host: true\n", "step_up.new_host: unknown key");
@@ -263,6 +263,29 @@ void test_more_errors(void**) {
   for (int i = 0; i < 1001; ++i)
     many += "  - {match: {service: s" + std::to_string(i) + "}, mode: off}\n";
   expect_error(many, "rules: more than 1000 rules");
+}
+
+// Policy and API share one app-name rule (validate_app_name): the API refuses Shop.Web, so a
+// policy entry spelt that way could never apply and is an error, in apps: and in match: app.
+void test_app_names_follow_the_api_rule(void**) {
+  expect_error("apps:\n  Shop.Web:\n    mode: required\n",
+               "p.yaml:2: apps.Shop.Web: 'Shop.Web': app names are 1-64 characters of a-z, 0-9");
+  expect_error("apps:\n  shop.web:\n    mode: required\n", "apps.shop.web: 'shop.web'");
+  expect_error("apps:\n  Shop:\n    mode: required\n", "apps.Shop: 'Shop'");
+  expect_error("apps:\n  " + std::string(65, 'a') + ":\n    mode: off\n", "app names are 1-64");
+  expect_error("rules:\n  - match: {app: Shop.Web}\n    mode: off\n",
+               "p.yaml:2: rules[0].match.app: 'Shop.Web': app names");
+  expect_error("rules:\n  - match: {apps: [shop, '!Shop.*']}\n    mode: off\n",
+               "rules[0].match.apps[1]: '!Shop.*': app names");
+  // What the API accepts, globs and negation included, still parses.
+  auto p = parse_policy(
+      "apps:\n  shop-web_2:\n    mode: required\n  " + std::string(64, 'a') +
+          ":\n    mode: off\nrules:\n  - match: {app: ['shop-*', '!sh?p', system]}\n    mode: "
+          "off\n",
+      "ok.yaml");
+  assert_true(p.has_value());
+  assert_int_equal(p->apps.size(), 2);
+  assert_true(p->apps.count("shop-web_2") == 1);
 }
 
 void test_yaml_gotchas(void**) {
@@ -396,6 +419,7 @@ int main() {
       cmocka_unit_test(test_apps),
       cmocka_unit_test(test_bad_files),
       cmocka_unit_test(test_more_errors),
+      cmocka_unit_test(test_app_names_follow_the_api_rule),
       cmocka_unit_test(test_yaml_gotchas),
       cmocka_unit_test(test_shipped_reference_policy),
       cmocka_unit_test(test_explain),
