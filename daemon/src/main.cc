@@ -130,28 +130,21 @@ int main(int argc, char** argv) {
     }
     fido_devices = std::make_unique<Libfido2Devices>();
   }
-  core::EngineDeps deps;
-  deps.store = store->get();
-  deps.clock = &clock;
-  deps.random = &random;
-  deps.aead = &aead;
-  deps.policy = &policy;
-  deps.directory = &directory;
-  deps.audit_sink = &audit_log;
-  deps.issuer = config->totp_issuer;
-  deps.webauthn = &config->webauthn;
-  deps.fido2 = &config->fido2;
-  deps.fido = fido_devices.get();
-  deps.sender = delivery.get();
-  core::Engine engine(deps);
-
-  Services services;
+  Services services;  // the engine's dependencies, then the daemon's own
   services.store = store->get();
   services.clock = &clock;
   services.random = &random;
   services.aead = &aead;
-  services.config = &*config;
   services.policy = &policy;
+  services.directory = &directory;
+  services.audit_sink = &audit_log;
+  services.issuer = config->totp_issuer;
+  services.webauthn = &config->webauthn;
+  services.fido2 = &config->fido2;
+  services.fido = fido_devices.get();
+  services.sender = delivery.get();
+  core::Engine engine(static_cast<const core::EngineDeps&>(services));
+  services.config = &*config;
   services.metrics = &metrics;
   services.engine = &engine;
 

@@ -1,15 +1,14 @@
-// The dependencies route handlers need, wired once in main.cc. Handlers take Services&;
-// nothing here is global. Pointers are non-owning; main.cc owns the objects.
+// The dependencies route handlers need, wired once in main.cc: the engine's own
+// (core::EngineDeps: store, clock, random, aead, policy, directory, ... — declared once there)
+// and what only the daemon's transport uses. Handlers take Services&; nothing here is global.
+// Pointers are non-owning; main.cc owns the objects.
 #pragma once
 
+#include "daemon/core/engine_deps.h"
+
 namespace mfa {
-class Store;
-class Clock;
-class Random;
-class Aead;
 struct DaemonConfig;
 namespace core {
-class PolicyHolder;
 class Engine;
 }  // namespace core
 }  // namespace mfa
@@ -18,13 +17,8 @@ namespace mfa::daemon {
 
 class Metrics;
 
-struct Services {
-  Store* store = nullptr;
-  Clock* clock = nullptr;
-  Random* random = nullptr;
-  Aead* aead = nullptr;                  // AES-256-GCM at rest (daemon/core/aead.h)
+struct Services : core::EngineDeps {
   const DaemonConfig* config = nullptr;  // daemon/core/config.h
-  core::PolicyHolder* policy = nullptr;  // current policy, swapped on reload
   core::Engine* engine = nullptr;        // factors, logins, challenges, lockout, audit
   Metrics* metrics = nullptr;            // daemon/src/metrics.h
 };

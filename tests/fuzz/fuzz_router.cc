@@ -57,12 +57,8 @@ struct World : mfa::testing::EngineWorld {
 
   World() : EngineWorld(kT0) {
     FUZZ_CHECK(init(kPolicy).has_value());
-    services.store = store.get();
-    services.clock = &clock;
-    services.random = &rng;
-    services.aead = aead.get();
+    static_cast<mfa::core::EngineDeps&>(services) = engine->deps();
     services.config = &config;
-    services.policy = &policy;
     services.engine = engine.get();
     services.metrics = &metrics;
     register_health_routes(router, services);

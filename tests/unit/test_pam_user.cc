@@ -129,9 +129,7 @@ void test_conversation_is_the_accounts(void**) {
                     .has_value());
     w.clock.advance_s(30);
     mfa::daemon::Services s;
-    s.clock = &w.clock;
-    s.random = &w.rng;
-    s.policy = &w.policy;
+    static_cast<mfa::core::EngineDeps&>(s) = w.engine->deps();
     s.engine = w.engine.get();
     mfa::daemon::PamConversations convs(s);
     const mfa::daemon::PamStart login{"sshd", "ALICE", "", "ssh", ""};

@@ -48,11 +48,7 @@ struct World : mfa::testing::EngineWorld {
 
   explicit World(const std::string& policy_yaml) : EngineWorld(kT0) {
     if (Status st = init(policy_yaml); !st) fail_msg("%s", st.error().context.c_str());
-    services.store = store.get();
-    services.clock = &clock;
-    services.random = &rng;
-    services.aead = aead.get();
-    services.policy = &policy;
+    static_cast<mfa::core::EngineDeps&>(services) = engine->deps();
     services.engine = engine.get();
     daemon::register_policy_routes(router, services);
   }
