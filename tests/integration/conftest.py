@@ -108,9 +108,33 @@ def _do(conn, method, path, body, headers):
     try:
         conn.request(method, path, body=body, headers=headers)
         r = conn.getresponse()
-        return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+        resp = Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
     finally:
         conn.close()
+    _check_against_spec(method, path, resp)
+    return resp
+
+
+def _check_against_spec(method, path, resp):
+    """Every response the suite receives is checked against docs/openapi.yaml (issue 20 item
+    14), so that the contract cannot drift from the daemon again."""
+    import openapi_schema
+    global _SPEC
+    if _SPEC is None:
+        _SPEC = openapi_schema.load_spec()
+    report = os.environ.get("MFAD_SPEC_REPORT")
+    if resp.status in (404, 405) and not openapi_schema.is_documented(_SPEC, method, path):
+        return  # a test probing a path or method the API does not have
+    try:
+        openapi_schema.check_response(_SPEC, method, path, resp)
+    except AssertionError as e:
+        if not report:
+            raise
+        with open(report, "a") as f:
+            f.write(str(e).replace("\n", " | ") + "\n")
+
+
+_SPEC = None
 
 
 class MfadInstance:
