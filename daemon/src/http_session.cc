@@ -1,6 +1,7 @@
 // One HTTP/1.1 connection: read a request under the deadlines, identify the caller, dispatch
 // through the Router, write the response, keep alive or close. A malformed or hostile request
 // ends its own connection (400/408/413/431), never the daemon.
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
 
 #include <time.h>
@@ -402,6 +403,25 @@ net::awaitable<void> serve_tcp(ServerContext& ctx, TcpStream stream, ConnInfo in
   }
 }
 
+namespace {
+
+// Plain HTTP sent to the TLS listener: one 400 in clear text saying so, one log line, close.
+net::awaitable<void> refuse_plain_http(beast::tcp_stream& tcp, const ConnInfo& info) {
+  static constexpr std::string_view kBody =
+      R"({"error":{"code":"tls_required","message":"this port speaks HTTPS: use https://"}})";
+  static const std::string kReply =
+      "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n"
+      "Content-Length: " +
+      std::to_string(kBody.size()) + "\r\n\r\n" + std::string(kBody);
+  log_info("plain HTTP on the TLS listener from " + info.remote_addr + ": answered 400");
+  beast::error_code ec;
+  tcp.expires_after(milliseconds(1000));
+  co_await net::async_write(tcp, net::buffer(kReply), net::redirect_error(net::use_awaitable, ec));
+  tcp.socket().shutdown(net::socket_base::shutdown_both, ec);
+}
+
+}  // namespace
+
 net::awaitable<void> serve_tls(ServerContext& ctx, TlsStream stream, ConnInfo info) {
   SlotGuard slot{ctx, info};
   info.shed->stream = &beast::get_lowest_layer(stream);
@@ -410,9 +430,20 @@ net::awaitable<void> serve_tls(ServerContext& ctx, TlsStream stream, ConnInfo in
   // Its own short deadline: a stalled handshake holds a slot before any request can be timed.
   beast::get_lowest_layer(stream).expires_after(
       milliseconds(ctx.config.http.tls_handshake_timeout_ms));
-  co_await stream.async_handshake(net::ssl::stream_base::server,
-                                  net::redirect_error(net::use_awaitable, ec));
-  if (ec) co_return;  // plain HTTP on the TLS port, bad client certificate, timeout
+  // The first bytes tell a TLS ClientHello from plain HTTP (Beast's detect_ssl): a client
+  // that forgot https:// gets a readable 400 instead of a connection closed without a word.
+  beast::flat_buffer head;
+  const bool hello = co_await beast::async_detect_ssl(beast::get_lowest_layer(stream), head,
+                                                      net::redirect_error(net::use_awaitable, ec));
+  if (ec) co_return;  // closed or timed out before a first record
+  if (!hello) {
+    co_await refuse_plain_http(beast::get_lowest_layer(stream), info);
+    co_return;
+  }
+  const std::size_t used = co_await stream.async_handshake(
+      net::ssl::stream_base::server, head.data(), net::redirect_error(net::use_awaitable, ec));
+  (void)used;
+  if (ec) co_return;  // bad client certificate, protocol error, timeout
   co_await session_loop(ctx, stream, info);
   beast::get_lowest_layer(stream).expires_after(milliseconds(1000));
   co_await stream.async_shutdown(net::redirect_error(net::use_awaitable, ec));

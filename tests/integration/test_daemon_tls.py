@@ -3,6 +3,7 @@ succeeds, plain HTTP to the TLS port fails, and old protocol versions are refuse
 config shows that plain TCP off loopback is refused at startup."""
 
 import http.client
+import json
 import socket
 import ssl
 import subprocess
@@ -46,7 +47,7 @@ def test_tls_listener(mfad_factory, cert):
         c = http.client.HTTPSConnection("127.0.0.1", inst.tcp_port, context=other, timeout=10)
         c.request("GET", "/v1/health")
 
-    # plain HTTP to the TLS port gets no HTTP answer
+    # plain HTTP to the TLS port gets a clear-text 400 that says why, never a served request
     with socket.create_connection(("127.0.0.1", inst.tcp_port), timeout=5) as s:
         s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
         data = b""
@@ -58,7 +59,14 @@ def test_tls_listener(mfad_factory, cert):
                 data += chunk
         except (ConnectionResetError, socket.timeout):
             pass
-        assert not data.startswith(b"HTTP/1.1 200")
+        assert data.startswith(b"HTTP/1.1 400 "), data
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert json.loads(body)["error"]["code"] == "tls_required"
+    assert "plain HTTP on the TLS listener from 127.0.0.1" in inst.log()
+    # and the listener still speaks TLS afterwards
+    c = http.client.HTTPSConnection("127.0.0.1", inst.tcp_port, context=ctx, timeout=10)
+    c.request("GET", "/v1/health")
+    assert c.getresponse().status == 200
 
     # TLS 1.1 is refused (RFC 8996)
     old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
