@@ -215,3 +215,44 @@ def test_sshd_enrol_at_first_login(sshd_env, test_user):
     ok, out, shown = sshd.login(lambda text: code_at(seen["secret"], +1))
     assert ok and out == "ok\n", shown
     assert shown[0].endswith("Verification code (or a backup code): "), shown
+
+
+GRACE_POLICY = ("defaults: {mode: required, factors: [totp, backup_code], grace_period: 7d, "
+                "lockout: {attempts: 20, window: 15m}}\n")
+GRACE_TEXT = "MFA will be required for this account in 7 days"
+
+
+def test_sshd_grace_reminder_once(sshd_env, test_user):
+    """Issue 20 item 5: the grace reminder of a user without a factor, seen once over SSH
+    (keyboard-interactive requests without prompts included, and the login messages of an
+    interactive session)."""
+    inst, sshd = sshd_env
+    (inst.dir / "policy.yaml").write_text(GRACE_POLICY)
+    inst.restart()
+    reset_user(inst, test_user)
+    seen = []
+
+    def handler(title, instructions, prompts):
+        seen.append("\n".join([title, instructions] + [p for p, _ in prompts]))
+        return ["" for _ in prompts]
+
+    t = paramiko.Transport(("127.0.0.1", sshd.port))
+    try:
+        t.start_client(timeout=10)
+        t.auth_publickey(test_user, sshd.client_key)
+        t.auth_interactive(test_user, handler)
+        chan = t.open_session(timeout=10)
+        chan.get_pty()
+        chan.invoke_shell()
+        chan.sendall(b"exit\n")
+        out = b""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            data = chan.recv(4096)
+            if not data:
+                break
+            out += data
+    finally:
+        t.close()
+    everything = "\n".join(seen) + out.decode(errors="replace")
+    assert everything.count(GRACE_TEXT) == 1, (seen, out)
