@@ -256,3 +256,25 @@ def test_sshd_grace_reminder_once(sshd_env, test_user):
         t.close()
     everything = "\n".join(seen) + out.decode(errors="replace")
     assert everything.count(GRACE_TEXT) == 1, (seen, out)
+
+
+def test_sshd_daemon_down(sshd_env, test_user):
+    """Issue 20 item 7: with mfad stopped the login fails closed, with one line saying why."""
+    inst, sshd = sshd_env
+    inst.stop()
+    seen = []
+
+    def handler(title, instructions, prompts):
+        seen.append("\n".join([title, instructions] + [p for p, _ in prompts]))
+        return ["" for _ in prompts]
+
+    t = paramiko.Transport(("127.0.0.1", sshd.port))
+    try:
+        t.start_client(timeout=10)
+        t.auth_publickey(test_user, sshd.client_key)
+        with pytest.raises(paramiko.AuthenticationException):
+            t.auth_interactive(test_user, handler)
+    finally:
+        t.close()
+        inst.start()
+    assert "The MFA service is unavailable" in "\n".join(seen), seen
