@@ -222,10 +222,13 @@ GRACE_POLICY = ("defaults: {mode: required, factors: [totp, backup_code], grace_
 GRACE_TEXT = "MFA will be required for this account in 7 days"
 
 
+@pytest.mark.xfail(strict=True, reason="issue 20 item 5, open: sshd sends a successful "
+                   "keyboard-interactive conversation's text as a userauth banner and again in "
+                   "the login messages of a pty session")
 def test_sshd_grace_reminder_once(sshd_env, test_user):
-    """Issue 20 item 5: the grace reminder of a user without a factor, seen once over SSH
-    (keyboard-interactive requests without prompts included, and the login messages of an
-    interactive session)."""
+    """Issue 20 item 5: the grace reminder of a user without a factor, seen once over SSH:
+    in the userauth banner, the keyboard-interactive requests and the login messages of an
+    interactive session together."""
     inst, sshd = sshd_env
     (inst.dir / "policy.yaml").write_text(GRACE_POLICY)
     inst.restart()
@@ -252,10 +255,13 @@ def test_sshd_grace_reminder_once(sshd_env, test_user):
             if not data:
                 break
             out += data
+        banner = t.get_banner()
     finally:
         t.close()
-    everything = "\n".join(seen) + out.decode(errors="replace")
-    assert everything.count(GRACE_TEXT) == 1, (seen, out)
+    everything = "\n".join([banner.decode(errors="replace") if banner else ""] + seen +
+                           [out.decode(errors="replace")])
+    assert GRACE_TEXT in (banner or b"").decode(errors="replace"), banner  # ssh shows banners
+    assert everything.count(GRACE_TEXT) == 1, (banner, seen, out)
 
 
 def test_sshd_daemon_down(sshd_env, test_user):
