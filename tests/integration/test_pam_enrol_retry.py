@@ -4,8 +4,11 @@ the same QR code and key (the pending factor lives on, bounded by
 limits::kPendingTotpReuseS), a wrong code does not redraw the QR code (`q` shows it again),
 and an entry of the wrong length is told so."""
 
+import sqlite3
+
 from engine_helpers import code_at, start_with_policy
-from pam_helpers import HALF_BLOCKS, PamHarness, hand_key, reset_user, test_user, wrong_code  # noqa: F401
+from pam_helpers import (HALF_BLOCKS, PamHarness, hand_key, reset_user, test_user,  # noqa: F401
+                         wrong_code)
 
 POLICY = "defaults: {mode: required, factors: [totp, backup_code], grace_period: 0s}\n"
 
@@ -75,3 +78,21 @@ def test_enrolment_over_the_module(mfad_factory, test_user):  # noqa: F811
     key = hand_key(res.transcript)
     res2 = pam.run(test_user, ["@CONV_ERR"])
     assert hand_key(res2.transcript) == key, res2
+
+
+def test_stale_pending_factor_is_replaced(mfad_factory, test_user):  # noqa: F811
+    """The reuse is bounded: a pending factor older than kPendingTotpReuseS (1 hour) is
+    replaced by a new secret."""
+    inst = start_with_policy(mfad_factory, POLICY)
+    reset_user(inst, test_user)
+    _, first = start(inst, test_user)
+    secret = hand_key(first["text"])
+    _, again = start(inst, test_user)
+    assert hand_key(again["text"]) == secret, again
+    with sqlite3.connect(inst.dir / "mfad.db", timeout=10) as db:
+        db.execute("UPDATE factors SET created_at_s = created_at_s - 3601 WHERE user = ?",
+                   (test_user,))
+    _, fresh = start(inst, test_user)
+    assert hand_key(fresh["text"]) != secret, fresh
+    factors = inst.unix_request("GET", f"/v1/apps/system/users/{test_user}/factors").json()
+    assert [f["status"] for f in factors["factors"]] == ["pending"], factors
