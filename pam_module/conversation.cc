@@ -55,8 +55,14 @@ struct Ctx {
   int requests;          // requests sent so far, bounded by kMaxSteps
 };
 
+// Shown when the module fails closed for want of the daemon: without it the user sees only
+// "Permission denied" and cannot tell a wrong code from a service that is down.
+constexpr char kUnavailableText[] =
+    "The MFA service is unavailable; try again or contact your administrator.";
+
 // `gone`: the daemon is demonstrably not running (see the file comment); nothing else may
-// take the failmode=open path.
+// take the failmode=open path. Called once per conversation: it returns the final code, so
+// the cause is logged (and the user told) once.
 int unavailable(Ctx& c, const char* why, bool gone = false) {
   if (c.opt.failmode == FailMode::kOpen && gone && !c.daemon_answered) {
     pam_syslog(c.pamh, LOG_WARNING,
@@ -67,6 +73,11 @@ int unavailable(Ctx& c, const char* why, bool gone = false) {
   pam_syslog(c.pamh, LOG_ERR, "mfad unavailable (%s) for user '%s' service '%s'%s", why,
              c.items.user, c.items.service,
              c.opt.failmode == FailMode::kOpen ? " (failmode=open: the daemon is running)" : "");
+  // An error message, so shown under PAM_SILENT too (as a done step's deny); an application
+  // whose conversation cannot show it changes nothing: the code stays PAM_AUTHINFO_UNAVAIL.
+  if (show_message(c.pamh, PAM_ERROR_MSG, kUnavailableText) != PAM_SUCCESS && c.opt.debug) {
+    pam_syslog(c.pamh, LOG_DEBUG, "could not display a message");
+  }
   return PAM_AUTHINFO_UNAVAIL;
 }
 

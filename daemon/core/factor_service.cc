@@ -88,17 +88,53 @@ Result<TotpEnrollment> FactorService::begin_totp(const std::string& app, const s
   f.created_at_s = deps_.clock->now_s();
   MFA_TRY(deps_.store->insert_factor(f));
 
+  return totp_enrollment(f, params, secret->span());
+}
+
+Result<TotpEnrollment> FactorService::totp_enrollment(const FactorRecord& f,
+                                                      const TotpParams& params,
+                                                      std::span<const std::uint8_t> secret) const {
   TotpEnrollment out;
   out.factor_id = f.id;
   out.label = f.label;
   out.params = params;
-  out.secret_b32 = base32_encode(secret->span());
+  out.secret_b32 = base32_encode(secret);
   // Label "issuer:account" per the Key URI format; the account shows the app for non-system.
-  const std::string account = app == "system" ? user : user + "@" + app;
+  const std::string account = f.app == "system" ? f.user : f.user + "@" + f.app;
   auto uri = make_otpauth_uri(deps_.issuer, account, out.secret_b32, params);
   if (!uri) return fail(uri.error());
   out.otpauth_uri = std::move(*uri);
   return out;
+}
+
+Result<std::optional<TotpEnrollment>> FactorService::resume_totp(const std::string& app,
+                                                                 const std::string& user,
+                                                                 const Requester& who) {
+  MFA_TRY(validate_app_name(app));
+  MFA_TRY(validate_user_name(user));
+  MFA_TRY(require_factor_allowed(
+      evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost)).settings.factors,
+      "totp"));
+  auto factors = deps_.store->list_factors(app, user);
+  if (!factors) return fail(factors.error());
+  const std::int64_t now = deps_.clock->now_s();
+  const FactorRecord* pending = nullptr;
+  for (const FactorRecord& f : *factors) {
+    // With an active factor, a new one needs a step-up: begin_totp's path, not this one.
+    if (f.status == "active") return std::optional<TotpEnrollment>();
+    if (f.status == "pending" && f.type == "totp" &&
+        now - f.created_at_s < limits::kPendingTotpReuseS) {
+      pending = &f;
+    }
+  }
+  if (pending == nullptr) return std::optional<TotpEnrollment>();
+  auto params = totp_params_from_json(pending->params);
+  if (!params) return fail(params.error());
+  auto key = deps_.aead->open(pending->secret_ct, factor_aad(app, user, pending->id));
+  if (!key) return fail(key.error());
+  auto out = totp_enrollment(*pending, *params, key->span());
+  if (!out) return fail(out.error());
+  return std::optional<TotpEnrollment>(std::move(*out));
 }
 
 Result<std::vector<std::string>> FactorService::issue_backup_codes(const std::string& app,

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +59,12 @@ class FactorService {
   Result<TotpEnrollment> begin_totp(const std::string& app, const std::string& user,
                                     const std::string& label, const TotpParams& params,
                                     const Requester& who);
+  // The user's pending TOTP factor, when one younger than limits::kPendingTotpReuseS exists
+  // and no factor is active: its secret and otpauth URI again, so that an enrolment retried
+  // (sshd starts a new conversation after a denied one) shows what the user already scanned.
+  // nullopt otherwise: begin_totp() then replaces any older pending one.
+  Result<std::optional<TotpEnrollment>> resume_totp(const std::string& app, const std::string& user,
+                                                    const Requester& who);
   // type sms (destination: a phone number, normalised to E.164) or email: a pending factor and
   // a code sent to it. When the send fails the pending factor is dropped and the error is
   // kUnavailable "Could not send the code: ..." (audited). A new phone or email is always a
@@ -85,6 +94,8 @@ class FactorService {
   Result<std::vector<std::string>> issue_backup_codes(const std::string& app,
                                                       const std::string& user);
   Status ensure_user(const std::string& app, const std::string& user);
+  Result<TotpEnrollment> totp_enrollment(const FactorRecord& f, const TotpParams& params,
+                                         std::span<const std::uint8_t> secret) const;
 
   const EngineDeps& deps_;
   Auditor& audit_;

@@ -81,6 +81,9 @@ inline constexpr std::size_t kMaxPamConversationsPerUid = 4;
 // account; below kMaxPendingChallengesPerUser so the cap, not the store, refuses first.
 inline constexpr std::size_t kMaxPamConversationsPerUser = 8;
 inline constexpr std::int64_t kPamConversationTtlS = 300;
+// A pending TOTP factor younger than this is shown again to a new enrolment at login (the
+// user scanned it already; sshd retries after a failed conversation); an older one is replaced.
+inline constexpr std::int64_t kPendingTotpReuseS = 3600;
 inline constexpr std::size_t kMaxAuditPage = 1000;
 inline constexpr std::size_t kMaxListPage = 1000;
 // Delivered codes (SMS, email): sends per user and per destination in a window. Bounds cost,

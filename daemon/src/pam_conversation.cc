@@ -110,9 +110,9 @@ Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& 
     return std::make_pair(*id, std::move(first));
   }
   if (c.state == State::kEnrollCode) {
-    // begin_totp() replaced the user's previous pending factor, so an older enrolment
-    // conversation of this user can no longer succeed: it gives up its slot now. Every start
-    // for an account without a factor is thus one conversation, not one more.
+    // An older enrolment conversation of this user is one the user gave up on (or whose
+    // pending factor begin_totp() replaced): it gives up its slot now. Every start for an
+    // account without a factor is thus one conversation, not one more.
     for (auto it = convs_.begin(); it != convs_.end();) {
       const bool stale = it->first != *id && it->second.state == State::kEnrollCode &&
                          it->second.req.user == c.req.user;
@@ -303,10 +303,21 @@ PamStep PamConversations::begin_enrollment(Conv& c) {
   core::Requester who;
   who.audit = pam_ctx(c.req);
   who.rhost = c.req.rhost;
-  auto e = s_.engine->factors.begin_totp("system", c.req.user, "Authenticator app",
-                                         core::TotpParams{}, who);
-  if (!e) return pam_done("deny", "Could not start enrolment: " + e.error().context);
-  c.enroll_factor_id = e->factor_id;
+  // sshd starts a new conversation after a failed one: the pending factor of the previous
+  // attempt is shown again, since the user may have scanned it already.
+  auto resumed = s_.engine->factors.resume_totp("system", c.req.user, who);
+  if (!resumed) return pam_done("deny", "Could not start enrolment: " + resumed.error().context);
+  core::TotpEnrollment e;
+  if (resumed->has_value()) {
+    e = std::move(**resumed);
+  } else {
+    auto fresh = s_.engine->factors.begin_totp("system", c.req.user, "Authenticator app",
+                                               core::TotpParams{}, who);
+    if (!fresh) return pam_done("deny", "Could not start enrolment: " + fresh.error().context);
+    e = std::move(*fresh);
+  }
+  c.enroll_factor_id = e.factor_id;
+  c.enroll_digits = e.params.digits;
   c.state = State::kEnrollCode;
   c.retries_left = kPamTries;
   // OpenSSH's keyboard-interactive may swallow info messages, so everything the user needs
@@ -315,40 +326,54 @@ PamStep PamConversations::begin_enrollment(Conv& c) {
       "Multi-factor authentication is required for this account.\n"
       "Scan this QR code with an authenticator app:\n\n";
   // No ANSI: the module strips control characters from what it relays (terminal injection).
-  if (auto qr = qr_utf8(e->otpauth_uri, false)) text += *qr + "\n";
-  text += "Or enter this key by hand: " + group4(e->secret_b32) + "\n\n";
+  if (auto qr = qr_utf8(e.otpauth_uri, false)) text += *qr + "\n";
+  text += "Or enter this key by hand: " + group4(e.secret_b32) + "\n\n";
+  secure_wipe(e.secret_b32);
+  secure_wipe(e.otpauth_uri);
   c.enroll_prompt = text;
   PamStep p;
   p.echo = true;
-  p.text = text + "Then type the 6-digit code the app shows: ";
+  p.text =
+      text + "Then type the " + std::to_string(c.enroll_digits) + "-digit code the app shows: ";
   secure_wipe(text);
   return p;
 }
 
 PamStep PamConversations::on_enroll_code(Conv& c, const std::string& answer) {
-  core::AuditContext ctx = pam_ctx(c.req);
-  auto a = s_.engine->factors.activate("system", c.req.user, c.enroll_factor_id, answer, ctx);
-  if (!a) {
-    if (--c.retries_left <= 0) {
-      core::Requester who;
-      who.admin = true;  // dropping our own pending factor
-      who.audit = ctx;
-      (void)s_.engine->factors.remove("system", c.req.user, c.enroll_factor_id, who);
-      return pam_done("deny", "Enrolment failed: too many wrong codes.");
-    }
-    PamStep p;
-    p.echo = true;
-    p.messages.emplace_back("error", "Wrong code; check the time on your device.");
-    p.text = c.enroll_prompt + "Type the 6-digit code the app shows: ";
+  const std::string digits = std::to_string(c.enroll_digits);
+  PamStep p;
+  p.echo = true;
+  if (answer == "q" || answer == "Q") {  // the QR code again; not a try
+    p.text = c.enroll_prompt + "Then type the " + digits + "-digit code the app shows: ";
     return p;
   }
-  (void)s_.engine->audit.record("system", c.req.user, core::audit_event::kMfaSucceeded, ctx,
-                                "{\"factor\":\"totp\",\"purpose\":\"enroll_at_login\"}");
-  secure_wipe(c.enroll_prompt);
-  if (a->backup_codes.empty()) return pam_done("success");
-  c.backup_codes = std::move(a->backup_codes);
-  c.state = State::kShowBackupCodes;
-  return backup_codes_prompt(c);
+  core::AuditContext ctx = pam_ctx(c.req);
+  const bool well_formed = answer.size() == static_cast<std::size_t>(c.enroll_digits) &&
+                           answer.find_first_not_of("0123456789") == std::string::npos;
+  std::string why = "Codes have " + digits + " digits.";
+  if (well_formed) {
+    auto a = s_.engine->factors.activate("system", c.req.user, c.enroll_factor_id, answer, ctx);
+    if (a) {
+      (void)s_.engine->audit.record("system", c.req.user, core::audit_event::kMfaSucceeded, ctx,
+                                    "{\"factor\":\"totp\",\"purpose\":\"enroll_at_login\"}");
+      secure_wipe(c.enroll_prompt);
+      if (a->backup_codes.empty()) return pam_done("success");
+      c.backup_codes = std::move(a->backup_codes);
+      c.state = State::kShowBackupCodes;
+      return backup_codes_prompt(c);
+    }
+    if (a.error().code != Errc::kBadCode) {
+      return pam_done("deny", "Enrolment failed: " + a.error().context);
+    }
+    why = "Wrong code; check the time on your device.";
+  }
+  // The pending factor stays (limits::kPendingTotpReuseS): the next login shows the same QR
+  // code, so what the user scanned still works.
+  if (--c.retries_left <= 0) return pam_done("deny", "Enrolment failed: too many wrong codes.");
+  // The QR code is not redrawn (23 lines): in the prompt text, since OpenSSH may swallow
+  // info messages (bug 2876).
+  p.text = why + "\nType the " + digits + "-digit code the app shows (q shows the QR code again): ";
+  return p;
 }
 
 PamStep PamConversations::backup_codes_prompt(const Conv& c) const {
@@ -395,7 +420,10 @@ Result<PamStep> PamConversations::answer(const std::string& id, std::string answ
       break;
   }
   secure_wipe(answer);
-  if (step.done) secure_wipe(c.key_pin);
+  if (step.done) {
+    secure_wipe(c.key_pin);
+    secure_wipe(c.enroll_prompt);
+  }
   if (!step.done) {
     std::lock_guard lock(mu_);
     convs_.emplace(id, std::move(c));

@@ -2,7 +2,8 @@
 // time; every decision is made here, on top of the engine: policy, factor picker, code
 // prompts with retries, in-band enrolment (QR code, first code, backup codes), lockout.
 // State lives in memory for at most limits::kPamConversationTtlS; nothing secret is kept in
-// it beyond the backup codes waiting to be shown once. The table is bounded globally, per PAM
+// it beyond an enrolment's key (to show its QR code again) and the backup codes waiting to be
+// shown once. The table is bounded globally, per PAM
 // user and per non-admin caller uid (issue 10 finding 2, limits.h).
 #pragma once
 
@@ -77,7 +78,8 @@ class PamConversations {
     std::string picked_type;  // sms/email: the code was delivered; `r` asks for a new one
     std::string picked_hint;
     std::string enroll_factor_id;
-    std::string enroll_prompt;
+    std::string enroll_prompt;  // the QR code and key: shown again on `q`, wiped at the end
+    int enroll_digits = 6;
     std::vector<std::string> backup_codes;
     std::string key_pin;  // fido2 with UV: held from the PIN prompt to the touch, then wiped
     int retries_left = 3;

@@ -18,6 +18,7 @@ void PamConversations::purge_expired(std::int64_t now) {
 std::map<std::string, PamConversations::Conv>::iterator PamConversations::drop(
     std::map<std::string, Conv>::iterator it) {
   secure_wipe(it->second.key_pin);
+  secure_wipe(it->second.enroll_prompt);
   for (auto& code : it->second.backup_codes) secure_wipe(code);
   return convs_.erase(it);
 }

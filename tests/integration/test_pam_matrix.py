@@ -152,10 +152,11 @@ def unenrolled_cases(m, user):
                   forbid=forbid + ["prompt-"])
             continue
         # required, grace over: in-band enrolment. Wrong and empty answers end in a deny and
-        # leave no factor behind; the right-answer path is test_enrol_at_login.
+        # leave no active factor (the pending one stays for the retry: test_pam_enrol_retry);
+        # the right-answer path is test_enrol_at_login.
         m.run("none, wrong x3 at enrolment", user, ["000000"] * 3, "PAM_AUTH_ERR", fm,
               texts=["Or enter this key by hand: ",
-                     "error: Wrong code; check the time on your device.",
+                     "Wrong code; check the time on your device.\nType the 6-digit code",
                      "error: Enrolment failed: too many wrong codes."])
         m.run("none, empty x3 at enrolment", user, [""] * 3, "PAM_AUTH_ERR", fm)
         r = m.inst.unix_request("GET", f"/v1/apps/system/users/{user}/factors")

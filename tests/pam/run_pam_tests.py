@@ -99,6 +99,9 @@ def conf_stack(name, passdb):
     return lines
 
 
+UNAVAILABLE = "The MFA service is unavailable; try again or contact your administrator."
+
+
 def case(name, exchanges, expect, **kw):
     c = {"name": name, "exchanges": exchanges, "expect": expect}
     c.update(kw)
@@ -208,7 +211,13 @@ def cases():
         answers=["987654"], options="debug", log=["result 'success'"], nolog=["987654"]))
     # --- transport failures and failmode
     t.append(case("daemon down -> PAM_AUTHINFO_UNAVAIL", None, "PAM_AUTHINFO_UNAVAIL",
-                  log=["daemon socket missing"]))
+                  log=["daemon socket missing"], log_once=["mfad unavailable"],
+                  texts=[f"error: {UNAVAILABLE}\n"], forbid=["info:", "prompt-"]))
+    t.append(case("garbage -> the unavailable line", [start({"raw": "hello world\r\n\r\n"})],
+                  "PAM_AUTHINFO_UNAVAIL", texts=[f"error: {UNAVAILABLE}\n"],
+                  log_once=["mfad unavailable"]))
+    t.append(case("daemon down, failmode=open: no error line", None, "PAM_IGNORE",
+                  options="failmode=open", forbid=[UNAVAILABLE]))
     t.append(case("daemon down, failmode=open -> PAM_IGNORE + warning", None, "PAM_IGNORE",
                   options="failmode=open", log=["SYSLOG(4)", "failmode=open"]))
     t.append(case("failmode=closed explicit", None, "PAM_AUTHINFO_UNAVAIL",
@@ -464,6 +473,9 @@ def run_case(build, c, base):
         for want in c.get("log", []):
             if want not in errout:
                 problems.append(f"log lacks {want!r}")
+        for once in c.get("log_once", []):
+            if errout.count(once) != 1:
+                problems.append(f"log has {errout.count(once)} x {once!r}, want 1")
         for bad in c.get("nolog", []):
             if bad in errout or bad in out:
                 problems.append(f"log contains {bad!r}")
