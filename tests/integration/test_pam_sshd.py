@@ -222,6 +222,15 @@ GRACE_POLICY = ("defaults: {mode: required, factors: [totp, backup_code], grace_
 GRACE_TEXT = "MFA will be required for this account in 7 days"
 
 
+def empty_answers(seen):
+    """A keyboard-interactive handler that answers every prompt with "" and records, per
+    request, its title, instructions and prompts in `seen`."""
+    def handler(title, instructions, prompts):
+        seen.append("\n".join([title, instructions] + [p for p, _ in prompts]))
+        return ["" for _ in prompts]
+    return handler
+
+
 @pytest.mark.xfail(strict=True, reason="issue 20 item 5, open: sshd sends a successful "
                    "keyboard-interactive conversation's text as a userauth banner and again in "
                    "the login messages of a pty session")
@@ -234,10 +243,7 @@ def test_sshd_grace_reminder_once(sshd_env, test_user):
     inst.restart()
     reset_user(inst, test_user)
     seen = []
-
-    def handler(title, instructions, prompts):
-        seen.append("\n".join([title, instructions] + [p for p, _ in prompts]))
-        return ["" for _ in prompts]
+    handler = empty_answers(seen)
 
     t = paramiko.Transport(("127.0.0.1", sshd.port))
     try:
@@ -269,10 +275,7 @@ def test_sshd_daemon_down(sshd_env, test_user):
     inst, sshd = sshd_env
     inst.stop()
     seen = []
-
-    def handler(title, instructions, prompts):
-        seen.append("\n".join([title, instructions] + [p for p, _ in prompts]))
-        return ["" for _ in prompts]
+    handler = empty_answers(seen)
 
     t = paramiko.Transport(("127.0.0.1", sshd.port))
     try:
