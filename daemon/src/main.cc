@@ -18,6 +18,7 @@
 #include "daemon/core/random.h"
 #include "daemon/core/sqlite_store.h"
 #include "daemon/src/audit_log.h"
+#include "daemon/src/check_config.h"
 #include "daemon/src/delivery_pool.h"
 #include "daemon/src/delivery_tls.h"
 #include "daemon/src/dev_config.h"
@@ -38,6 +39,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: mfad --config FILE     run with a configuration file (e.g. /etc/mfad/mfad.yaml)\n"
     "       mfad --dev DIR         run a dev instance under DIR (created if missing)\n"
+    "       mfad --check-config FILE  check FILE and the policy it names, then exit (0 = OK)\n"
     "       mfad --help | --version\n";
 
 int die(const std::string& what) {
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
       std::printf("mfad %s\n", kVersion);
       return 0;
     }
+    if (a == "--check-config" && i + 1 < argc) return check_config(argv[i + 1]);
     if ((a == "--config" || a == "--dev") && i + 1 < argc) {
       (a == "--config" ? config_path : dev_dir) = argv[++i];
       continue;
