@@ -16,6 +16,7 @@
 #include "daemon/core/code_delivery.h"
 #include "daemon/core/code_verifier.h"
 #include "daemon/core/engine_deps.h"
+#include "daemon/core/names.h"
 #include "daemon/core/otp.h"
 #include "daemon/core/result.h"
 #include "daemon/core/step_up.h"
@@ -107,10 +108,5 @@ class FactorService {
   CodeVerifier& verifier_;
   CodeDelivery& delivery_;
 };
-
-// Validates an app name, user name or label against limits.h and a safe character set.
-Status validate_app_name(std::string_view app);
-Status validate_user_name(std::string_view user);
-Status validate_label(std::string_view label);
 
 }  // namespace mfa::core

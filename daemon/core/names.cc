@@ -1,9 +1,8 @@
-// Validation of the names that callers choose (apps, users, labels): bounded (limits.h) and
-// restricted to characters that are safe in URLs, logs and terminals (display_text.h).
+#include "daemon/core/names.h"
+
 #include <string_view>
 
 #include "daemon/core/display_text.h"
-#include "daemon/core/factor_service.h"
 #include "daemon/core/limits.h"
 
 namespace mfa::core {

@@ -10,7 +10,7 @@
 #include "daemon/core/bounded_file.h"
 #include "daemon/core/cidr.h"
 #include "daemon/core/duration.h"
-#include "daemon/core/factor_service.h"
+#include "daemon/core/names.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy.h"
 
