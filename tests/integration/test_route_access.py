@@ -4,10 +4,13 @@ decides before any handler runs (issue 11). Against the running daemon:
   its API, whose token is the credential): every other route, and an unknown path, is 401
   with WWW-Authenticate;
 - a key that is presented is checked on every route, the open ones included (401 when bad);
-- a socket-only route answers an API key, even an admin one, that it is socket-only.
+- a socket-only route answers an API key, even an admin one, that it is socket-only;
+- a Unix peer without an account name has no own account to list.
 Routes come from the code (test_openapi_routes.extract_routes)."""
 
+import os
 import re
+import subprocess
 
 from test_openapi_routes import extract_routes
 from test_webauthn_api import WEBAUTHN, start_with_webauthn
@@ -82,3 +85,17 @@ def test_socket_only_routes_say_so_to_api_keys(mfad):
         assert "Unix socket only" in err["message"], (method, pattern, err)
     # and answer on the socket
     assert mfad.unix_request("GET", "/v1/audit?limit=1").status == 200
+
+
+def test_a_uid_without_an_account_lists_nothing(mfad):
+    # A non-admin peer sees only its own account's challenges and audit events; a uid with no
+    # passwd entry has none, and used to get the unfiltered listing of app system.
+    os.chmod(mfad.dir, 0o711)  # the uid reaches the 0666 socket
+    mfad.unix_request("POST", "/v1/apps/system/logins", {"user": "root", "service": "sshd"})
+    for path in ("/v1/apps/system/challenges", "/v1/apps/system/audit", "/v1/audit"):
+        out = subprocess.run(
+            ["setpriv", "--reuid=54321", "--regid=54321", "--clear-groups", "curl", "-s", "-w",
+             "\n%{http_code}", "--unix-socket", mfad.socket, f"http://localhost{path}"],
+            capture_output=True, text=True, timeout=10, check=True).stdout
+        text, _, code = out.rpartition("\n")
+        assert code == "403" and "permission_denied" in text, (path, code, text)
