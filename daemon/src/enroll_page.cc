@@ -11,7 +11,7 @@
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
-#include "daemon/src/route_access.h"
+#include "daemon/src/requester.h"
 #include "daemon/src/routes_webauthn.h"
 
 namespace mfa::daemon {
@@ -226,16 +226,15 @@ ApiResponse finish(Services& s, ApiRequest& req) {
 
 }  // namespace
 
-bool is_enroll_link_path(const std::string& path) {
-  return path.rfind("/enroll/", 0) == 0 || path.rfind("/v1/enroll/", 0) == 0;
-}
-
 void register_enroll_page_routes(Router& router, Services& s) {
-  router.add("GET", "/enroll/{token:secret}", [&s](ApiRequest& r) { return page(s, r); });
-  router.add("GET", "/v1/enroll/{token:secret}", [&s](ApiRequest& r) { return status(s, r); });
-  router.add("POST", "/v1/enroll/{token:secret}/webauthn",
+  // Open: the one-time link token in the path is the credential (resolve() checks it).
+  const Access link = Access::open();
+  router.add("GET", "/enroll/{token:secret}", link, [&s](ApiRequest& r) { return page(s, r); });
+  router.add("GET", "/v1/enroll/{token:secret}", link,
+             [&s](ApiRequest& r) { return status(s, r); });
+  router.add("POST", "/v1/enroll/{token:secret}/webauthn", link,
              [&s](ApiRequest& r) { return begin(s, r); });
-  router.add("POST", "/v1/enroll/{token:secret}/webauthn/{id}",
+  router.add("POST", "/v1/enroll/{token:secret}/webauthn/{id}", link,
              [&s](ApiRequest& r) { return finish(s, r); });
 }
 

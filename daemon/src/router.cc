@@ -1,6 +1,8 @@
 #include "daemon/src/router.h"
 
+#include <algorithm>
 #include <exception>
+#include <stdexcept>
 #include <string_view>
 
 #include "daemon/src/http_errors.h"
@@ -53,9 +55,18 @@ bool match(const std::vector<std::string>& pattern, const std::vector<std::strin
   return true;
 }
 
+bool has_segment(const std::vector<std::string>& segments, const std::string& want) {
+  return std::find(segments.begin(), segments.end(), want) != segments.end();
+}
+
+bool needs_path_app(const Access& a) {
+  return a.app_from() == AppFrom::kPath && a.kind() != Access::Kind::kOpen &&
+         a.kind() != Access::Kind::kIdentified;
+}
+
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
+void Router::add(std::string method, std::string pattern, Access access, Handler handler) {
   std::vector<std::string> segments = split_path(pattern);
   std::vector<bool> secret(segments.size(), false);
   for (std::size_t i = 0; i < segments.size(); ++i) {
@@ -64,8 +75,19 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
     seg = seg.substr(0, seg.size() - kSecretSuffix.size()) + "}";
     secret[i] = true;
   }
+  if ((needs_path_app(access) && !has_segment(segments, "{app}")) ||
+      (access.kind() == Access::Kind::kUser && !has_segment(segments, "{user}"))) {
+    throw std::logic_error(method + " " + pattern +
+                           ": its access rule needs an {app} segment (Access::user a {user} too)");
+  }
   routes_.push_back(Route{std::move(method), join(segments), std::move(segments), std::move(secret),
-                          std::move(handler)});
+                          access, std::move(handler)});
+}
+
+std::vector<Router::Declared> Router::declared() const {
+  std::vector<Declared> out;
+  for (const Route& r : routes_) out.push_back(Declared{r.method, r.pattern, r.access});
+  return out;
 }
 
 std::string Router::loggable_path(std::string_view path) const {
@@ -89,6 +111,7 @@ std::string Router::loggable_path(std::string_view path) const {
 ApiResponse Router::dispatch(ApiRequest& req) const {
   const auto segments = split_path(req.path);
   std::string allow;
+  bool open_path = false;  // some method of this path is open to anonymous callers
   for (const Route& r : routes_) {
     std::map<std::string, std::string> params;
     if (!match(r.segments, segments, params)) continue;
@@ -96,11 +119,13 @@ ApiResponse Router::dispatch(ApiRequest& req) const {
       req.route_pattern = r.pattern;  // a 405 is still counted under its route
       if (!allow.empty()) allow += ", ";
       allow += r.method;
+      open_path = open_path || r.access.kind() == Access::Kind::kOpen;
       continue;
     }
     req.path_params = std::move(params);
     req.route_pattern = r.pattern;
     try {
+      if (auto refused = decide(r.access, req)) return *refused;
       return r.handler(req);
     } catch (const std::exception&) {
       // The barrier: the listener logs the request id; the body never carries internals.
@@ -108,6 +133,9 @@ ApiResponse Router::dispatch(ApiRequest& req) const {
     } catch (...) {
       return error_response(500, "internal", "internal error");
     }
+  }
+  if (!open_path) {
+    if (auto refused = decide(Access::identified(), req)) return *refused;  // anonymous: 401
   }
   if (!allow.empty()) {
     ApiResponse r = error_response(405, "method_not_allowed", "method not allowed");

@@ -7,7 +7,6 @@
 #include "daemon/core/limits.h"
 #include "daemon/core/store.h"
 #include "daemon/src/api_key_auth.h"
-#include "daemon/src/authz.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/router.h"
 #include "daemon/src/routes.h"
@@ -28,20 +27,6 @@ nlohmann::json key_json(const ApiKeyRecord& k) {
                       {"revoked", k.revoked_at_s.has_value()}};
   if (k.revoked_at_s) j["revoked_at"] = *k.revoked_at_s;
   return j;
-}
-
-// Common gate: a valid app name and an admin of it. Returns false with `err` filled.
-bool admit(const ApiRequest& req, ApiResponse& err) {
-  const std::string& app = req.path_params.at("app");
-  if (Status s = core::validate_app_name(app); !s) {
-    err = from_error(s.error());
-    return false;
-  }
-  if (!is_admin_for(req.caller, app)) {
-    err = error_response(403, "permission_denied", "admin of app '" + app + "' required");
-    return false;
-  }
-  return true;
 }
 
 bool parse_scopes(const nlohmann::json& body, std::vector<std::string>& out, ApiResponse& err) {
@@ -65,7 +50,6 @@ bool parse_scopes(const nlohmann::json& body, std::vector<std::string>& out, Api
 
 ApiResponse create_key(Services& sv, ApiRequest& req) {
   ApiResponse err;
-  if (!admit(req, err)) return err;
   nlohmann::json body;
   if (!parse_json_body(req, body, err)) return err;
   const auto name = body.find("name");
@@ -88,8 +72,6 @@ ApiResponse create_key(Services& sv, ApiRequest& req) {
 }
 
 ApiResponse list_keys(Services& sv, ApiRequest& req) {
-  ApiResponse err;
-  if (!admit(req, err)) return err;
   auto keys = sv.store->list_api_keys(req.path_params.at("app"));
   if (!keys) return from_error(keys.error());
   nlohmann::json arr = nlohmann::json::array();
@@ -98,8 +80,6 @@ ApiResponse list_keys(Services& sv, ApiRequest& req) {
 }
 
 ApiResponse revoke_key(Services& sv, ApiRequest& req) {
-  ApiResponse err;
-  if (!admit(req, err)) return err;
   const std::string& id = req.path_params.at("id");
   auto rec = sv.store->get_api_key(id);
   if (!rec) return from_error(rec.error());
@@ -119,11 +99,11 @@ ApiResponse revoke_key(Services& sv, ApiRequest& req) {
 }  // namespace
 
 void register_apikey_routes(Router& router, Services& services) {
-  router.add("POST", "/v1/apps/{app}/apikeys",
+  router.add("POST", "/v1/apps/{app}/apikeys", Access::admin(),
              [&services](ApiRequest& r) { return create_key(services, r); });
-  router.add("GET", "/v1/apps/{app}/apikeys",
+  router.add("GET", "/v1/apps/{app}/apikeys", Access::admin(),
              [&services](ApiRequest& r) { return list_keys(services, r); });
-  router.add("DELETE", "/v1/apps/{app}/apikeys/{id}",
+  router.add("DELETE", "/v1/apps/{app}/apikeys/{id}", Access::admin(),
              [&services](ApiRequest& r) { return revoke_key(services, r); });
 }
 

@@ -6,10 +6,10 @@
 
 #include "daemon/core/limits.h"
 #include "daemon/core/store.h"
+#include "daemon/src/access.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
-#include "daemon/src/route_access.h"
 #include "daemon/src/routes_engine.h"
 
 namespace mfa::daemon {
@@ -39,22 +39,11 @@ ApiResponse query(Services& s, ApiRequest& req, const std::string& app) {
   f.since_ms = *since;
   f.limit = static_cast<std::size_t>(*limit);
   f.newest_first = order == "desc";
-  const Caller& c = req.caller;
-  if (c.kind == Caller::Kind::kUnixPeer && !c.admin) {
-    // Self-service: a user reads the events of their own account only.
-    if (!app.empty() && app != "system") {
-      return error_response(403, "permission_denied", "not your app");
-    }
+  if (const std::string* own = own_account_only(req.caller)) {
+    // Self-service: a user reads the events of their own account only (in app system: the
+    // declared access admitted no other).
     f.app = "system";
-    f.user = c.user;
-  } else if (app.empty()) {
-    if (!(c.kind == Caller::Kind::kUnixPeer && c.admin)) {
-      return error_response(403, "permission_denied",
-                            "the audit of every app is for admins on the Unix socket; with an "
-                            "API key, ask /v1/apps/{app}/audit");
-    }
-  } else if (auto denied = check_app_admin(req, app)) {
-    return *denied;
+    f.user = *own;
   }
   auto events = s.store->query_audit(f);
   if (!events) return from_error(events.error());
@@ -71,9 +60,12 @@ ApiResponse query(Services& s, ApiRequest& req, const std::string& app) {
 }  // namespace
 
 void register_audit_routes(Router& router, Services& s) {
-  router.add("GET", "/v1/apps/{app}/audit",
+  router.add("GET", "/v1/apps/{app}/audit", Access::app_users(Scope::kAdmin),
              [&s](ApiRequest& r) { return query(s, r, r.path_params["app"]); });
-  router.add("GET", "/v1/audit", [&s](ApiRequest& r) { return query(s, r, ""); });
+  // Every app: Unix admins. As app_users of app system, a non-admin peer is admitted for its
+  // own events (narrowed above), and a peer without an account name is not.
+  router.add("GET", "/v1/audit", Access::app_users(Scope::kAdmin, AppFrom::kSystem).socket_only(),
+             [&s](ApiRequest& r) { return query(s, r, ""); });
 }
 
 }  // namespace mfa::daemon

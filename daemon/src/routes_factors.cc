@@ -4,12 +4,13 @@
 
 #include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
+#include "daemon/src/access.h"
 #include "daemon/src/delivery_json.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
 #include "daemon/src/qr_render.h"
-#include "daemon/src/route_access.h"
+#include "daemon/src/requester.h"
 #include "daemon/src/routes_engine.h"
 #include "daemon/src/routes_webauthn.h"
 #include "daemon/src/services.h"
@@ -37,23 +38,21 @@ ApiResponse enroll_delivery(Services& s, ApiRequest& req, const json& body,
   auto e = s.engine->factors.begin_delivery(app, user, {type, *dest, *country}, *label,
                                             requester(req, app, *step_up));
   if (!e) return delivery_error(e.error());
-  json out = {
-      {"factor_id", e->factor.id},
-      {"type", type},
-      {"label", e->factor.label},
-      {"status", "pending"},
-      {"destination",
-       caller_is_admin_of(req.caller, app) ? core::factor_destination(e->factor) : e->receipt.hint},
-      {"challenge_id", e->challenge_id},
-      {"delivery", "sent"},
-      {"code_expires_at", iso8601(e->receipt.code_expires_at_s)}};
+  json out = {{"factor_id", e->factor.id},
+              {"type", type},
+              {"label", e->factor.label},
+              {"status", "pending"},
+              {"destination", is_admin_of(req.caller, app) ? core::factor_destination(e->factor)
+                                                           : e->receipt.hint},
+              {"challenge_id", e->challenge_id},
+              {"delivery", "sent"},
+              {"code_expires_at", iso8601(e->receipt.code_expires_at_s)}};
   return json_response(201, out);
 }
 
 ApiResponse enroll(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
-  if (auto denied = check_user_access(req, app, user, "enroll")) return *denied;
   json body;
   ApiResponse err;
   if (!parse_json_body(req, body, err)) return err;
@@ -101,7 +100,6 @@ ApiResponse enroll(Services& s, ApiRequest& req) {
 ApiResponse activate(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
-  if (auto denied = check_user_access(req, app, user, "enroll")) return *denied;
   json body;
   ApiResponse err;
   if (!parse_json_body(req, body, err)) return err;
@@ -110,7 +108,7 @@ ApiResponse activate(Services& s, ApiRequest& req) {
   if (!code) return err;
   auto a = s.engine->factors.activate(app, user, req.path_params["id"], *code, audit_context(req));
   if (!a) return from_error(a.error());
-  json out = {{"factor", factor_view(a->factor, caller_is_admin_of(req.caller, app))}};
+  json out = {{"factor", factor_view(a->factor, is_admin_of(req.caller, app))}};
   if (!a->backup_codes.empty()) out["backup_codes"] = a->backup_codes;
   return json_response(200, out);
 }
@@ -118,11 +116,10 @@ ApiResponse activate(Services& s, ApiRequest& req) {
 ApiResponse list(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
-  if (auto denied = check_user_access(req, app, user, "verify")) return *denied;
   auto factors = s.engine->factors.list(app, user);
   if (!factors) return from_error(factors.error());
   json arr = json::array();
-  const bool admin = caller_is_admin_of(req.caller, app);
+  const bool admin = is_admin_of(req.caller, app);
   for (const auto& f : *factors) arr.push_back(factor_view(f, admin));
   return json_response(200, {{"factors", arr}});
 }
@@ -130,7 +127,6 @@ ApiResponse list(Services& s, ApiRequest& req) {
 ApiResponse remove(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
-  if (auto denied = check_user_access(req, app, user, "enroll")) return *denied;
   std::string step_up;
   if (!req.body.empty()) {
     json body;
@@ -149,7 +145,6 @@ ApiResponse remove(Services& s, ApiRequest& req) {
 ApiResponse regenerate(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
-  if (auto denied = check_user_access(req, app, user, "enroll")) return *denied;
   ApiResponse err;
   auto step_up = optional_step_up_body(req, err);
   if (!step_up) return err;
@@ -161,7 +156,6 @@ ApiResponse regenerate(Services& s, ApiRequest& req) {
 ApiResponse remaining(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
-  if (auto denied = check_user_access(req, app, user, "verify")) return *denied;
   auto n = s.engine->factors.backup_codes_remaining(app, user);
   if (!n) return from_error(n.error());
   return json_response(200, {{"remaining", *n}});
@@ -169,7 +163,6 @@ ApiResponse remaining(Services& s, ApiRequest& req) {
 
 ApiResponse reset(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
-  if (auto denied = check_app_admin(req, app)) return *denied;
   const std::string& user = req.path_params["user"];
   if (auto bad = core::validate_user_name(user); !bad) return from_error(bad.error());
   auto n = s.engine->factors.reset(app, user, audit_context(req));
@@ -181,14 +174,18 @@ ApiResponse reset(Services& s, ApiRequest& req) {
 
 void register_factor_routes(Router& router, Services& s) {
   const std::string base = "/v1/apps/{app}/users/{user}";
-  router.add("POST", base + "/factors", [&s](ApiRequest& r) { return enroll(s, r); });
-  router.add("GET", base + "/factors", [&s](ApiRequest& r) { return list(s, r); });
-  router.add("POST", base + "/factors/{id}/activate",
+  const Access enrol = Access::user(Scope::kEnroll);
+  const Access read = Access::user(Scope::kVerify);
+  router.add("POST", base + "/factors", enrol, [&s](ApiRequest& r) { return enroll(s, r); });
+  router.add("GET", base + "/factors", read, [&s](ApiRequest& r) { return list(s, r); });
+  router.add("POST", base + "/factors/{id}/activate", enrol,
              [&s](ApiRequest& r) { return activate(s, r); });
-  router.add("DELETE", base + "/factors/{id}", [&s](ApiRequest& r) { return remove(s, r); });
-  router.add("POST", base + "/backup-codes", [&s](ApiRequest& r) { return regenerate(s, r); });
-  router.add("GET", base + "/backup-codes", [&s](ApiRequest& r) { return remaining(s, r); });
-  router.add("POST", base + "/reset", [&s](ApiRequest& r) { return reset(s, r); });
+  router.add("DELETE", base + "/factors/{id}", enrol, [&s](ApiRequest& r) { return remove(s, r); });
+  router.add("POST", base + "/backup-codes", enrol,
+             [&s](ApiRequest& r) { return regenerate(s, r); });
+  router.add("GET", base + "/backup-codes", read, [&s](ApiRequest& r) { return remaining(s, r); });
+  // A reset removes every factor without a step-up: an admin's, never the user's own.
+  router.add("POST", base + "/reset", Access::admin(), [&s](ApiRequest& r) { return reset(s, r); });
 }
 
 }  // namespace mfa::daemon

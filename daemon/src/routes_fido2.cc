@@ -12,7 +12,7 @@
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
-#include "daemon/src/route_access.h"
+#include "daemon/src/requester.h"
 #include "daemon/src/routes_engine.h"
 
 namespace mfa::daemon {
@@ -23,10 +23,6 @@ using nlohmann::json;
 ApiResponse enroll_local_key(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
-  if (req.caller.kind != Caller::Kind::kUnixPeer) {
-    return error_response(403, "permission_denied", "local security keys are enrolled locally");
-  }
-  if (auto denied = check_user_access(req, app, user, "enroll")) return *denied;
   if (app != "system") {
     return error_response(409, "conflict", "local security keys belong to app system (PAM)");
   }
@@ -53,7 +49,9 @@ ApiResponse enroll_local_key(Services& s, ApiRequest& req) {
 }  // namespace
 
 void register_fido2_routes(Router& router, Services& s) {
+  // The key is on this host, and its PIN must not cross the network.
   router.add("POST", "/v1/apps/{app}/users/{user}/local-keys",
+             Access::user(Scope::kEnroll).socket_only(),
              [&s](ApiRequest& r) { return enroll_local_key(s, r); });
 }
 

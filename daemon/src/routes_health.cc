@@ -16,7 +16,7 @@ namespace mfa::daemon {
 
 void register_health_routes(Router& router, Services& services) {
   const auto started = std::chrono::steady_clock::now();
-  router.add("GET", "/v1/health", [&services, started](ApiRequest& req) {
+  router.add("GET", "/v1/health", Access::open(), [&services, started](ApiRequest& req) {
     // A probe without a key (TCP is open to the network) learns that mfad is up, not which
     // version runs: version banners help an attacker pick an exploit (OWASP WSTG-INFO-02).
     const bool identified = req.caller.kind != Caller::Kind::kAnonymous;
@@ -39,7 +39,7 @@ void register_health_routes(Router& router, Services& services) {
     }
     return json_response(200, j);
   });
-  router.add("GET", "/metrics", [&services](ApiRequest&) {
+  router.add("GET", "/metrics", Access::identified(), [&services](ApiRequest&) {
     ApiResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = services.metrics != nullptr ? services.metrics->render() : std::string();

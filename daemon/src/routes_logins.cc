@@ -5,11 +5,12 @@
 
 #include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
+#include "daemon/src/access.h"
 #include "daemon/src/delivery_json.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
-#include "daemon/src/route_access.h"
+#include "daemon/src/requester.h"
 #include "daemon/src/routes_engine.h"
 #include "daemon/src/routes_webauthn.h"
 
@@ -30,7 +31,7 @@ ApiResponse login(Services& s, ApiRequest& req) {
   auto service =
       agent ? text_field(body, "service", limits::kMaxServiceNameLen, false, err) : std::nullopt;
   if (!service) return err;
-  if (auto denied = check_user_access(req, app, *user, "verify")) return *denied;
+  if (auto denied = check_named_user(req, *user)) return *denied;
   core::LoginRequest lr;
   lr.app = app;
   lr.user = *user;
@@ -55,7 +56,7 @@ ApiResponse create(Services& s, ApiRequest& req) {
   auto method = purpose ? string_field(body, "method", 32, false, err) : std::nullopt;
   auto addr = method ? address_field(body, "remote_addr", err) : std::nullopt;
   if (!addr) return err;
-  if (auto denied = check_user_access(req, app, *user, "verify")) return *denied;
+  if (auto denied = check_named_user(req, *user)) return *denied;
   static const std::set<std::string> kPurposes = {"login", "step_up", "sensitive_action"};
   static const std::set<std::string> kMethods = {"any", "totp", "backup_code", "sms", "email"};
   core::NewChallenge spec;
@@ -75,14 +76,14 @@ ApiResponse create(Services& s, ApiRequest& req) {
   return json_response(201, challenge_json(*c, true));
 }
 
-// App-scoped access to an existing challenge: its owner (self on the socket) or the app.
-std::optional<ApiResponse> may_touch(Services& s, ApiRequest& req, ChallengeRecord& out,
-                                     const char* scope) {
+// An existing challenge of the app (the route's access admitted the caller to the app): for a
+// non-admin peer, only one of its own.
+std::optional<ApiResponse> may_touch(Services& s, ApiRequest& req, ChallengeRecord& out) {
   const std::string& app = req.path_params["app"];
   auto c = s.engine->challenges.get(app, req.path_params["id"]);
   if (!c) return from_error(c.error());
   // Same answer for "not yours" and "does not exist": ids are not an oracle.
-  if (auto denied = check_user_access(req, app, c->user, scope)) {
+  if (auto denied = check_named_user(req, c->user)) {
     return error_response(404, "not_found", "no such challenge");
   }
   out = std::move(*c);
@@ -91,7 +92,7 @@ std::optional<ApiResponse> may_touch(Services& s, ApiRequest& req, ChallengeReco
 
 ApiResponse get(Services& s, ApiRequest& req) {
   ChallengeRecord c;
-  if (auto r = may_touch(s, req, c, "verify")) return *r;
+  if (auto r = may_touch(s, req, c)) return *r;
   json out = challenge_json(c, true);
   add_delivery_state(out, c);
   return json_response(200, out);
@@ -99,7 +100,7 @@ ApiResponse get(Services& s, ApiRequest& req) {
 
 ApiResponse verify(Services& s, ApiRequest& req) {
   ChallengeRecord c;
-  if (auto r = may_touch(s, req, c, "verify")) return *r;
+  if (auto r = may_touch(s, req, c)) return *r;
   json body;
   ApiResponse err;
   if (!parse_json_body(req, body, err)) return err;
@@ -115,7 +116,7 @@ ApiResponse verify(Services& s, ApiRequest& req) {
 
 ApiResponse cancel(Services& s, ApiRequest& req) {
   ChallengeRecord c;
-  if (auto r = may_touch(s, req, c, "verify")) return *r;
+  if (auto r = may_touch(s, req, c)) return *r;
   auto st = s.engine->challenges.cancel(req.path_params["app"], c.id, audit_context(req));
   if (!st) return from_error(st.error());
   return json_response(200, {{"id", c.id}, {"status", "cancelled"}});
@@ -124,7 +125,7 @@ ApiResponse cancel(Services& s, ApiRequest& req) {
 // Sends a code to one of the user's sms/email factors; verify then takes it.
 ApiResponse send(Services& s, ApiRequest& req) {
   ChallengeRecord c;
-  if (auto r = may_touch(s, req, c, "verify")) return *r;
+  if (auto r = may_touch(s, req, c)) return *r;
   json body;
   ApiResponse err;
   if (!parse_json_body(req, body, err)) return err;
@@ -138,7 +139,7 @@ ApiResponse send(Services& s, ApiRequest& req) {
 
 ApiResponse resend(Services& s, ApiRequest& req) {
   ChallengeRecord c;
-  if (auto r = may_touch(s, req, c, "verify")) return *r;
+  if (auto r = may_touch(s, req, c)) return *r;
   auto sent = s.engine->challenges.resend(req.path_params["app"], c.id, audit_context(req));
   if (!sent) return delivery_error(sent.error());
   return json_response(200, receipt_json(c.id, *sent));
@@ -146,7 +147,6 @@ ApiResponse resend(Services& s, ApiRequest& req) {
 
 ApiResponse deny(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
-  if (auto denied = check_app_admin(req, app)) return *denied;
   auto st = s.engine->challenges.deny(app, req.path_params["id"], audit_context(req));
   if (!st) return from_error(st.error());
   return json_response(200, {{"id", req.path_params["id"]}, {"status", "denied"}});
@@ -166,13 +166,8 @@ ApiResponse list(Services& s, ApiRequest& req) {
   if (!offset) return err;
   f.limit = static_cast<std::size_t>(*limit);
   f.offset = static_cast<std::size_t>(*offset);
-  // Non-admin Unix callers see only their own challenges.
-  if (req.caller.kind == Caller::Kind::kUnixPeer && !req.caller.admin) {
-    if (app != "system") return error_response(403, "permission_denied", "not your app");
-    f.user = req.caller.user;
-  } else if (auto denied = check_app_scope(req, app, "verify")) {
-    return *denied;
-  }
+  // Non-admin Unix callers see only their own challenges (in app system).
+  if (const std::string* own = own_account_only(req.caller)) f.user = *own;
   auto cs = s.engine->challenges.list(f);
   if (!cs) return from_error(cs.error());
   json arr = json::array();
@@ -183,19 +178,24 @@ ApiResponse list(Services& s, ApiRequest& req) {
 }  // namespace
 
 void register_login_routes(Router& router, Services& s) {
-  router.add("POST", "/v1/apps/{app}/logins", [&s](ApiRequest& r) { return login(s, r); });
-  router.add("POST", "/v1/apps/{app}/challenges", [&s](ApiRequest& r) { return create(s, r); });
-  router.add("GET", "/v1/apps/{app}/challenges", [&s](ApiRequest& r) { return list(s, r); });
-  router.add("GET", "/v1/apps/{app}/challenges/{id}", [&s](ApiRequest& r) { return get(s, r); });
-  router.add("POST", "/v1/apps/{app}/challenges/{id}/verify",
+  // The user is in the body (logins, new challenges) or in the stored challenge: handlers
+  // confine a non-admin peer to its own (check_named_user, own_account_only).
+  const Access users = Access::app_users(Scope::kVerify);
+  router.add("POST", "/v1/apps/{app}/logins", users, [&s](ApiRequest& r) { return login(s, r); });
+  router.add("POST", "/v1/apps/{app}/challenges", users,
+             [&s](ApiRequest& r) { return create(s, r); });
+  router.add("GET", "/v1/apps/{app}/challenges", users, [&s](ApiRequest& r) { return list(s, r); });
+  router.add("GET", "/v1/apps/{app}/challenges/{id}", users,
+             [&s](ApiRequest& r) { return get(s, r); });
+  router.add("POST", "/v1/apps/{app}/challenges/{id}/verify", users,
              [&s](ApiRequest& r) { return verify(s, r); });
-  router.add("POST", "/v1/apps/{app}/challenges/{id}/cancel",
+  router.add("POST", "/v1/apps/{app}/challenges/{id}/cancel", users,
              [&s](ApiRequest& r) { return cancel(s, r); });
-  router.add("POST", "/v1/apps/{app}/challenges/{id}/send",
+  router.add("POST", "/v1/apps/{app}/challenges/{id}/send", users,
              [&s](ApiRequest& r) { return send(s, r); });
-  router.add("POST", "/v1/apps/{app}/challenges/{id}/resend",
+  router.add("POST", "/v1/apps/{app}/challenges/{id}/resend", users,
              [&s](ApiRequest& r) { return resend(s, r); });
-  router.add("POST", "/v1/apps/{app}/challenges/{id}/deny",
+  router.add("POST", "/v1/apps/{app}/challenges/{id}/deny", Access::admin(),
              [&s](ApiRequest& r) { return deny(s, r); });
 }
 

@@ -32,15 +32,7 @@ ApiResponse step_response(const std::string& id, const PamStep& step) {
   return json_response(200, {{"id", id}, {"messages", messages}, {"step", s}});
 }
 
-std::optional<ApiResponse> local_only(const ApiRequest& req) {
-  if (req.caller.kind != Caller::Kind::kUnixPeer) {
-    return error_response(403, "permission_denied", "PAM conversations are local only");
-  }
-  return std::nullopt;
-}
-
 ApiResponse start(PamConversations& convs, ApiRequest& req) {
-  if (auto denied = local_only(req)) return *denied;
   json body;
   ApiResponse err;
   if (!parse_json_body(req, body, err)) return err;
@@ -65,7 +57,6 @@ ApiResponse start(PamConversations& convs, ApiRequest& req) {
 }
 
 ApiResponse answer(PamConversations& convs, ApiRequest& req) {
-  if (auto denied = local_only(req)) return *denied;
   json body;
   ApiResponse err;
   if (!parse_json_body(req, body, err)) return err;
@@ -82,8 +73,10 @@ ApiResponse answer(PamConversations& convs, ApiRequest& req) {
 void register_pam_routes(Router& router, Services& s) {
   // Shared by both handlers; lives as long as the router's handlers.
   auto convs = std::make_shared<PamConversations>(s);
-  router.add("POST", "/v1/pam/conversations", [convs](ApiRequest& r) { return start(*convs, r); });
-  router.add("POST", "/v1/pam/conversations/{id}",
+  const Access local = Access::identified().socket_only();  // a PAM stack runs on this host
+  router.add("POST", "/v1/pam/conversations", local,
+             [convs](ApiRequest& r) { return start(*convs, r); });
+  router.add("POST", "/v1/pam/conversations/{id}", local,
              [convs](ApiRequest& r) { return answer(*convs, r); });
 }
 

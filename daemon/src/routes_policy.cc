@@ -13,7 +13,7 @@
 #include "daemon/src/json_fields.h"
 #include "daemon/src/policy_explain_flow.h"
 #include "daemon/src/policy_reload.h"
-#include "daemon/src/route_access.h"
+#include "daemon/src/requester.h"
 #include "daemon/src/routes_engine.h"
 
 namespace mfa::daemon {
@@ -21,14 +21,12 @@ namespace {
 
 using nlohmann::json;
 
-ApiResponse effective(Services& s, ApiRequest& req) {
-  if (auto denied = check_app_admin(req, "system")) return *denied;
+ApiResponse effective(Services& s) {
   return json_response(200, core::policy_to_json(*s.policy->current()));
 }
 
 ApiResponse explain(Services& s, ApiRequest& req) {
   const std::string app = query_or(req, "app", "system");
-  if (auto denied = check_app_admin(req, app)) return *denied;
   core::LoginRequest lr;
   lr.app = app;
   lr.user = query_or(req, "user");
@@ -54,7 +52,6 @@ ApiResponse explain(Services& s, ApiRequest& req) {
 }
 
 ApiResponse reload(Services& s, ApiRequest& req) {
-  if (auto denied = check_app_admin(req, "system")) return *denied;
   auto r = reload_policy(s, audit_context(req));
   if (!r) {
     return error_response(400, "policy_invalid",
@@ -66,9 +63,12 @@ ApiResponse reload(Services& s, ApiRequest& req) {
 }  // namespace
 
 void register_policy_routes(Router& router, Services& s) {
-  router.add("GET", "/v1/policy", [&s](ApiRequest& r) { return effective(s, r); });
-  router.add("GET", "/v1/policy/explain", [&s](ApiRequest& r) { return explain(s, r); });
-  router.add("POST", "/v1/policy/reload", [&s](ApiRequest& r) { return reload(s, r); });
+  router.add("GET", "/v1/policy", Access::admin(AppFrom::kSystem),
+             [&s](ApiRequest&) { return effective(s); });
+  router.add("GET", "/v1/policy/explain", Access::admin(AppFrom::kQuery),
+             [&s](ApiRequest& r) { return explain(s, r); });
+  router.add("POST", "/v1/policy/reload", Access::admin(AppFrom::kSystem),
+             [&s](ApiRequest& r) { return reload(s, r); });
 }
 
 }  // namespace mfa::daemon

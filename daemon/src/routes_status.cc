@@ -6,7 +6,6 @@
 #include "daemon/core/policy_context.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
-#include "daemon/src/route_access.h"
 #include "daemon/src/routes_engine.h"
 
 namespace mfa::daemon {
@@ -17,7 +16,6 @@ using nlohmann::json;
 ApiResponse status(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
-  if (auto denied = check_user_access(req, app, user, "verify")) return *denied;
   const core::EngineDeps& deps = s.engine->deps();
   const auto ev = core::evaluate_for(deps, core::make_login_context(deps, app, user, "", ""));
   auto factors = s.engine->factors.list(app, user);
@@ -56,7 +54,7 @@ ApiResponse status(Services& s, ApiRequest& req) {
 }  // namespace
 
 void register_status_routes(Router& router, Services& s) {
-  router.add("GET", "/v1/apps/{app}/users/{user}/mfa",
+  router.add("GET", "/v1/apps/{app}/users/{user}/mfa", Access::user(Scope::kVerify),
              [&s](ApiRequest& r) { return status(s, r); });
 }
 

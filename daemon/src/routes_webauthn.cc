@@ -7,10 +7,11 @@
 #include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/webauthn_config.h"
+#include "daemon/src/access.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
-#include "daemon/src/route_access.h"
+#include "daemon/src/requester.h"
 
 namespace mfa::daemon {
 namespace {
@@ -21,7 +22,8 @@ ApiResponse options(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   auto c = s.engine->challenges.get(app, req.path_params["id"]);
   if (!c) return from_error(c.error());
-  if (check_user_access(req, app, c->user, "verify")) {
+  // For a non-admin peer only its own; "not yours" is "does not exist" (no id oracle).
+  if (check_named_user(req, c->user)) {
     return error_response(404, "not_found", "no such challenge");
   }
   auto o = s.engine->webauthn.request_options(app, c->id);
@@ -32,7 +34,6 @@ ApiResponse options(Services& s, ApiRequest& req) {
 ApiResponse issue_link(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
-  if (auto denied = check_user_access(req, app, user, "enroll")) return *denied;
   ApiResponse err;
   auto step_up = optional_step_up_body(req, err);
   if (!step_up) return err;
@@ -49,7 +50,6 @@ ApiResponse issue_link(Services& s, ApiRequest& req) {
 // credentials, empty allowCredentials).
 ApiResponse passkey_login_begin(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
-  if (auto denied = check_app_scope(req, app, "verify")) return *denied;
   auto o = s.engine->webauthn.begin_passkey_login(app);
   if (!o) return from_error(o.error());
   return json_response(
@@ -61,7 +61,6 @@ ApiResponse passkey_login_begin(Services& s, ApiRequest& req) {
 // first factor then decides, exactly as POST .../logins with first_factor "webauthn".
 ApiResponse passkey_login_verify(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
-  if (auto denied = check_app_scope(req, app, "verify")) return *denied;
   json body;
   ApiResponse err;
   if (!parse_json_body(req, body, err)) return err;
@@ -134,12 +133,13 @@ ApiResponse webauthn_verify(Services& s, ApiRequest& req, const ChallengeRecord&
 
 void register_webauthn_routes(Router& router, Services& s) {
   router.add("GET", "/v1/apps/{app}/challenges/{id}/webauthn-options",
-             [&s](ApiRequest& r) { return options(s, r); });
-  router.add("POST", "/v1/apps/{app}/users/{user}/enroll-links",
+             Access::app_users(Scope::kVerify), [&s](ApiRequest& r) { return options(s, r); });
+  router.add("POST", "/v1/apps/{app}/users/{user}/enroll-links", Access::user(Scope::kEnroll),
              [&s](ApiRequest& r) { return issue_link(s, r); });
-  router.add("POST", "/v1/apps/{app}/passkey-logins",
+  // Usernameless: no account to confine a non-admin peer to, so the app as a whole.
+  router.add("POST", "/v1/apps/{app}/passkey-logins", Access::app(Scope::kVerify),
              [&s](ApiRequest& r) { return passkey_login_begin(s, r); });
-  router.add("POST", "/v1/apps/{app}/passkey-logins/{id}/verify",
+  router.add("POST", "/v1/apps/{app}/passkey-logins/{id}/verify", Access::app(Scope::kVerify),
              [&s](ApiRequest& r) { return passkey_login_verify(s, r); });
 }
 

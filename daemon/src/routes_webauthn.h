@@ -25,7 +25,5 @@ void register_webauthn_routes(Router& router, Services& s);
 // The self-service page: GET /enroll/{token}, GET /v1/enroll/{token},
 // POST /v1/enroll/{token}/webauthn, POST /v1/enroll/{token}/webauthn/{id} (enroll_page.cc).
 void register_enroll_page_routes(Router& router, Services& s);
-// Paths served without an API key on TCP: the link token is the credential.
-bool is_enroll_link_path(const std::string& path);
 
 }  // namespace mfa::daemon

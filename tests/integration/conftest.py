@@ -123,8 +123,10 @@ def _check_against_spec(method, path, resp):
     if _SPEC is None:
         _SPEC = openapi_schema.load_spec()
     report = os.environ.get("MFAD_SPEC_REPORT")
-    if resp.status in (404, 405) and not openapi_schema.is_documented(_SPEC, method, path):
-        return  # a test probing a path or method the API does not have
+    if resp.status in (401, 404, 405) and not openapi_schema.is_documented(_SPEC, method, path):
+        # A test probing a path or method the API does not have (401: without a key on TCP,
+        # the router tells an anonymous caller nothing about which paths exist).
+        return
     try:
         openapi_schema.check_response(_SPEC, method, path, resp)
     except AssertionError as e:
