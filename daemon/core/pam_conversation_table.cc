@@ -4,10 +4,10 @@
 #include <algorithm>
 
 #include "daemon/core/limits.h"
+#include "daemon/core/pam_conversation.h"
 #include "daemon/core/secret.h"
-#include "daemon/src/pam_conversation.h"
 
-namespace mfa::daemon {
+namespace mfa::core {
 
 void PamConversations::purge_expired(std::int64_t now) {
   for (auto it = convs_.begin(); it != convs_.end();) {
@@ -38,7 +38,7 @@ std::vector<std::string> PamConversations::drop_replaced(uid_t owner, const PamS
   return challenges;
 }
 
-Status PamConversations::check_caps(const PamStart& req, const Caller& caller,
+Status PamConversations::check_caps(const PamStart& req, const PamCaller& caller,
                                     std::int64_t now) const {
   std::size_t for_user = 0;
   std::size_t for_uid = 0;
@@ -71,4 +71,4 @@ Status PamConversations::check_caps(const PamStart& req, const Caller& caller,
   return {};
 }
 
-}  // namespace mfa::daemon
+}  // namespace mfa::core
