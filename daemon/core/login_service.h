@@ -17,6 +17,7 @@
 #include "daemon/core/factor_service.h"
 #include "daemon/core/lockout.h"
 #include "daemon/core/login_name.h"
+#include "daemon/core/login_origin.h"
 #include "daemon/core/policy.h"
 #include "daemon/core/result.h"
 
@@ -30,10 +31,8 @@ struct LoginRequest {
   std::string user;
   std::string
       first_factor;  // password | webauthn | publickey | ... (informational but for webauthn)
-  std::string remote_addr;
+  LoginOrigin origin;
   std::string user_agent;
-  std::string service;
-  std::string tty;
   std::int64_t max_attempts = 5;  // for the challenge
 };
 

@@ -20,8 +20,8 @@ constexpr int kPamTries = 3;
 
 AuditContext pam_ctx(const PamStart& r) {
   AuditContext ctx;
-  ctx.actor = "pam:" + r.service;
-  ctx.remote_addr = r.rhost;
+  ctx.actor = "pam:" + r.origin.service;
+  ctx.remote_addr = r.origin.remote_addr;
   return ctx;
 }
 
@@ -44,11 +44,11 @@ std::string days_from_now(std::int64_t seconds) {
 // local user: the rhost gets its one spelling (it keys the address lockout), the rest must be
 // text a terminal shows as text.
 Status check_pam_items(PamStart& r) {
-  auto rhost = canonical_rhost(r.rhost);
+  auto rhost = canonical_rhost(r.origin.remote_addr);
   if (!rhost) return fail(rhost.error());
-  r.rhost = std::move(*rhost);
-  MFA_TRY(check_display_text(r.service, "service"));
-  MFA_TRY(check_display_text(r.tty, "tty"));
+  r.origin.remote_addr = std::move(*rhost);
+  MFA_TRY(check_display_text(r.origin.service, "service"));
+  MFA_TRY(check_display_text(r.origin.tty, "tty"));
   return check_display_text(r.ruser, "ruser");
 }
 
@@ -70,8 +70,9 @@ PamStep pam_done(std::string result, std::string message) {
 Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& req,
                                                                 const PamCaller& caller) {
   if (req.user.empty() || req.user.size() > limits::kMaxUserNameLen ||
-      req.service.size() > limits::kMaxServiceNameLen || req.rhost.size() > limits::kMaxRhostLen ||
-      req.tty.size() > limits::kMaxRhostLen || req.ruser.size() > limits::kMaxUserNameLen) {
+      req.origin.service.size() > limits::kMaxServiceNameLen ||
+      req.origin.remote_addr.size() > limits::kMaxRhostLen ||
+      req.origin.tty.size() > limits::kMaxRhostLen || req.ruser.size() > limits::kMaxUserNameLen) {
     return fail(Errc::kInvalidArgument, "user, service, rhost, tty or ruser missing or too long");
   }
   Conv c;
@@ -132,9 +133,7 @@ PamStep PamConversations::decide(Conv& c) {
   lr.app = "system";
   lr.user = c.req.user;
   lr.first_factor = "pam";
-  lr.remote_addr = c.req.rhost;
-  lr.service = c.req.service;
-  lr.tty = c.req.tty;
+  lr.origin = c.req.origin;
   lr.max_attempts = kPamTries;
   auto r = e.logins.login(lr);
   if (!r) {
@@ -304,7 +303,7 @@ PamStep PamConversations::begin_enrollment(Conv& c) {
   Requester who;
   who.admin = false;
   who.audit = pam_ctx(c.req);
-  who.rhost = c.req.rhost;
+  who.rhost = c.req.origin.remote_addr;
   // sshd starts a new conversation after a failed one: the pending factor of the previous
   // attempt is shown again, since the user may have scanned it already.
   auto resumed = engine_.factors.resume_totp("system", c.req.user, who);

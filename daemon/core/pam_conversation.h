@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/core/login_origin.h"
 #include "daemon/core/result.h"
 
 namespace mfa::core {
@@ -40,7 +41,9 @@ struct PamCaller {
 using QrText = std::function<Result<std::string>(std::string_view otpauth_uri)>;
 
 struct PamStart {
-  std::string service, user, rhost, tty, ruser;
+  std::string user;
+  LoginOrigin origin;  // PAM_SERVICE, PAM_RHOST, PAM_TTY
+  std::string ruser;
 };
 
 struct PamStep {

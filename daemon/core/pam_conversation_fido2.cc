@@ -18,8 +18,8 @@ constexpr std::int64_t kWaitMarginMs = 5'000;
 
 AuditContext key_ctx(const PamStart& r) {
   AuditContext ctx;
-  ctx.actor = "pam:" + r.service;
-  ctx.remote_addr = r.rhost;
+  ctx.actor = "pam:" + r.origin.service;
+  ctx.remote_addr = r.origin.remote_addr;
   return ctx;
 }
 

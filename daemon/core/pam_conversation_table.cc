@@ -28,7 +28,7 @@ std::vector<std::string> PamConversations::drop_replaced(uid_t owner, const PamS
   for (auto it = convs_.begin(); it != convs_.end();) {
     const Conv& c = it->second;
     if (c.owner != owner || c.state == State::kStarting || c.req.user != req.user ||
-        c.req.service != req.service || c.req.tty != req.tty) {
+        c.req.origin.service != req.origin.service || c.req.origin.tty != req.origin.tty) {
       ++it;
       continue;
     }

@@ -11,8 +11,8 @@ namespace {
 
 AuditContext user_ctx(const PamStart& r) {
   AuditContext ctx;
-  ctx.actor = "pam:" + r.service;
-  ctx.remote_addr = r.rhost;
+  ctx.actor = "pam:" + r.origin.service;
+  ctx.remote_addr = r.origin.remote_addr;
   return ctx;
 }
 

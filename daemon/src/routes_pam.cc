@@ -69,9 +69,9 @@ ApiResponse start(PamConversations& convs, ApiRequest& req) {
       tty ? string_field(body, "ruser", limits::kMaxUserNameLen, false, err) : std::nullopt;
   if (!ruser) return err;
   p.user = *user;
-  p.service = *service;
-  p.rhost = *rhost;
-  p.tty = *tty;
+  p.origin.service = *service;
+  p.origin.remote_addr = *rhost;
+  p.origin.tty = *tty;
   p.ruser = *ruser;
   auto r = convs.start(p, pam_caller(req));
   if (!r) return from_error(r.error());

@@ -75,7 +75,7 @@ struct Fixture : mfa::testing::EngineWorld {
 
   std::pair<std::string, PamStep> start(const std::string& user, const PamCaller& caller = kRoot,
                                         const std::string& tty = "pts/0") {
-    auto r = convs->start(PamStart{"sshd", user, "192.0.2.7", tty, ""}, caller);
+    auto r = convs->start(PamStart{user, {"sshd", "192.0.2.7", tty}, ""}, caller);
     if (!r) fail_msg("start: %s", r.error().context.c_str());
     return std::move(*r);
   }
@@ -286,7 +286,7 @@ void test_caps(void**) {
   for (std::size_t i = 0; i < limits::kMaxPamConversationsPerUid; ++i) {
     assert_prompt(f.start("bob", kBobsLocker, "tty" + std::to_string(i)).second, false, "code");
   }
-  auto r = f.convs->start(PamStart{"sshd", "bob", "", "tty-extra", ""}, kBobsLocker);
+  auto r = f.convs->start(PamStart{"bob", {"sshd", "", "tty-extra"}, ""}, kBobsLocker);
   assert_false(r.has_value());
   assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kRateLimited));
   assert_true(r.error().retry_after_s > 0);
@@ -297,7 +297,7 @@ void test_caps(void**) {
        ++i) {
     assert_prompt(f.start("bob", kRoot, "tty" + std::to_string(i)).second, false, "code");
   }
-  r = f.convs->start(PamStart{"sshd", "bob", "", "tty-root", ""}, kRoot);
+  r = f.convs->start(PamStart{"bob", {"sshd", "", "tty-root"}, ""}, kRoot);
   assert_false(r.has_value());
   assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kRateLimited));
   // Another user is not affected.
@@ -309,7 +309,7 @@ void test_non_admin_for_another_uid_is_denied(void**) {
   Fixture f;
   (void)f.enroll("bob", "phone");
   for (const char* user : {"bob", "root", "ghost"}) {
-    auto r = f.convs->start(PamStart{"sshd", user, "", "tty1", ""}, kOtherUid);
+    auto r = f.convs->start(PamStart{user, {"sshd", "", "tty1"}, ""}, kOtherUid);
     assert_false(r.has_value());
     assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kPermissionDenied));
   }
@@ -337,12 +337,12 @@ void test_expired_conversation(void**) {
 
 void test_bad_pam_items(void**) {
   Fixture f;
-  auto r = f.convs->start(PamStart{"sshd", "bob", "not an address", "pts/0", ""}, kRoot);
+  auto r = f.convs->start(PamStart{"bob", {"sshd", "not an address", "pts/0"}, ""}, kRoot);
   assert_false(r.has_value());
   assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kInvalidArgument));
-  r = f.convs->start(PamStart{"sshd\x1b[2J", "bob", "", "pts/0", ""}, kRoot);
+  r = f.convs->start(PamStart{"bob", {"sshd\x1b[2J", "", "pts/0"}, ""}, kRoot);
   assert_false(r.has_value());
-  r = f.convs->start(PamStart{"sshd", "", "", "pts/0", ""}, kRoot);
+  r = f.convs->start(PamStart{"", {"sshd", "", "pts/0"}, ""}, kRoot);
   assert_false(r.has_value());
 }
 

@@ -123,7 +123,7 @@ void test_conversation_is_the_accounts(void**) {
                     .has_value());
     w.clock.advance_s(30);
     PamConversations convs(*w.engine, [](std::string_view) { return std::string("[QR]"); });
-    const PamStart login{"sshd", "ALICE", "", "ssh", ""};
+    const PamStart login{"ALICE", {"sshd", "", "ssh"}, ""};
     for (auto caller : {unix_caller(0, true), unix_caller(1000, false)}) {
       auto r = convs.start(login, caller);
       assert_true(r.has_value());
@@ -142,7 +142,7 @@ void test_conversation_is_the_accounts(void**) {
     }
     // Another uid may not authenticate alice, by any of her names.
     for (const char* name : {"alice", "ALICE"}) {
-      auto r = convs.start({"sshd", name, "", "ssh", ""}, unix_caller(1001, false));
+      auto r = convs.start({name, {"sshd", "", "ssh"}, ""}, unix_caller(1001, false));
       assert_false(r.has_value());
       assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kPermissionDenied));
     }
