@@ -17,7 +17,7 @@ namespace mfa::core {
 struct AssertionSubject {
   std::string app;
   std::string user;
-  std::string rhost;
+  std::string remote_addr;
   std::string purpose;      // audit detail: login, step_up, passkey_login, ...
   std::string factor_type;  // webauthn | fido2 (the audit's reason / factor)
   LockoutSettings lockout;

@@ -38,9 +38,7 @@ Result<ChallengeRecord> ChallengeService::create(const NewChallenge& spec) {
   c.max_attempts = spec.max_attempts;
   c.created_at_s = now;
   c.expires_at_s = now + spec.ttl_s;
-  c.remote_addr = spec.remote_addr;
-  c.service = spec.service;
-  c.tty = spec.tty;
+  c.origin = spec.origin;
   c.data = "{}";
   c.events.push_back(event(deps_, "created"));
   MFA_TRY(deps_.store->insert_challenge(c));
@@ -81,14 +79,14 @@ Result<ChallengeRecord> ChallengeService::pending(const std::string& app, const 
 }
 
 Status ChallengeService::after_success(const ChallengeRecord& c) {
-  if (c.remote_addr.empty()) return {};
+  if (c.origin.remote_addr.empty()) return {};
   const Evaluation ev = evaluate_for(deps_, login_context_of(deps_, c));
   const std::int64_t now = deps_.clock->now_s();
   if (c.purpose == "login" && ev.settings.remember_s > 0) {
-    MFA_TRY(deps_.store->remember_login(c.app, c.user, c.remote_addr, c.service,
+    MFA_TRY(deps_.store->remember_login(c.app, c.user, c.origin.remote_addr, c.origin.service,
                                         now + ev.settings.remember_s));
   }
-  return deps_.store->mark_rhost_seen(c.app, c.user, c.remote_addr, now);
+  return deps_.store->mark_rhost_seen(c.app, c.user, c.origin.remote_addr, now);
 }
 
 Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const std::string& id,
@@ -118,18 +116,18 @@ Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const
   req.allowed = ev.settings.factors;
   if (c->method != "any") req.allowed = {c->method};
   req.only_factor_id = only_factor_id;
-  req.rhost = c->remote_addr;
+  req.remote_addr = c->origin.remote_addr;
   req.purpose = c->purpose;
   req.lockout = ev.settings.lockout;
   // The approval, the remember window and the seen address commit with the code (one fsync).
   req.approve_challenge_id = c->id;
-  req.mark_rhost_seen = !c->remote_addr.empty();
+  req.mark_rhost_seen = !c->origin.remote_addr.empty();
   if (c->purpose == "login" && ev.settings.remember_s > 0) {
-    req.remember_service = c->service;
+    req.remember_service = c->origin.service;
     req.remember_until_s = deps_.clock->now_s() + ev.settings.remember_s;
   }
   AuditContext actx = ctx;
-  if (actx.remote_addr.empty()) actx.remote_addr = c->remote_addr;
+  if (actx.remote_addr.empty()) actx.remote_addr = c->origin.remote_addr;
   auto verified = verifier_.verify(req, actx);
   if (!verified) {
     const Error err = verified.error();

@@ -13,6 +13,7 @@
 #include "daemon/core/code_delivery.h"
 #include "daemon/core/code_verifier.h"
 #include "daemon/core/engine_deps.h"
+#include "daemon/core/login_origin.h"
 #include "daemon/core/result.h"
 #include "daemon/core/store.h"
 
@@ -28,9 +29,7 @@ struct NewChallenge {
   std::string method = "any";     // any | totp | backup_code
   // The login's policy inputs: verification evaluates the policy for the same login (a `tty:`
   // rule that chose the factors at login still holds when the code is checked).
-  std::string remote_addr;
-  std::string service;
-  std::string tty;
+  LoginOrigin origin;
   std::int64_t max_attempts = 5;
   std::int64_t ttl_s = kChallengeTtlS;
 };

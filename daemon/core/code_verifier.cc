@@ -75,8 +75,8 @@ Result<CodeVerifier::Match> CodeVerifier::commit(const VerifyRequest& req, const
         ChallengeEvent{deps_.clock->now_ms(), "approved",
                        "{\"factor\":\"" + out.type + "\",\"factor_id\":\"" + out.factor_id + "\"}"};
   }
-  if (req.mark_rhost_seen && !req.rhost.empty()) {
-    c.rhost = req.rhost;
+  if (req.mark_rhost_seen && !req.remote_addr.empty()) {
+    c.rhost = req.remote_addr;
     c.remember_service = req.remember_service;
     c.remember_until_s = req.remember_until_s;
   }
@@ -168,7 +168,7 @@ Result<VerifiedFactor> CodeVerifier::verify(const VerifyRequest& req, const Audi
   // Only a reserved attempt may compare a code: the reservation is the failure record, so
   // parallel guesses cannot all pass a read-then-record check (issue 10 #6).
   auto claim =
-      lockout_.reserve(req.app, req.user, req.rhost, req.lockout, req.approve_challenge_id);
+      lockout_.reserve(req.app, req.user, req.remote_addr, req.lockout, req.approve_challenge_id);
   if (!claim) return fail(claim.error());
   // Each accepted path commits its replay guard, the challenge approval, the lockout reset
   // and the audit record in one transaction (commit()): one fsync per verification.

@@ -24,7 +24,7 @@ struct VerifyRequest {
   std::vector<std::string> allowed;  // factor types the policy allows (totp, backup_code, ...)
   std::string exclude_factor_id;     // "another factor": the one being removed
   std::string only_factor_id;        // the factor picked at a PAM prompt (backup codes still count)
-  std::string rhost;
+  std::string remote_addr;
   std::string purpose = "login";  // recorded in the audit detail
   LockoutSettings lockout;
   // A code delivered for this challenge (SMS, email): its stored hash (delivered_code.h), the
@@ -37,7 +37,7 @@ struct VerifyRequest {
   // counters before the compare (Lockout::reserve), and it is approved with the code.
   // Written in the same transaction as the accepted code (Store::commit_verification), so a
   // verification costs one fsync: approve this pending challenge (kConflict when it is no
-  // longer pending: nothing is consumed then); with `rhost`, mark it seen and, when
+  // longer pending: nothing is consumed then); with `remote_addr`, mark it seen and, when
   // remember_until_s > 0, remember it for remember_service.
   std::string approve_challenge_id;
   bool mark_rhost_seen = false;

@@ -25,7 +25,7 @@ class Engine {
         delivery(deps_, audit),
         factors(deps_, audit, verifier, delivery),
         challenges(deps_, audit, verifier, delivery),
-        logins(deps_, lockout, challenges) {}
+        logins(deps_, audit, lockout, challenges, factors) {}
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 

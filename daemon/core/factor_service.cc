@@ -51,7 +51,8 @@ Result<TotpEnrollment> FactorService::begin_totp(const std::string& app, const s
   MFA_TRY(validate_label(label));
   MFA_TRY(validate_totp_params(params));
   MFA_TRY(require_factor_allowed(
-      evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost)).settings.factors,
+      evaluate_for(deps_, make_login_context(deps_, app, user, LoginOrigin{"", who.rhost, ""}))
+          .settings.factors,
       "totp"));
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());
@@ -113,7 +114,8 @@ Result<std::optional<TotpEnrollment>> FactorService::resume_totp(const std::stri
   MFA_TRY(validate_app_name(app));
   MFA_TRY(validate_user_name(user));
   MFA_TRY(require_factor_allowed(
-      evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost)).settings.factors,
+      evaluate_for(deps_, make_login_context(deps_, app, user, LoginOrigin{"", who.rhost, ""}))
+          .settings.factors,
       "totp"));
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());

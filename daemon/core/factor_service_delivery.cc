@@ -48,7 +48,8 @@ Result<DeliveryEnrollment> FactorService::begin_delivery(const std::string& app,
   auto dest =
       type == "sms" ? normalize_phone(to.destination, to.country) : normalize_email(to.destination);
   if (!dest) return fail(dest.error());
-  const Evaluation ev = evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost));
+  const Evaluation ev =
+      evaluate_for(deps_, make_login_context(deps_, app, user, LoginOrigin{"", who.rhost, ""}));
   MFA_TRY(require_factor_allowed(ev.settings.factors, type));
   MFA_TRY(ensure_pending_slot(app, user, type, who));
 

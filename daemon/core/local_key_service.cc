@@ -84,7 +84,8 @@ Result<Activation> LocalKeyService::enroll(const std::string& app, const std::st
                 "user verification is required: the security key needs its PIN");
   }
   MFA_TRY(require_factor_allowed(
-      evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost)).settings.factors,
+      evaluate_for(deps_, make_login_context(deps_, app, user, LoginOrigin{"", who.rhost, ""}))
+          .settings.factors,
       kType));
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());
@@ -226,7 +227,7 @@ Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Ev
   if (keys.empty()) return fail(Errc::kConflict, "no security key is registered for this user");
   // Only a reserved attempt asks the key (Lockout::reserve): parallel tries cannot pass the
   // lockout or the challenge's attempts.
-  auto claim = lockout_.reserve(c.app, c.user, c.remote_addr, ev.settings.lockout, c.id);
+  auto claim = lockout_.reserve(c.app, c.user, c.origin.remote_addr, ev.settings.lockout, c.id);
   if (!claim) return fail(claim.error());
   std::string factor_id;
   auto run = [&]() -> Result<webauthn::AssertionOutcome> {
@@ -301,7 +302,7 @@ Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Ev
     return out;
   };
   auto outcome = run();
-  const AssertionSubject subject{c.app,     c.user, c.remote_addr,
+  const AssertionSubject subject{c.app,     c.user, c.origin.remote_addr,
                                  c.purpose, kType,  ev.settings.lockout};
   if (!outcome) {
     const Error& err = outcome.error();
@@ -325,7 +326,7 @@ Result<ChallengeVerified> LocalKeyService::verify(const std::string& app,
                                      [&](const ChallengeRecord& c, const Evaluation& ev) {
                                        AuditContext actx = ctx;
                                        if (actx.remote_addr.empty())
-                                         actx.remote_addr = c.remote_addr;
+                                         actx.remote_addr = c.origin.remote_addr;
                                        return check(c, ev, pin, actx);
                                      });
 }

@@ -91,14 +91,14 @@ Result<LoginResult> LoginService::explain(const LoginRequest& req, LoginTrace& t
 Result<LoginResult> LoginService::decide(const LoginRequest& req, LoginTrace* trace) {
   MFA_TRY(validate_app_name(req.app));
   MFA_TRY(validate_user_name(req.user));
-  if (req.service.size() > limits::kMaxServiceNameLen ||
-      req.remote_addr.size() > limits::kMaxRhostLen || req.tty.size() > limits::kMaxRhostLen) {
+  if (req.origin.service.size() > limits::kMaxServiceNameLen ||
+      req.origin.remote_addr.size() > limits::kMaxRhostLen ||
+      req.origin.tty.size() > limits::kMaxRhostLen) {
     return fail(Errc::kInvalidArgument, "service, remote address or tty too long");
   }
   const std::int64_t now = deps_.clock->now_s();
   LoginResult r;
-  LoginContext ctx =
-      make_login_context(deps_, req.app, req.user, req.service, req.remote_addr, req.tty);
+  LoginContext ctx = make_login_context(deps_, req.app, req.user, req.origin);
   r.evaluation = evaluate_for(deps_, ctx);
   if (trace != nullptr) trace->groups = std::move(ctx.groups);
   const PolicySettings& s = r.evaluation.settings;
@@ -116,11 +116,11 @@ Result<LoginResult> LoginService::decide(const LoginRequest& req, LoginTrace* tr
     r.reason = "mode_off";
     return r;
   }
-  if (!req.remote_addr.empty()) {
-    auto seen = deps_.store->rhost_seen(req.app, req.user, req.remote_addr);
+  if (!req.origin.remote_addr.empty()) {
+    auto seen = deps_.store->rhost_seen(req.app, req.user, req.origin.remote_addr);
     if (!seen) return fail(seen.error());
     r.new_rhost = !*seen;
-    note(trace, "address " + req.remote_addr +
+    note(trace, "address " + req.origin.remote_addr +
                     (r.new_rhost ? ": never seen for this user" : ": seen before for this user"));
   }
   // step_up.new_rhost: a first login from an address never seen for this user gets no
@@ -137,7 +137,7 @@ Result<LoginResult> LoginService::decide(const LoginRequest& req, LoginTrace* tr
     note(trace, "first factor webauthn and webauthn_skips_mfa: a passkey already is two factors");
     return r;
   }
-  if (Status locked = lockout_.check(req.app, req.user, req.remote_addr); !locked) {
+  if (Status locked = lockout_.check(req.app, req.user, req.origin.remote_addr); !locked) {
     if (trace == nullptr || locked.error().code != Errc::kLockedOut) return fail(locked.error());
     trace->locked = true;
     trace->retry_after_s = locked.error().retry_after_s;
@@ -186,19 +186,20 @@ Result<LoginResult> LoginService::decide(const LoginRequest& req, LoginTrace* tr
 
   // Remembered entries are keyed by user, address and service, so a new address is never
   // inside a remember window.
-  if (s.remember_s > 0 && !req.remote_addr.empty() && !step_up) {
-    auto until = deps_.store->remembered_until(req.app, req.user, req.remote_addr, req.service);
+  if (s.remember_s > 0 && !req.origin.remote_addr.empty() && !step_up) {
+    auto until = deps_.store->remembered_until(req.app, req.user, req.origin.remote_addr,
+                                               req.origin.service);
     if (!until) return fail(until.error());
     if (*until > now) {
       r.decision = LoginDecision::kAllow;
       r.reason = "remembered";
-      note(trace, "remembered: a success from " + req.remote_addr + " to '" + req.service +
-                      "' less than " + format_duration(s.remember_s) + " ago (" +
-                      format_duration(*until - now) + " left)");
+      note(trace, "remembered: a success from " + req.origin.remote_addr + " to '" +
+                      req.origin.service + "' less than " + format_duration(s.remember_s) +
+                      " ago (" + format_duration(*until - now) + " left)");
       return r;
     }
     note(trace, "remember window " + format_duration(s.remember_s) + ": no success from " +
-                    req.remote_addr + " to '" + req.service + "' inside it");
+                    req.origin.remote_addr + " to '" + req.origin.service + "' inside it");
   }
   r.decision = LoginDecision::kMfaRequired;
   r.reason = "mfa_required";
@@ -211,9 +212,7 @@ Result<LoginResult> LoginService::decide(const LoginRequest& req, LoginTrace* tr
   spec.app = req.app;
   spec.user = req.user;
   spec.purpose = "login";
-  spec.remote_addr = req.remote_addr;
-  spec.service = req.service;
-  spec.tty = req.tty;
+  spec.origin = req.origin;
   spec.max_attempts = req.max_attempts;
   auto c = challenges_.create(spec);
   if (!c) return fail(c.error());

@@ -8,12 +8,16 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/core/audit.h"
 #include "daemon/core/challenge_service.h"
 #include "daemon/core/engine_deps.h"
+#include "daemon/core/factor_service.h"
 #include "daemon/core/lockout.h"
+#include "daemon/core/login_name.h"
+#include "daemon/core/login_origin.h"
 #include "daemon/core/policy.h"
 #include "daemon/core/result.h"
 
@@ -27,10 +31,8 @@ struct LoginRequest {
   std::string user;
   std::string
       first_factor;  // password | webauthn | publickey | ... (informational but for webauthn)
-  std::string remote_addr;
+  LoginOrigin origin;
   std::string user_agent;
-  std::string service;
-  std::string tty;
   std::int64_t max_attempts = 5;  // for the challenge
 };
 
@@ -73,8 +75,9 @@ struct LoginTrace {
 
 class LoginService {
  public:
-  LoginService(const EngineDeps& deps, Lockout& lockout, ChallengeService& challenges)
-      : deps_(deps), lockout_(lockout), challenges_(challenges) {}
+  LoginService(const EngineDeps& deps, Auditor& audit, Lockout& lockout,
+               ChallengeService& challenges, FactorService& factors)
+      : deps_(deps), audit_(audit), lockout_(lockout), challenges_(challenges), factors_(factors) {}
 
   // kLockedOut (retry_after) when the user or address is locked; kInvalidArgument on bad input.
   Result<LoginResult> login(const LoginRequest& req);
@@ -84,6 +87,22 @@ class LoginService {
   // reason "locked_out".
   Result<LoginResult> explain(const LoginRequest& req, LoginTrace& trace);
 
+  // The PAM path (login_service_pam.cc). The account a PAM login name stands for
+  // (login_name.h) under the policy's pam.user_aliases. `only_uid`: set for a non-admin
+  // caller, who may only name its own account: kPermissionDenied for any other name, and
+  // when the directory cannot tell, before anything is audited. A refused alias fails the
+  // login here, so it is audited here, on the account (user.mfa_failed, reason user_alias).
+  // kUnavailable when the directory cannot answer (an admin caller).
+  Result<LoginName> resolve_pam_user(const std::string& name, std::optional<uid_t> only_uid,
+                                     const AuditContext& ctx);
+  // In-band enrolment at a login (policy enroll_at_login): activates the user's pending TOTP
+  // factor with its first code (FactorService::activate), and that code is also the login's
+  // second factor, so the login's success is audited here (user.mfa_succeeded, purpose
+  // enroll_at_login) after the factor's own mfa.factor_enrolled.
+  Result<Activation> activate_at_login(const std::string& app, const std::string& user,
+                                       const std::string& factor_id, std::string_view code,
+                                       const AuditContext& ctx);
+
  private:
   // trace == nullptr: the real login; otherwise the dry run.
   Result<LoginResult> decide(const LoginRequest& req, LoginTrace* trace);
@@ -91,8 +110,10 @@ class LoginService {
                                 LoginTrace* trace);
 
   const EngineDeps& deps_;
+  Auditor& audit_;
   Lockout& lockout_;
   ChallengeService& challenges_;
+  FactorService& factors_;
 };
 
 }  // namespace mfa::core

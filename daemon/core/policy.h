@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/login_origin.h"
 #include "daemon/core/result.h"
 
 namespace mfa::core {
@@ -90,7 +91,8 @@ struct Policy {
 
 struct LoginContext {
   std::string app = "system";
-  std::string service, user, rhost, tty;
+  std::string user;
+  LoginOrigin origin;  // rules' service:, rhost: (origin.remote_addr) and tty:
   std::vector<std::string> groups;
 };
 

@@ -5,20 +5,17 @@
 namespace mfa::core {
 
 LoginContext make_login_context(const EngineDeps& deps, const std::string& app,
-                                const std::string& user, const std::string& service,
-                                const std::string& rhost, const std::string& tty) {
+                                const std::string& user, const LoginOrigin& origin) {
   LoginContext ctx;
   ctx.app = app;
   ctx.user = user;
-  ctx.service = service;
-  ctx.rhost = rhost;
-  ctx.tty = tty;
+  ctx.origin = origin;
   if (app == "system" && deps.directory != nullptr) ctx.groups = deps.directory->groups_of(user);
   return ctx;
 }
 
 LoginContext login_context_of(const EngineDeps& deps, const ChallengeRecord& c) {
-  return make_login_context(deps, c.app, c.user, c.service, c.remote_addr, c.tty);
+  return make_login_context(deps, c.app, c.user, c.origin);
 }
 
 Evaluation evaluate_for(const EngineDeps& deps, const LoginContext& ctx) {

@@ -5,14 +5,14 @@
 #include <string>
 
 #include "daemon/core/engine_deps.h"
+#include "daemon/core/login_origin.h"
 #include "daemon/core/policy.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {
 
 LoginContext make_login_context(const EngineDeps& deps, const std::string& app,
-                                const std::string& user, const std::string& service,
-                                const std::string& rhost, const std::string& tty = {});
+                                const std::string& user, const LoginOrigin& origin = {});
 // The context of the login that created challenge `c` (its app, user, service, remote address
 // and tty): every later step of that login (verify, send a code, WebAuthn options, remember)
 // evaluates the policy as the login did, though its request carries none of them.

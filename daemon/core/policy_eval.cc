@@ -153,8 +153,8 @@ bool rule_matches(const RuleMatch& m, const LoginContext& ctx, std::string* why)
   } else if (!list_matches(Kind::kGlob, m.apps, app)) {
     return fail_with("app", m.apps, ctx.app);
   }
-  if (!m.services.empty() && !list_matches(Kind::kGlob, m.services, {ctx.service})) {
-    return fail_with("service", m.services, ctx.service);
+  if (!m.services.empty() && !list_matches(Kind::kGlob, m.services, {ctx.origin.service})) {
+    return fail_with("service", m.services, ctx.origin.service);
   }
   if (!m.users.empty() && !list_matches(Kind::kGlob, m.users, {ctx.user})) {
     return fail_with("user", m.users, ctx.user);
@@ -162,11 +162,11 @@ bool rule_matches(const RuleMatch& m, const LoginContext& ctx, std::string* why)
   if (!m.groups.empty() && !list_matches(Kind::kExact, m.groups, ctx.groups)) {
     return fail_with("groups", m.groups, join(ctx.groups));
   }
-  if (!m.rhosts.empty() && !list_matches(Kind::kRhost, m.rhosts, {ctx.rhost})) {
-    return fail_with("rhost", m.rhosts, ctx.rhost);
+  if (!m.rhosts.empty() && !list_matches(Kind::kRhost, m.rhosts, {ctx.origin.remote_addr})) {
+    return fail_with("rhost", m.rhosts, ctx.origin.remote_addr);
   }
-  if (!m.ttys.empty() && !list_matches(Kind::kGlob, m.ttys, {ctx.tty})) {
-    return fail_with("tty", m.ttys, ctx.tty);
+  if (!m.ttys.empty() && !list_matches(Kind::kGlob, m.ttys, {ctx.origin.tty})) {
+    return fail_with("tty", m.ttys, ctx.origin.tty);
   }
   return true;
 }

@@ -139,10 +139,11 @@ std::vector<std::string> explain_flow(const Evaluation& ev, const LoginContext& 
 std::string explain_text(const Policy& policy, const LoginContext& ctx) {
   const Evaluation ev = evaluate(policy, ctx);
   std::string out = "Login: app " + ctx.app;
-  if (!ctx.service.empty()) out += ", service " + ctx.service;
+  if (!ctx.origin.service.empty()) out += ", service " + ctx.origin.service;
   if (!ctx.user.empty()) out += ", user " + ctx.user;
-  out += ", rhost " + (ctx.rhost.empty() ? std::string("(none)") : ctx.rhost);
-  if (!ctx.tty.empty()) out += ", tty " + ctx.tty;
+  out += ", rhost " +
+         (ctx.origin.remote_addr.empty() ? std::string("(none)") : ctx.origin.remote_addr);
+  if (!ctx.origin.tty.empty()) out += ", tty " + ctx.origin.tty;
   out += ", groups [" + join(ctx.groups) + "]\n";
   out += "Policy: " + (policy.source.empty() ? std::string("(built-in)") : policy.source) + "\n";
   for (const std::string& t : ev.trace) out += "  " + t + "\n";

@@ -25,11 +25,11 @@ ChallengeRecord read_challenge(const Stmt& st) {
   c.max_attempts = st.col_i64(8);
   c.created_at_s = st.col_i64(9);
   c.expires_at_s = st.col_i64(10);
-  c.remote_addr = st.col_text(11);
-  c.service = st.col_text(12);
+  c.origin.remote_addr = st.col_text(11);
+  c.origin.service = st.col_text(12);
   c.code_hash = st.col_blob(13);
   c.data = st.col_text(14);
-  c.tty = st.col_text(15);
+  c.origin.tty = st.col_text(15);
   return c;
 }
 
@@ -59,11 +59,11 @@ Status SqliteStore::insert_challenge(const ChallengeRecord& c) {
                 .i64(c.max_attempts)
                 .i64(c.created_at_s)
                 .i64(c.expires_at_s)
-                .text(c.remote_addr)
-                .text(c.service)
+                .text(c.origin.remote_addr)
+                .text(c.origin.service)
                 .blob(c.code_hash)
                 .text(c.data)
-                .text(c.tty)
+                .text(c.origin.tty)
                 .exec());
     // Events passed in with the record (typically "created") are stored with it.
     for (const ChallengeEvent& ev : c.events) MFA_TRY(add_challenge_event(db, c.id, ev));

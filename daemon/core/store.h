@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/core/login_origin.h"
 #include "daemon/core/result.h"
 
 namespace mfa {
@@ -69,9 +70,7 @@ struct ChallengeRecord {
   std::int64_t max_attempts = 0;
   std::int64_t created_at_s = 0;
   std::int64_t expires_at_s = 0;
-  std::string remote_addr;
-  std::string service;
-  std::string tty;  // PAM_TTY of the login that made it: rules match it at verification too
+  core::LoginOrigin origin;  // of the login that made it: rules match it at verification too
   std::vector<std::uint8_t> code_hash;  // SMS/email code hash, empty otherwise
   std::string data;                     // JSON (e.g. WebAuthn options)
   std::vector<ChallengeEvent> events;   // filled by get_challenge only

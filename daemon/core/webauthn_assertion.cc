@@ -79,7 +79,7 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
   }
   // Only a reserved attempt is checked (Lockout::reserve): parallel assertions cannot pass the
   // lockout or the challenge's attempts.
-  auto claim = lockout_.reserve(c.app, c.user, c.remote_addr, ev.settings.lockout, c.id);
+  auto claim = lockout_.reserve(c.app, c.user, c.origin.remote_addr, ev.settings.lockout, c.id);
   if (!claim) return fail(claim.error());
   std::string factor_id;
   auto check = [&]() -> Result<webauthn::AssertionOutcome> {
@@ -105,7 +105,7 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
     return check_stored(*f, *env, *expected, ctx);
   };
   auto outcome = check();
-  const AssertionSubject subject{c.app,     c.user,     c.remote_addr,
+  const AssertionSubject subject{c.app,     c.user,     c.origin.remote_addr,
                                  c.purpose, "webauthn", ev.settings.lockout};
   if (!outcome) {
     return fail(
@@ -154,7 +154,7 @@ Result<ChallengeVerified> WebAuthnService::verify_assertion(const std::string& a
                                      [&](const ChallengeRecord& c, const Evaluation& ev) {
                                        AuditContext actx = ctx;
                                        if (actx.remote_addr.empty())
-                                         actx.remote_addr = c.remote_addr;
+                                         actx.remote_addr = c.origin.remote_addr;
                                        return check_assertion(c, ev, assertion, actx);
                                      });
 }

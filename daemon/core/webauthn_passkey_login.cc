@@ -82,7 +82,8 @@ Result<PasskeyLoginVerified> WebAuthnService::finish_passkey_login(const std::st
   }
   const FactorRecord f = std::move(**found);
   const std::string& user = f.user;
-  const Evaluation ev = evaluate_for(deps_, make_login_context(deps_, app, user, "", rhost));
+  const Evaluation ev =
+      evaluate_for(deps_, make_login_context(deps_, app, user, LoginOrigin{"", rhost, ""}));
   // Only a reserved attempt is checked: the user's and the address's counters, atomically.
   auto claim = lockout_.reserve(app, user, rhost, ev.settings.lockout);
   if (!claim) return fail(claim.error());

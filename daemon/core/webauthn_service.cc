@@ -73,7 +73,8 @@ Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::stri
   MFA_TRY(validate_user_name(user));
   MFA_TRY(validate_label(label));
   MFA_TRY(require_factor_allowed(
-      evaluate_for(deps_, make_login_context(deps_, app, user, "", who.rhost)).settings.factors,
+      evaluate_for(deps_, make_login_context(deps_, app, user, LoginOrigin{"", who.rhost, ""}))
+          .settings.factors,
       "webauthn"));
   const WebAuthnConfig& cfg = *deps_.webauthn;
   auto factors = deps_.store->list_factors(app, user);
@@ -137,8 +138,8 @@ Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::stri
   c.max_attempts = 1;
   c.created_at_s = now;
   c.expires_at_s = now + cfg.timeout_ms / 1000;
-  c.remote_addr = who.rhost;
-  c.service = "webauthn";
+  c.origin.remote_addr = who.rhost;
+  c.origin.service = "webauthn";
   c.data =
       json{{"webauthn_challenge", challenge_b64}, {"algs", kAlgs}, {"uv", cfg.user_verification}}
           .dump();

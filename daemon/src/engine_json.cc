@@ -37,9 +37,9 @@ nlohmann::json challenge_json(const ChallengeRecord& c, bool with_events) {
                       {"max_attempts", c.max_attempts},
                       {"created_at", iso8601(c.created_at_s)},
                       {"expires_at", iso8601(c.expires_at_s)},
-                      {"remote_addr", c.remote_addr},
-                      {"service", c.service},
-                      {"tty", c.tty}};
+                      {"remote_addr", c.origin.remote_addr},
+                      {"service", c.origin.service},
+                      {"tty", c.origin.tty}};
   if (with_events) {
     nlohmann::json events = nlohmann::json::array();
     for (const auto& e : c.events) {

@@ -64,12 +64,13 @@ Result<nlohmann::json> explain_login_flow(Services& s, const core::LoginRequest&
   const core::PolicySettings& st = ev.settings;
 
   std::vector<std::string> steps;
-  steps.push_back("policy " + s.policy->current()->source + "; login of '" + req.user + "' to " +
-                  (req.service.empty() ? std::string("(any service)") : "'" + req.service + "'") +
-                  (req.remote_addr.empty() ? "" : " from " + req.remote_addr) +
-                  (req.tty.empty() ? "" : " on " + req.tty) +
-                  (req.first_factor.empty() ? "" : " after " + req.first_factor) +
-                  (req.app == "system" ? "" : " in app " + req.app));
+  steps.push_back(
+      "policy " + s.policy->current()->source + "; login of '" + req.user + "' to " +
+      (req.origin.service.empty() ? std::string("(any service)") : "'" + req.origin.service + "'") +
+      (req.origin.remote_addr.empty() ? "" : " from " + req.origin.remote_addr) +
+      (req.origin.tty.empty() ? "" : " on " + req.origin.tty) +
+      (req.first_factor.empty() ? "" : " after " + req.first_factor) +
+      (req.app == "system" ? "" : " in app " + req.app));
   if (req.app == "system") steps.push_back("groups: " + join(trace.groups));
   for (const auto& line : ev.trace) steps.push_back(line);
   steps.push_back("matched: " + ev.matched);
@@ -91,9 +92,9 @@ Result<nlohmann::json> explain_login_flow(Services& s, const core::LoginRequest&
 
   nlohmann::json out{{"app", req.app},
                      {"user", req.user},
-                     {"service", req.service},
-                     {"remote_addr", req.remote_addr},
-                     {"tty", req.tty},
+                     {"service", req.origin.service},
+                     {"remote_addr", req.origin.remote_addr},
+                     {"tty", req.origin.tty},
                      {"first_factor", req.first_factor},
                      {"matched_rule", ev.matched},
                      {"mode", std::string(core::to_string(st.mode))},

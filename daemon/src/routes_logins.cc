@@ -36,9 +36,9 @@ ApiResponse login(Services& s, ApiRequest& req) {
   lr.app = app;
   lr.user = *user;
   lr.first_factor = *first;
-  lr.remote_addr = *addr;
+  lr.origin.remote_addr = *addr;
   lr.user_agent = *agent;
-  lr.service = service->empty() ? "api" : *service;
+  lr.origin.service = service->empty() ? "api" : *service;
   auto r = s.engine->logins.login(lr);
   if (!r) return from_error(r.error());
   json out = login_json(*r);
@@ -64,8 +64,8 @@ ApiResponse create(Services& s, ApiRequest& req) {
   spec.user = *user;
   spec.purpose = purpose->empty() ? "step_up" : *purpose;
   spec.method = method->empty() ? "any" : *method;
-  spec.remote_addr = *addr;
-  spec.service = "api";
+  spec.origin.remote_addr = *addr;
+  spec.origin.service = "api";
   if (!kPurposes.count(spec.purpose) || !kMethods.count(spec.method)) {
     return error_response(400, "invalid_argument",
                           "purpose must be login, step_up or sensitive_action; method any, totp, "

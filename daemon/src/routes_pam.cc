@@ -1,18 +1,26 @@
 // POST /v1/pam/conversations and POST /v1/pam/conversations/{id} (docs/pam-protocol.md).
-// Only Unix-socket callers: a PAM stack runs on this host.
+// Only Unix-socket callers: a PAM stack runs on this host. HTTP glue only: the state machine
+// is core's (daemon/core/pam_conversation.h); this file reads JSON, decides the caller from the
+// peer credentials, and writes the step back.
 #include <nlohmann/json.hpp>
 
 #include <memory>
 
+#include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
+#include "daemon/core/pam_conversation.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
-#include "daemon/src/pam_conversation.h"
+#include "daemon/src/qr_render.h"
 #include "daemon/src/routes_engine.h"
 
 namespace mfa::daemon {
 namespace {
 
+using core::PamCaller;
+using core::PamConversations;
+using core::PamStart;
+using core::PamStep;
 using nlohmann::json;
 
 ApiResponse step_response(const std::string& id, const PamStep& step) {
@@ -32,6 +40,12 @@ ApiResponse step_response(const std::string& id, const PamStep& step) {
   return json_response(200, {{"id", id}, {"messages", messages}, {"step", s}});
 }
 
+// What the state machine needs of the caller: its peer uid, and whether its peer credentials
+// make it an admin (api_types.h).
+PamCaller pam_caller(const ApiRequest& req) {
+  return PamCaller{req.caller.uid, req.caller.admin};
+}
+
 ApiResponse start(PamConversations& convs, ApiRequest& req) {
   json body;
   ApiResponse err;
@@ -47,11 +61,11 @@ ApiResponse start(PamConversations& convs, ApiRequest& req) {
       tty ? string_field(body, "ruser", limits::kMaxUserNameLen, false, err) : std::nullopt;
   if (!ruser) return err;
   p.user = *user;
-  p.service = *service;
-  p.rhost = *rhost;
-  p.tty = *tty;
+  p.origin.service = *service;
+  p.origin.remote_addr = *rhost;
+  p.origin.tty = *tty;
   p.ruser = *ruser;
-  auto r = convs.start(p, req.caller);
+  auto r = convs.start(p, pam_caller(req));
   if (!r) return from_error(r.error());
   return step_response(r->first, r->second);
 }
@@ -63,7 +77,7 @@ ApiResponse answer(PamConversations& convs, ApiRequest& req) {
   auto a = string_field(body, "answer", limits::kMaxPamAnswerLen, false, err);
   if (!a) return err;
   const std::string id = req.path_params["id"];
-  auto r = convs.answer(id, std::move(*a), req.caller);
+  auto r = convs.answer(id, std::move(*a), pam_caller(req));
   if (!r) return from_error(r.error());
   return step_response(id, *r);
 }
@@ -72,7 +86,9 @@ ApiResponse answer(PamConversations& convs, ApiRequest& req) {
 
 void register_pam_routes(Router& router, Services& s) {
   // Shared by both handlers; lives as long as the router's handlers.
-  auto convs = std::make_shared<PamConversations>(s);
+  // No ANSI in the QR code: the module strips control characters (terminal injection).
+  auto convs = std::make_shared<PamConversations>(
+      *s.engine, [](std::string_view uri) { return qr_utf8(uri, false); });
   const Access local = Access::identified().socket_only();  // a PAM stack runs on this host
   router.add("POST", "/v1/pam/conversations", local,
              [convs](ApiRequest& r) { return start(*convs, r); });

@@ -30,13 +30,14 @@ ApiResponse explain(Services& s, ApiRequest& req) {
   core::LoginRequest lr;
   lr.app = app;
   lr.user = query_or(req, "user");
-  lr.service = query_or(req, "service");
-  lr.tty = query_or(req, "tty");
+  lr.origin.service = query_or(req, "service");
+  lr.origin.tty = query_or(req, "tty");
   lr.first_factor = query_or(req, "first_factor");
   const std::string given_rhost = query_or(req, "remote_addr", query_or(req, "rhost"));
   if (lr.user.empty() || lr.user.size() > limits::kMaxUserNameLen ||
-      lr.service.size() > limits::kMaxServiceNameLen || given_rhost.size() > limits::kMaxRhostLen ||
-      lr.tty.size() > limits::kMaxRhostLen || lr.first_factor.size() > 32) {
+      lr.origin.service.size() > limits::kMaxServiceNameLen ||
+      given_rhost.size() > limits::kMaxRhostLen || lr.origin.tty.size() > limits::kMaxRhostLen ||
+      lr.first_factor.size() > 32) {
     return error_response(400, "invalid_argument",
                           "explain needs ?user= (and optionally service=, remote_addr=, tty=, "
                           "first_factor=, app=)");
@@ -44,8 +45,9 @@ ApiResponse explain(Services& s, ApiRequest& req) {
   // The spelling a login from there would be keyed on (an address, or a PAM host name).
   auto rhost = core::canonical_rhost(given_rhost);
   if (!rhost) return from_error(rhost.error());
-  if (auto bad = core::check_display_text(lr.tty, "tty"); !bad) return from_error(bad.error());
-  lr.remote_addr = *rhost;
+  if (auto bad = core::check_display_text(lr.origin.tty, "tty"); !bad)
+    return from_error(bad.error());
+  lr.origin.remote_addr = *rhost;
   auto flow = explain_login_flow(s, lr);
   if (!flow) return from_error(flow.error());
   return json_response(200, *flow);

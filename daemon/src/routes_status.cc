@@ -17,7 +17,7 @@ ApiResponse status(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
   const core::EngineDeps& deps = s.engine->deps();
-  const auto ev = core::evaluate_for(deps, core::make_login_context(deps, app, user, "", ""));
+  const auto ev = core::evaluate_for(deps, core::make_login_context(deps, app, user));
   auto factors = s.engine->factors.list(app, user);
   if (!factors) return from_error(factors.error());
   auto backups = s.engine->factors.backup_codes_remaining(app, user);

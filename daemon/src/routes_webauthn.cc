@@ -80,8 +80,8 @@ ApiResponse passkey_login_verify(Services& s, ApiRequest& req) {
   lr.app = app;
   lr.user = v->user;
   lr.first_factor = "webauthn";
-  lr.remote_addr = *addr;
-  lr.service = service->empty() ? "api" : *service;
+  lr.origin.remote_addr = *addr;
+  lr.origin.service = service->empty() ? "api" : *service;
   auto r = s.engine->logins.login(lr);
   if (!r) return from_error(r.error());
   json out = login_json(*r);

@@ -42,15 +42,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   mfa::core::LoginContext contexts[3];
   contexts[0].user = "alice";
-  contexts[0].service = "sshd";
-  contexts[0].rhost = "10.1.2.3";
+  contexts[0].origin.service = "sshd";
+  contexts[0].origin.remote_addr = "10.1.2.3";
   contexts[0].groups = {"wheel", "staff"};
   contexts[1].app = "billing-web";
   contexts[1].user = "bob";
-  contexts[1].rhost = "2001:db8::1";
+  contexts[1].origin.remote_addr = "2001:db8::1";
   contexts[2].user = "root";
-  contexts[2].service = "sudo";
-  contexts[2].tty = "pts/0";
+  contexts[2].origin.service = "sudo";
+  contexts[2].origin.tty = "pts/0";
   for (const auto& ctx : contexts) {
     const auto ev = mfa::core::evaluate(*p, ctx);
     FUZZ_CHECK(!ev.matched.empty());

@@ -80,7 +80,7 @@ struct Fixture : mfa::testing::EngineWorld {
   std::string login(const std::string& user) {
     LoginRequest lr;
     lr.user = user;
-    lr.service = "sshd";
+    lr.origin.service = "sshd";
     auto r = engine->logins.login(lr);
     if (!r) fail_msg("login: %s", r.error().context.c_str());
     assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kMfaRequired));

@@ -69,8 +69,8 @@ Enrolled enroll(Fixture& f, const std::string& user) {
 std::string start_login(Fixture& f, const std::string& user, const std::string& rhost = "") {
   LoginRequest lr;
   lr.user = user;
-  lr.service = "sshd";
-  lr.remote_addr = rhost;
+  lr.origin.service = "sshd";
+  lr.origin.remote_addr = rhost;
   auto r = f.engine->logins.login(lr);
   if (!r) fail_msg("login: %s", r.error().context.c_str());
   assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kMfaRequired));
@@ -86,7 +86,7 @@ void test_enroll_activate_and_login(void**) {
   // Pending factors do not count: a login asks to enrol.
   LoginRequest lr;
   lr.user = "bob";
-  lr.service = "sshd";
+  lr.origin.service = "sshd";
   auto r = f.engine->logins.login(lr);
   assert_true(r.has_value());
   assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kEnrollRequired));
@@ -167,7 +167,7 @@ void test_lockout_persists_and_expires(void**) {
   // Locked: even the right code is refused, and a new login says how long to wait.
   LoginRequest lr;
   lr.user = "bob";
-  lr.service = "sshd";
+  lr.origin.service = "sshd";
   auto r = f.engine->logins.login(lr);
   assert_false(r.has_value());
   assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kLockedOut));
@@ -221,7 +221,7 @@ void test_step_up_for_sensitive_changes(void**) {
   f.clock.advance_s(30);
   LoginRequest lr;
   lr.user = "bob";
-  lr.service = "sshd";
+  lr.origin.service = "sshd";
   auto r = f.engine->logins.login(lr);
   assert_true(r.has_value());
   assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kEnrollRequired));
@@ -231,7 +231,7 @@ void test_grace_period_is_stored_once(void**) {
   Fixture f(kRequired);
   LoginRequest lr;
   lr.user = "carol";
-  lr.service = "sshd";
+  lr.origin.service = "sshd";
   auto r1 = f.engine->logins.login(lr);
   assert_true(r1.has_value() && r1->can_defer);
   const std::int64_t deadline = *r1->grace_deadline_s;
@@ -259,12 +259,12 @@ rules:
 )");
   LoginRequest lr;
   lr.user = "dave";
-  lr.service = "sshd";
+  lr.origin.service = "sshd";
   auto none = f.engine->logins.login(lr);
   assert_true(none.has_value());
   assert_string_equal(none->reason.c_str(), "optional_no_factor");
   Enrolled e = enroll(f, "dave");
-  lr.remote_addr = "198.51.100.7";
+  lr.origin.remote_addr = "198.51.100.7";
   auto r = f.engine->logins.login(lr);
   assert_true(r.has_value());
   assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kMfaRequired));
@@ -276,12 +276,12 @@ rules:
   auto again = f.engine->logins.login(lr);
   assert_true(again.has_value());
   assert_string_equal(again->reason.c_str(), "remembered");
-  lr.remote_addr = "198.51.100.8";  // another address is not remembered
+  lr.origin.remote_addr = "198.51.100.8";  // another address is not remembered
   auto other = f.engine->logins.login(lr);
   assert_true(other.has_value());
   assert_int_equal(static_cast<int>(other->decision),
                    static_cast<int>(LoginDecision::kMfaRequired));
-  lr.service = "cron";
+  lr.origin.service = "cron";
   auto off = f.engine->logins.login(lr);
   assert_true(off.has_value());
   assert_string_equal(off->reason.c_str(), "mode_off");
@@ -299,9 +299,9 @@ step_up:
   Enrolled e = enroll(f, "gina");
   LoginRequest lr;
   lr.user = "gina";
-  lr.service = "sshd";
+  lr.origin.service = "sshd";
   lr.first_factor = "webauthn";
-  lr.remote_addr = "203.0.113.5";
+  lr.origin.remote_addr = "203.0.113.5";
   auto first = f.engine->logins.login(lr);
   assert_true(first.has_value());
   assert_int_equal(static_cast<int>(first->decision),
@@ -383,9 +383,9 @@ rules:
 std::string tty_login(Fixture& f, const std::string& user, const std::string& tty) {
   LoginRequest lr;
   lr.user = user;
-  lr.service = "login";
-  lr.remote_addr = "192.0.2.30";
-  lr.tty = tty;
+  lr.origin.service = "login";
+  lr.origin.remote_addr = "192.0.2.30";
+  lr.origin.tty = tty;
   auto r = f.engine->logins.login(lr);
   if (!r) fail_msg("login: %s", r.error().context.c_str());
   assert_int_equal(static_cast<int>(r->decision), static_cast<int>(LoginDecision::kMfaRequired));
@@ -409,7 +409,7 @@ void test_tty_rule_factors_hold_at_verify(void**) {
   assert_int_equal(*left, 9);  // the refused code is still unused
   auto c = f.engine->challenges.get("system", ch);
   assert_true(c.has_value());
-  assert_string_equal(c->tty.c_str(), "ttyS0");  // the login's tty, kept with its challenge
+  assert_string_equal(c->origin.tty.c_str(), "ttyS0");  // the login's tty, kept with its challenge
   v = f.engine->challenges.verify("system", ch, reference_totp(e.secret, f.clock.now_s()),
                                   AuditContext{});
   assert_true(v.has_value());
@@ -424,9 +424,9 @@ void test_tty_rule_remember_holds_at_verify(void**) {
   // The rule's remember window (1h) was granted by that success.
   LoginRequest lr;
   lr.user = "bob";
-  lr.service = "login";
-  lr.remote_addr = "192.0.2.30";
-  lr.tty = "ttyS1";
+  lr.origin.service = "login";
+  lr.origin.remote_addr = "192.0.2.30";
+  lr.origin.tty = "ttyS1";
   auto again = f.engine->logins.login(lr);
   assert_true(again.has_value());
   assert_string_equal(again->reason.c_str(), "remembered");

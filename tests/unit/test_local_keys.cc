@@ -251,7 +251,7 @@ struct World {
   std::string login() {
     core::LoginRequest lr;
     lr.user = "alice";
-    lr.service = "sudo";
+    lr.origin.service = "sudo";
     lr.first_factor = "pam";
     auto r = engine->logins.login(lr);
     if (!r) fail_msg("login: %s", r.error().context.c_str());

@@ -10,8 +10,7 @@
 
 #include "daemon/core/base32.h"
 #include "daemon/core/login_name.h"
-#include "daemon/src/pam_conversation.h"
-#include "daemon/src/services.h"
+#include "daemon/core/pam_conversation.h"
 #include "daemon/src/unix_directory.h"
 #include "tests/support/engine_world.h"
 #include "tests/support/reference_otp.h"
@@ -101,13 +100,8 @@ void test_unix_directory(void**) {
   assert_false(r->has_value());
 }
 
-mfa::daemon::Caller unix_caller(uid_t uid, bool admin) {
-  mfa::daemon::Caller c;
-  c.kind = mfa::daemon::Caller::Kind::kUnixPeer;
-  c.uid = uid;
-  c.admin = admin;
-  c.user = uid == 0 ? "root" : uid == 1000 ? "alice" : "bob";
-  return c;
+PamCaller unix_caller(uid_t uid, bool admin) {
+  return PamCaller{uid, admin};
 }
 
 // alice has a TOTP factor; the policy is optional, so a name without factors would pass.
@@ -128,15 +122,12 @@ void test_conversation_is_the_accounts(void**) {
                               reference_totp(e->secret_b32, w.clock.now_s()), AuditContext{})
                     .has_value());
     w.clock.advance_s(30);
-    mfa::daemon::Services s;
-    static_cast<mfa::core::EngineDeps&>(s) = w.engine->deps();
-    s.engine = w.engine.get();
-    mfa::daemon::PamConversations convs(s);
-    const mfa::daemon::PamStart login{"sshd", "ALICE", "", "ssh", ""};
+    PamConversations convs(*w.engine, [](std::string_view) { return std::string("[QR]"); });
+    const PamStart login{"ALICE", {"sshd", "", "ssh"}, ""};
     for (auto caller : {unix_caller(0, true), unix_caller(1000, false)}) {
       auto r = convs.start(login, caller);
       assert_true(r.has_value());
-      const mfa::daemon::PamStep& step = r->second;
+      const PamStep& step = r->second;
       if (!canonical) {
         assert_true(step.done);
         assert_string_equal(step.result.c_str(), "deny");
@@ -151,7 +142,7 @@ void test_conversation_is_the_accounts(void**) {
     }
     // Another uid may not authenticate alice, by any of her names.
     for (const char* name : {"alice", "ALICE"}) {
-      auto r = convs.start({"sshd", name, "", "ssh", ""}, unix_caller(1001, false));
+      auto r = convs.start({name, {"sshd", "", "ssh"}, ""}, unix_caller(1001, false));
       assert_false(r.has_value());
       assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kPermissionDenied));
     }

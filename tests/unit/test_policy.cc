@@ -40,9 +40,9 @@ LoginContext ctx(std::string service, std::string user, std::string rhost,
                  std::vector<std::string> groups = {}, std::string app = "system") {
   LoginContext c;
   c.app = std::move(app);
-  c.service = std::move(service);
+  c.origin.service = std::move(service);
   c.user = std::move(user);
-  c.rhost = std::move(rhost);
+  c.origin.remote_addr = std::move(rhost);
   c.groups = std::move(groups);
   return c;
 }

@@ -284,8 +284,8 @@ const Case kCases[] = {
        const std::string secret = enroll_totp(w, "bob");
        LoginRequest lr;
        lr.user = "bob";
-       lr.service = "sshd";
-       lr.remote_addr = "192.0.2.5";
+       lr.origin.service = "sshd";
+       lr.origin.remote_addr = "192.0.2.5";
        auto r = w.engine->logins.login(lr);
        assert_true(r.has_value() && r->decision == LoginDecision::kMfaRequired);
        auto v = w.engine->challenges.verify(
@@ -314,10 +314,10 @@ void test_explain_is_the_login(void**) {
 
     LoginRequest lr;
     lr.user = c.login.user;
-    lr.service = c.login.service;
-    lr.remote_addr = c.login.remote_addr;
+    lr.origin.service = c.login.service;
+    lr.origin.remote_addr = c.login.remote_addr;
     lr.first_factor = c.login.first_factor;
-    lr.tty = c.login.tty;
+    lr.origin.tty = c.login.tty;
     auto r = w.engine->logins.login(lr);
     std::string decided;
     if (!r) {

@@ -141,8 +141,8 @@ ChallengeRecord challenge(const std::string& id, const std::string& user = "alic
   c.max_attempts = 5;
   c.created_at_s = 100;
   c.expires_at_s = 400;
-  c.remote_addr = "10.0.0.1";
-  c.service = "sshd";
+  c.origin.remote_addr = "10.0.0.1";
+  c.origin.service = "sshd";
   return c;
 }
 

@@ -7,19 +7,19 @@
 
 #include "daemon/core/engine.h"
 #include "daemon/core/fido_device.h"
+#include "daemon/core/pam_conversation.h"
 #include "daemon/core/secret.h"
-#include "daemon/src/pam_conversation.h"
 
-namespace mfa::daemon {
+namespace mfa::core {
 namespace {
 
 // The module's answer may come this long after the key's own timeout (open, verify, store).
 constexpr std::int64_t kWaitMarginMs = 5'000;
 
-core::AuditContext key_ctx(const PamStart& r) {
-  core::AuditContext ctx;
-  ctx.actor = "pam:" + r.service;
-  ctx.remote_addr = r.rhost;
+AuditContext key_ctx(const PamStart& r) {
+  AuditContext ctx;
+  ctx.actor = "pam:" + r.origin.service;
+  ctx.remote_addr = r.origin.remote_addr;
   return ctx;
 }
 
@@ -34,7 +34,7 @@ std::string sentence(std::string s) {
 PamStep PamConversations::key_start(Conv& c) {
   c.picked_factor.clear();
   c.picked_type.clear();
-  if (s_.engine->local_keys.uv_required() && c.key_pin.empty()) {
+  if (engine_.local_keys.uv_required() && c.key_pin.empty()) {
     c.state = State::kKeyPin;
     PamStep p;
     p.echo = false;
@@ -45,7 +45,7 @@ PamStep PamConversations::key_start(Conv& c) {
   PamStep p;
   p.wait = true;
   p.text = "Touch your security key.";
-  p.wait_timeout_ms = s_.engine->local_keys.timeout_ms() + kWaitMarginMs;
+  p.wait_timeout_ms = engine_.local_keys.timeout_ms() + kWaitMarginMs;
   return p;
 }
 
@@ -63,8 +63,8 @@ PamStep PamConversations::on_key_pin(Conv& c, const std::string& answer) {
 PamStep PamConversations::on_key_wait(Conv& c) {
   SecretBuffer pin = SecretBuffer::from_string(c.key_pin);
   secure_wipe(c.key_pin);  // one PIN per touch: a wrong one is asked for again
-  auto v = s_.engine->local_keys.verify("system", c.challenge_id, pin.empty() ? nullptr : &pin,
-                                        key_ctx(c.req));
+  auto v = engine_.local_keys.verify("system", c.challenge_id, pin.empty() ? nullptr : &pin,
+                                     key_ctx(c.req));
   if (v) return pam_done("success");
   const Error& err = v.error();
   switch (err.code) {
@@ -117,4 +117,4 @@ PamStep PamConversations::on_key_retry(Conv& c, const std::string& answer) {
   return on_code(c, answer);
 }
 
-}  // namespace mfa::daemon
+}  // namespace mfa::core

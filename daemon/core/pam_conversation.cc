@@ -1,4 +1,4 @@
-#include "daemon/src/pam_conversation.h"
+#include "daemon/core/pam_conversation.h"
 
 #include <iterator>
 
@@ -11,18 +11,17 @@
 #include "daemon/core/remote_address.h"
 #include "daemon/core/secret.h"
 #include "daemon/core/store.h"
-#include "daemon/src/qr_render.h"
 
-namespace mfa::daemon {
+namespace mfa::core {
 namespace {
 
 // Retries inside one conversation; the persistent lockout counts across conversations.
 constexpr int kPamTries = 3;
 
-core::AuditContext pam_ctx(const PamStart& r) {
-  core::AuditContext ctx;
-  ctx.actor = "pam:" + r.service;
-  ctx.remote_addr = r.rhost;
+AuditContext pam_ctx(const PamStart& r) {
+  AuditContext ctx;
+  ctx.actor = "pam:" + r.origin.service;
+  ctx.remote_addr = r.origin.remote_addr;
   return ctx;
 }
 
@@ -45,12 +44,12 @@ std::string days_from_now(std::int64_t seconds) {
 // local user: the rhost gets its one spelling (it keys the address lockout), the rest must be
 // text a terminal shows as text.
 Status check_pam_items(PamStart& r) {
-  auto rhost = core::canonical_rhost(r.rhost);
+  auto rhost = canonical_rhost(r.origin.remote_addr);
   if (!rhost) return fail(rhost.error());
-  r.rhost = std::move(*rhost);
-  MFA_TRY(core::check_display_text(r.service, "service"));
-  MFA_TRY(core::check_display_text(r.tty, "tty"));
-  return core::check_display_text(r.ruser, "ruser");
+  r.origin.remote_addr = std::move(*rhost);
+  MFA_TRY(check_display_text(r.origin.service, "service"));
+  MFA_TRY(check_display_text(r.origin.tty, "tty"));
+  return check_display_text(r.ruser, "ruser");
 }
 
 PamStep locked_step(const Error& e) {
@@ -69,22 +68,23 @@ PamStep pam_done(std::string result, std::string message) {
 }
 
 Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& req,
-                                                                const Caller& caller) {
+                                                                const PamCaller& caller) {
   if (req.user.empty() || req.user.size() > limits::kMaxUserNameLen ||
-      req.service.size() > limits::kMaxServiceNameLen || req.rhost.size() > limits::kMaxRhostLen ||
-      req.tty.size() > limits::kMaxRhostLen || req.ruser.size() > limits::kMaxUserNameLen) {
+      req.origin.service.size() > limits::kMaxServiceNameLen ||
+      req.origin.remote_addr.size() > limits::kMaxRhostLen ||
+      req.origin.tty.size() > limits::kMaxRhostLen || req.ruser.size() > limits::kMaxUserNameLen) {
     return fail(Errc::kInvalidArgument, "user, service, rhost, tty or ruser missing or too long");
   }
   Conv c;
   c.owner = caller.uid;
   c.req = req;
   MFA_TRY(check_pam_items(c.req));
-  auto id = s_.random->id("pc_");
+  auto id = engine_.deps().random->id("pc_");
   if (!id) return fail(id.error());
   auto ended = resolve_user(c, caller);
   if (!ended) return fail(ended.error());
   if (*ended) return std::make_pair(*id, std::move(**ended));
-  const std::int64_t now = s_.clock->now_s();
+  const std::int64_t now = engine_.deps().clock->now_s();
   c.expires_at_s = now + limits::kPamConversationTtlS;
   std::vector<std::string> replaced;
   {
@@ -101,7 +101,7 @@ Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& 
   }
   // A replaced conversation's login will never be answered: its challenge is cancelled so it
   // does not count against kMaxPendingChallengesPerUser until it expires.
-  for (const auto& ch : replaced) (void)s_.engine->challenges.cancel("system", ch, pam_ctx(req));
+  for (const auto& ch : replaced) (void)engine_.challenges.cancel("system", ch, pam_ctx(req));
   PamStep first = decide(c);
   std::lock_guard lock(mu_);
   auto slot = convs_.find(*id);
@@ -128,14 +128,12 @@ Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& 
 }
 
 PamStep PamConversations::decide(Conv& c) {
-  core::Engine& e = *s_.engine;
-  core::LoginRequest lr;
+  Engine& e = engine_;
+  LoginRequest lr;
   lr.app = "system";
   lr.user = c.req.user;
   lr.first_factor = "pam";
-  lr.remote_addr = c.req.rhost;
-  lr.service = c.req.service;
-  lr.tty = c.req.tty;
+  lr.origin = c.req.origin;
   lr.max_attempts = kPamTries;
   auto r = e.logins.login(lr);
   if (!r) {
@@ -143,10 +141,10 @@ PamStep PamConversations::decide(Conv& c) {
     return pam_done("deny", "Multi-factor authentication is unavailable: " + r.error().context);
   }
   switch (r->decision) {
-    case core::LoginDecision::kAllow: return pam_done("ignore");
-    case core::LoginDecision::kDeny: return pam_done("deny", "This account is disabled.");
-    case core::LoginDecision::kEnrollRequired: {
-      const std::int64_t left = r->grace_deadline_s.value_or(0) - s_.clock->now_s();
+    case LoginDecision::kAllow: return pam_done("ignore");
+    case LoginDecision::kDeny: return pam_done("deny", "This account is disabled.");
+    case LoginDecision::kEnrollRequired: {
+      const std::int64_t left = r->grace_deadline_s.value_or(0) - engine_.deps().clock->now_s();
       if (r->can_defer) {
         return pam_done("ignore", "MFA will be required for this account " + days_from_now(left) +
                                       " — run `mfactl enroll totp` to set it up.");
@@ -156,18 +154,18 @@ PamStep PamConversations::decide(Conv& c) {
                       "MFA is required for this account and no factor is enrolled. Ask an "
                       "administrator, or run `mfactl enroll totp` from a session that allows it.");
     }
-    case core::LoginDecision::kMfaRequired: break;
+    case LoginDecision::kMfaRequired: break;
   }
   c.challenge_id = r->challenge_id;
   c.retries_left = kPamTries;
-  c.backup_code_accepted = core::factor_allowed(r->evaluation.settings.factors, "backup_code");
+  c.backup_code_accepted = factor_allowed(r->evaluation.settings.factors, "backup_code");
   bool key_offered = false;
   for (const auto& f : r->factors) {
     // A browser passkey cannot answer a terminal prompt; a key plugged into this host can.
     if (f.type == "webauthn") continue;
     if (f.type == "fido2") {
       // One option for all of the user's local keys: the key that is plugged in answers.
-      if (key_offered || !s_.engine->local_keys.enabled()) continue;
+      if (key_offered || !engine_.local_keys.enabled()) continue;
       key_offered = true;
       c.options.push_back(Option{{}, "Security key '" + f.label + "'", "fido2", {}});
       continue;
@@ -211,9 +209,9 @@ PamStep PamConversations::choose(Conv& c, std::size_t i) {
 }
 
 PamStep PamConversations::deliver(Conv& c, bool resend) {
-  auto sent = resend ? s_.engine->challenges.resend("system", c.challenge_id, pam_ctx(c.req))
-                     : s_.engine->challenges.send_code("system", c.challenge_id, c.picked_factor,
-                                                       pam_ctx(c.req));
+  auto sent = resend ? engine_.challenges.resend("system", c.challenge_id, pam_ctx(c.req))
+                     : engine_.challenges.send_code("system", c.challenge_id, c.picked_factor,
+                                                    pam_ctx(c.req));
   if (sent) return code_prompt(c);
   const Error& err = sent.error();
   if (err.code == Errc::kExpired || err.code == Errc::kConflict) {
@@ -273,15 +271,15 @@ PamStep PamConversations::on_code(Conv& c, const std::string& answer) {
   if (!c.picked_type.empty() && (answer == "r" || answer == "R")) return deliver(c, true);
   if (answer.empty()) {
     if (--c.retries_left <= 0) {
-      (void)s_.engine->challenges.cancel("system", c.challenge_id, pam_ctx(c.req));
+      (void)engine_.challenges.cancel("system", c.challenge_id, pam_ctx(c.req));
       return pam_done("maxtries", "No code entered.");
     }
     PamStep p = code_prompt(c);
     p.messages.emplace_back("error", "No code entered.");
     return p;
   }
-  auto v = s_.engine->challenges.verify("system", c.challenge_id, answer, pam_ctx(c.req),
-                                        c.picked_factor);
+  auto v =
+      engine_.challenges.verify("system", c.challenge_id, answer, pam_ctx(c.req), c.picked_factor);
   if (v) return pam_done("success");
   const Error& err = v.error();
   if (err.code == Errc::kLockedOut) return locked_step(err);
@@ -300,19 +298,22 @@ PamStep PamConversations::on_code(Conv& c, const std::string& answer) {
 }
 
 PamStep PamConversations::begin_enrollment(Conv& c) {
-  core::Requester who;
+  // The PAM user on their own account, never an admin: a first factor needs no step-up
+  // (step_up.h), and FactorService refuses a second one without it.
+  Requester who;
+  who.admin = false;
   who.audit = pam_ctx(c.req);
-  who.rhost = c.req.rhost;
+  who.rhost = c.req.origin.remote_addr;
   // sshd starts a new conversation after a failed one: the pending factor of the previous
   // attempt is shown again, since the user may have scanned it already.
-  auto resumed = s_.engine->factors.resume_totp("system", c.req.user, who);
+  auto resumed = engine_.factors.resume_totp("system", c.req.user, who);
   if (!resumed) return pam_done("deny", "Could not start enrolment: " + resumed.error().context);
-  core::TotpEnrollment e;
+  TotpEnrollment e;
   if (resumed->has_value()) {
     e = std::move(**resumed);
   } else {
-    auto fresh = s_.engine->factors.begin_totp("system", c.req.user, "Authenticator app",
-                                               core::TotpParams{}, who);
+    auto fresh =
+        engine_.factors.begin_totp("system", c.req.user, "Authenticator app", TotpParams{}, who);
     if (!fresh) return pam_done("deny", "Could not start enrolment: " + fresh.error().context);
     e = std::move(*fresh);
   }
@@ -326,7 +327,7 @@ PamStep PamConversations::begin_enrollment(Conv& c) {
       "Multi-factor authentication is required for this account.\n"
       "Scan this QR code with an authenticator app:\n\n";
   // No ANSI: the module strips control characters from what it relays (terminal injection).
-  if (auto qr = qr_utf8(e.otpauth_uri, false)) text += *qr + "\n";
+  if (auto qr = qr_(e.otpauth_uri)) text += *qr + "\n";
   text += "Or enter this key by hand: " + group4(e.secret_b32) + "\n\n";
   secure_wipe(e.secret_b32);
   secure_wipe(e.otpauth_uri);
@@ -347,15 +348,14 @@ PamStep PamConversations::on_enroll_code(Conv& c, const std::string& answer) {
     p.text = c.enroll_prompt + "Then type the " + digits + "-digit code the app shows: ";
     return p;
   }
-  core::AuditContext ctx = pam_ctx(c.req);
+  AuditContext ctx = pam_ctx(c.req);
   const bool well_formed = answer.size() == static_cast<std::size_t>(c.enroll_digits) &&
                            answer.find_first_not_of("0123456789") == std::string::npos;
   std::string why = "Codes have " + digits + " digits.";
   if (well_formed) {
-    auto a = s_.engine->factors.activate("system", c.req.user, c.enroll_factor_id, answer, ctx);
+    auto a =
+        engine_.logins.activate_at_login("system", c.req.user, c.enroll_factor_id, answer, ctx);
     if (a) {
-      (void)s_.engine->audit.record("system", c.req.user, core::audit_event::kMfaSucceeded, ctx,
-                                    "{\"factor\":\"totp\",\"purpose\":\"enroll_at_login\"}");
       secure_wipe(c.enroll_prompt);
       if (a->backup_codes.empty()) return pam_done("success");
       c.backup_codes = std::move(a->backup_codes);
@@ -383,18 +383,18 @@ PamStep PamConversations::backup_codes_prompt(const Conv& c) const {
       "Your authenticator app is set up. Your backup codes — each works once; keep them "
       "somewhere safe, they are shown only now:\n\n";
   for (std::size_t i = 0; i < c.backup_codes.size(); ++i) {
-    p.text += "  " + core::format_backup_code(c.backup_codes[i]) + (i % 2 == 1 ? "\n" : "");
+    p.text += "  " + format_backup_code(c.backup_codes[i]) + (i % 2 == 1 ? "\n" : "");
   }
   p.text += "\nPress Enter to continue: ";
   return p;
 }
 
 Result<PamStep> PamConversations::answer(const std::string& id, std::string answer,
-                                         const Caller& caller) {
+                                         const PamCaller& caller) {
   Conv c;
   {
     std::lock_guard lock(mu_);
-    purge_expired(s_.clock->now_s());
+    purge_expired(engine_.deps().clock->now_s());
     auto it = convs_.find(id);
     // Taken out while it is worked on: a concurrent answer to the same id gets not-found.
     if (it == convs_.end() || it->second.state == State::kStarting ||
@@ -431,4 +431,4 @@ Result<PamStep> PamConversations::answer(const std::string& id, std::string answ
   return step;
 }
 
-}  // namespace mfa::daemon
+}  // namespace mfa::core

@@ -4,10 +4,10 @@
 #include <algorithm>
 
 #include "daemon/core/limits.h"
+#include "daemon/core/pam_conversation.h"
 #include "daemon/core/secret.h"
-#include "daemon/src/pam_conversation.h"
 
-namespace mfa::daemon {
+namespace mfa::core {
 
 void PamConversations::purge_expired(std::int64_t now) {
   for (auto it = convs_.begin(); it != convs_.end();) {
@@ -28,7 +28,7 @@ std::vector<std::string> PamConversations::drop_replaced(uid_t owner, const PamS
   for (auto it = convs_.begin(); it != convs_.end();) {
     const Conv& c = it->second;
     if (c.owner != owner || c.state == State::kStarting || c.req.user != req.user ||
-        c.req.service != req.service || c.req.tty != req.tty) {
+        c.req.origin.service != req.origin.service || c.req.origin.tty != req.origin.tty) {
       ++it;
       continue;
     }
@@ -38,7 +38,7 @@ std::vector<std::string> PamConversations::drop_replaced(uid_t owner, const PamS
   return challenges;
 }
 
-Status PamConversations::check_caps(const PamStart& req, const Caller& caller,
+Status PamConversations::check_caps(const PamStart& req, const PamCaller& caller,
                                     std::int64_t now) const {
   std::size_t for_user = 0;
   std::size_t for_uid = 0;
@@ -71,4 +71,4 @@ Status PamConversations::check_caps(const PamStart& req, const Caller& caller,
   return {};
 }
 
-}  // namespace mfa::daemon
+}  // namespace mfa::core

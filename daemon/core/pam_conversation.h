@@ -5,24 +5,45 @@
 // it beyond an enrolment's key (to show its QR code again) and the backup codes waiting to be
 // shown once. The table is bounded globally, per PAM
 // user and per non-admin caller uid (issue 10 finding 2, limits.h).
+// Core code (issue 11): the daemon's HTTP glue (daemon/src/routes_pam.cc) hands it the caller
+// it read from the socket's peer credentials and the QR renderer (libqrencode lives in src).
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "daemon/core/login_origin.h"
 #include "daemon/core/result.h"
-#include "daemon/src/api_types.h"
-#include "daemon/src/services.h"
 
-namespace mfa::daemon {
+namespace mfa::core {
+
+class Engine;
+
+// Who runs the PAM stack, as the daemon decided from the socket's peer credentials: an admin
+// (uid 0 or group mfa-admin: sshd, sudo, su) may authenticate any account; anyone else (a
+// screen locker running as the user) only its own.
+struct PamCaller {
+  uid_t uid = static_cast<uid_t>(-1);
+  bool admin = false;
+};
+
+// The QR code of an otpauth:// URI as terminal text, without ANSI escapes (the module strips
+// control characters). Injected: the renderer (libqrencode) is the daemon's.
+using QrText = std::function<Result<std::string>(std::string_view otpauth_uri)>;
 
 struct PamStart {
-  std::string service, user, rhost, tty, ruser;
+  std::string user;
+  LoginOrigin origin;  // PAM_SERVICE, PAM_RHOST, PAM_TTY
+  std::string ruser;
 };
 
 struct PamStep {
@@ -41,13 +62,13 @@ struct PamStep {
 
 class PamConversations {
  public:
-  explicit PamConversations(Services& s) : s_(s) {}
+  PamConversations(Engine& engine, QrText qr) : engine_(engine), qr_(std::move(qr)) {}
 
   // Returns the conversation id and its first step. kPermissionDenied when a non-admin asks
   // for another uid's account; kRateLimited when too many conversations are open (in all, for this
   // user, or for this non-admin caller).
-  Result<std::pair<std::string, PamStep>> start(const PamStart& req, const Caller& caller);
-  Result<PamStep> answer(const std::string& id, std::string answer, const Caller& caller);
+  Result<std::pair<std::string, PamStep>> start(const PamStart& req, const PamCaller& caller);
+  Result<PamStep> answer(const std::string& id, std::string answer, const PamCaller& caller);
 
  private:
   // kStarting: a slot reserved while start() runs decide(), so that concurrent starts cannot
@@ -93,7 +114,7 @@ class PamConversations {
   // finding 3): from then on policy, factors, lockout, grace, enrolment and audit are the
   // account's. A done step when the login ends here (unknown user, refused alias, directory
   // down); kPermissionDenied when a non-admin names another uid's account.
-  Result<std::optional<PamStep>> resolve_user(Conv& c, const Caller& caller);
+  Result<std::optional<PamStep>> resolve_user(Conv& c, const PamCaller& caller);
   PamStep decide(Conv& c);
   PamStep code_prompt(const Conv& c) const;
   PamStep on_code(Conv& c, const std::string& answer);
@@ -120,13 +141,14 @@ class PamConversations {
   // challenges, for the caller to cancel once mu_ is released.
   std::vector<std::string> drop_replaced(uid_t owner, const PamStart& req);
   // kRateLimited when `req` from `caller` would exceed a cap (limits.h).
-  Status check_caps(const PamStart& req, const Caller& caller, std::int64_t now) const;
+  Status check_caps(const PamStart& req, const PamCaller& caller, std::int64_t now) const;
 
-  Services& s_;
+  Engine& engine_;
+  QrText qr_;
   std::mutex mu_;  // guards convs_ only; engine calls run without it
   std::map<std::string, Conv> convs_;
 };
 
 PamStep pam_done(std::string result, std::string message = {});
 
-}  // namespace mfa::daemon
+}  // namespace mfa::core
