@@ -41,7 +41,7 @@ def strip_comments(text):
 def extract_routes(src_dir=SRC):
     """Returns {(METHOD, pattern): file name}; raises on a registration it cannot read."""
     routes = {}
-    for cc in sorted(src_dir.glob("*.cc")):
+    for cc in sorted(src_dir.rglob("*.cc")):
         text = strip_comments(cc.read_text())
         calls = text.count("router.add(")
         if not calls:

@@ -93,6 +93,38 @@ CLI_QUOTED = ("daemon/core/", "cli/")
 
 TIERS = ("client/", "pam_module/", "nss/", "daemon/core/", "daemon/src/", "cli/")
 
+# --- rooms: the folders of daemon/core/ and daemon/src/ (docs/architecture.md "Folders") ----
+# Listed lowest first: a file may include headers of its own room and of rooms listed before
+# it, never after, so the folders cannot grow an include cycle. "." is the tier's root
+# folder (core: engine.h, which wires the services and is what pam/ runs on; daemon: main.cc).
+ROOMS = {
+    "daemon/core/": ("base", "encoding", "crypto", "store", "otp", "policy", "webauthn",
+                     "config", "services", "passkeys", "fido", ".", "pam"),
+    "daemon/src/": ("os", "api", "auth", "delivery", "fido", "routes", "http", "."),
+}
+
+
+def room_of(tier, rel):
+    """The room of `rel` (a path under `tier`): its first folder, or "." at the root."""
+    rest = rel[len(tier):]
+    return rest.split("/", 1)[0] if "/" in rest else "."
+
+
+def check_room(tier, rel, name):
+    """A quoted include of the same tier must come from this room or one listed before it."""
+    if tier not in ROOMS or not name.startswith(tier):
+        return None
+    order = ROOMS[tier]
+    mine, theirs = room_of(tier, rel), room_of(tier, name)
+    for room in (mine, theirs):
+        if room not in order:
+            return (f"{tier}{room}/ is not a room of tests/tiers/check_tiers.py ROOMS (add it "
+                    "there and to docs/architecture.md)")
+    if order.index(theirs) > order.index(mine):
+        return (f"room {mine} may not include room {theirs}: it is listed after it in "
+                "ROOMS (lower rooms never use higher ones)")
+    return None
+
 
 def tier_of(rel):
     for t in TIERS:
@@ -156,9 +188,9 @@ def check_include(rel, kind, name):
     if tier in MODULE_QUOTED:
         return check_module(tier, rel, kind, name)
     if tier == "daemon/core/":
-        return check_core(rel, kind, name)
+        return check_core(rel, kind, name) or (kind == '"' and check_room(tier, rel, name))
     if tier == "daemon/src/":
-        return check_src(rel, kind, name)
+        return check_src(rel, kind, name) or (kind == '"' and check_room(tier, rel, name))
     if tier == "cli/":
         return check_cli(rel, kind, name)
     return None
@@ -215,6 +247,10 @@ SELF_TEST_BAD = {
     "daemon/src/a.cc": "#include <boost/asio.hpp>",
     "daemon/src/b.cc": '#include "cli/output.h"',
     "cli/a.cc": '#include "daemon/src/log.h"',
+    "daemon/core/base/l.cc": '#include "daemon/core/services/audit.h"',
+    "daemon/core/m.h": '#include "daemon/core/pam/pam_conversation.h"',
+    "daemon/core/nowhere/n.cc": '#include "daemon/core/base/result.h"',
+    "daemon/src/os/c.cc": '#include "daemon/src/routes/services.h"',
 }
 SELF_TEST_GOOD = {
     "daemon/core/cidr.cc": "#include <arpa/inet.h>\n#include <string>\n#include \"daemon/core/cidr.h\"",
@@ -226,6 +262,11 @@ SELF_TEST_GOOD = {
     "daemon/src/http_server.cc": "#include <boost/asio.hpp>\n#include \"daemon/core/result.h\"",
     "daemon/src/log.cc": "#include <systemd/sd-journal.h>",
     "cli/http_client.cc": "#include <boost/beast/http.hpp>\n#include \"daemon/core/result.h\"",
+    "daemon/core/services/ok.cc": '#include "daemon/core/base/result.h"\n'
+                                  '#include "daemon/core/services/audit.h"',
+    "daemon/core/pam/ok.cc": '#include "daemon/core/engine.h"',
+    "daemon/src/http/ok.cc": '#include "daemon/src/routes/services.h"\n'
+                             '#include "daemon/core/pam/pam_conversation.h"',
 }
 
 
