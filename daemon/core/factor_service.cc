@@ -13,6 +13,7 @@
 #include "daemon/core/otpauth_uri.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/random.h"
+#include "daemon/core/system_app.h"
 
 namespace mfa::core {
 namespace {
@@ -106,7 +107,7 @@ Result<TotpEnrollment> FactorService::totp_enrollment(const FactorRecord& f,
   out.params = params;
   out.secret_b32 = base32_encode(secret);
   // Label "issuer:account" per the Key URI format; the account shows the app for non-system.
-  const std::string account = f.app == "system" ? f.user : f.user + "@" + f.app;
+  const std::string account = f.app == kSystemApp ? f.user : f.user + "@" + f.app;
   auto uri = make_otpauth_uri(deps_.issuer, account, out.secret_b32, params);
   if (!uri) return fail(uri.error());
   out.otpauth_uri = std::move(*uri);

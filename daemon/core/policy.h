@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "daemon/core/result.h"
+#include "daemon/core/system_app.h"
 
 namespace mfa::core {
 
@@ -89,7 +90,7 @@ struct Policy {
 };
 
 struct LoginContext {
-  std::string app = "system";
+  std::string app = kSystemApp;
   std::string service, user, rhost, tty;
   std::vector<std::string> groups;
 };

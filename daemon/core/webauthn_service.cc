@@ -10,6 +10,7 @@
 #include "daemon/core/policy_context.h"
 #include "daemon/core/random.h"
 #include "daemon/core/store.h"
+#include "daemon/core/system_app.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/core/webauthn_cose.h"
 #include "daemon/core/webauthn_json.h"
@@ -147,7 +148,7 @@ Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::stri
 
   json params = json::array();
   for (auto alg : kAlgs) params.push_back({{"type", "public-key"}, {"alg", alg}});
-  const std::string display = app == "system" ? user : user + " (" + app + ")";
+  const std::string display = app == kSystemApp ? user : user + " (" + app + ")";
   WebAuthnRegistration out;
   out.factor_id = f.id;
   out.label = f.label;

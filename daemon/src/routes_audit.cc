@@ -6,6 +6,7 @@
 
 #include "daemon/core/limits.h"
 #include "daemon/core/store.h"
+#include "daemon/core/system_app.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
@@ -42,10 +43,10 @@ ApiResponse query(Services& s, ApiRequest& req, const std::string& app) {
   const Caller& c = req.caller;
   if (c.kind == Caller::Kind::kUnixPeer && !c.admin) {
     // Self-service: a user reads the events of their own account only.
-    if (!app.empty() && app != "system") {
+    if (!app.empty() && app != core::kSystemApp) {
       return error_response(403, "permission_denied", "not your app");
     }
-    f.app = "system";
+    f.app = core::kSystemApp;
     f.user = c.user;
   } else if (app.empty()) {
     if (!(c.kind == Caller::Kind::kUnixPeer && c.admin)) {

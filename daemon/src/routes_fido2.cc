@@ -9,6 +9,7 @@
 #include "daemon/core/fido_device.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/secret.h"
+#include "daemon/core/system_app.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
@@ -27,7 +28,7 @@ ApiResponse enroll_local_key(Services& s, ApiRequest& req) {
     return error_response(403, "permission_denied", "local security keys are enrolled locally");
   }
   if (auto denied = check_user_access(req, app, user, "enroll")) return *denied;
-  if (app != "system") {
+  if (app != core::kSystemApp) {
     return error_response(409, "conflict", "local security keys belong to app system (PAM)");
   }
   json body = json::object();

@@ -3,6 +3,7 @@
 
 #include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
+#include "daemon/core/system_app.h"
 #include "daemon/src/delivery_json.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
@@ -196,7 +197,7 @@ ApiResponse list(Services& s, ApiRequest& req) {
   f.offset = static_cast<std::size_t>(*offset);
   // Non-admin Unix callers see only their own challenges.
   if (req.caller.kind == Caller::Kind::kUnixPeer && !req.caller.admin) {
-    if (app != "system") return error_response(403, "permission_denied", "not your app");
+    if (app != core::kSystemApp) return error_response(403, "permission_denied", "not your app");
     f.user = req.caller.user;
   } else if (auto denied = check_app_scope(req, app, "verify")) {
     return *denied;

@@ -9,6 +9,7 @@
 #include "daemon/core/policy_explain.h"
 #include "daemon/core/policy_holder.h"
 #include "daemon/core/remote_address.h"
+#include "daemon/core/system_app.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
 #include "daemon/src/policy_explain_flow.h"
@@ -22,12 +23,12 @@ namespace {
 using nlohmann::json;
 
 ApiResponse effective(Services& s, ApiRequest& req) {
-  if (auto denied = check_app_admin(req, "system")) return *denied;
+  if (auto denied = check_app_admin(req, core::kSystemApp)) return *denied;
   return json_response(200, core::policy_to_json(*s.policy->current()));
 }
 
 ApiResponse explain(Services& s, ApiRequest& req) {
-  const std::string app = query_or(req, "app", "system");
+  const std::string app = query_or(req, "app", core::kSystemApp);
   if (auto denied = check_app_admin(req, app)) return *denied;
   core::LoginRequest lr;
   lr.app = app;
@@ -54,7 +55,7 @@ ApiResponse explain(Services& s, ApiRequest& req) {
 }
 
 ApiResponse reload(Services& s, ApiRequest& req) {
-  if (auto denied = check_app_admin(req, "system")) return *denied;
+  if (auto denied = check_app_admin(req, core::kSystemApp)) return *denied;
   auto r = reload_policy(s, audit_context(req));
   if (!r) {
     return error_response(400, "policy_invalid",
