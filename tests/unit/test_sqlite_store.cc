@@ -932,6 +932,45 @@ void test_passkey_logins(void** state) {
 
 // Another process holding the write lock past busy_timeout: kBusy, not kStorage, and the store
 // works again once the lock is released. (Waits limits::kSqliteBusyTimeoutMs.)
+// Issue 11: rows are read through store_enums.h. A type, status, purpose or method outside
+// its table (written by something else, or a newer version) is kInternal, never a default.
+void test_unknown_stored_values_refused(void** state) {
+  auto& f = F(state);
+  assert_true(f.store->insert_factor(factor("f_1")).has_value());
+  assert_true(f.store->insert_challenge(challenge("ch_1")).has_value());
+  assert_true(f.store->get_factor("f_1").has_value());
+  const auto expect_internal = [](const auto& r) {
+    assert_false(r.has_value());
+    assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kInternal));
+  };
+  const struct {
+    const char* sql;
+    bool factor;  // the factor row is the damaged one, else the challenge row
+  } damages[] = {
+      {"UPDATE factors SET type = 'yubikey'", true},
+      {"UPDATE factors SET type = 'totp', status = 'on'", true},
+      {"UPDATE factors SET status = 'pending'; UPDATE challenges SET status = 'done'", false},
+      {"UPDATE challenges SET status = 'pending', purpose = 'Login'", false},
+      {"UPDATE challenges SET purpose = 'login', method = ''", false},
+  };
+  for (const auto& d : damages) {
+    sqlite3* db = nullptr;
+    assert_int_equal(sqlite3_open(f.path.c_str(), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, d.sql, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    if (d.factor) {
+      expect_internal(f.store->get_factor("f_1"));
+      expect_internal(f.store->list_factors("system", "alice"));
+      continue;
+    }
+    assert_true(f.store->get_factor("f_1").has_value());
+    expect_internal(f.store->get_challenge("ch_1"));
+    ChallengeFilter flt;
+    flt.app = "system";
+    expect_internal(f.store->list_challenges(flt));
+  }
+}
+
 void test_busy_maps_to_kbusy(void** state) {
   auto& f = F(state);
   sqlite3* other = nullptr;
@@ -978,6 +1017,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_remember_and_rhosts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_api_keys, setup, teardown),
       cmocka_unit_test_setup_teardown(test_concurrent_single_use, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unknown_stored_values_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_busy_maps_to_kbusy, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unique_credential_ids, setup, teardown),
       cmocka_unit_test_setup_teardown(test_passkey_logins, setup, teardown),
