@@ -315,7 +315,7 @@ Result<Activation> WebAuthnService::finish_registration(const std::string& app,
   if (!codes) return fail(codes.error());
   out.backup_codes = std::move(*codes);
   json detail = {{"factor_id", out.factor.id},
-                 {"type", "webauthn"},
+                 {"type", FactorType::kWebauthn},
                  {"label", out.factor.label},
                  {"attestation", reg->attestation_type},
                  {"attestation_trusted", reg->attestation_trusted},
