@@ -8,7 +8,7 @@
 // budget. The benchmarks measure verification, not enrolment; run_bench.py times a few real
 // API enrolments separately. Everything a verification reads is produced by the product's own
 // code: the schema (open_sqlite_store runs the migrations), the sealing (Aead with factor_aad,
-// the key file the daemon uses), the params JSON (totp_params_to_json) and the ids (Random::id).
+// the key file the daemon uses), the params JSON (factor_params_json) and the ids (Random::id).
 // The factor's last accepted step is set to the previous step, as if it had been activated
 // with the previous code, so the current code is accepted exactly once.
 //
@@ -23,8 +23,8 @@
 #include "daemon/core/aead.h"
 #include "daemon/core/base32.h"
 #include "daemon/core/c_handles.h"
+#include "daemon/core/factor_params.h"
 #include "daemon/core/key_file.h"
-#include "daemon/core/otp.h"
 #include "daemon/core/random.h"
 #include "daemon/core/sqlite_store.h"
 
@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
   auto key = mfa::load_or_create_key_file(key_path, rng);
   if (!key) return die("key file: " + key.error().context);
   mfa::Aead aead(std::move(*key), 1, rng);  // key id 1, as daemon/src/main.cc
-  const std::string params = mfa::core::totp_params_to_json(mfa::core::TotpParams{});
+  const std::string params =
+      mfa::core::factor_params_json(mfa::core::FactorType::kTotp, mfa::core::FactorParams{});
   const std::int64_t last_step = now / 30 - 1;
 
   sqlite3* raw = nullptr;

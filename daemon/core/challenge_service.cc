@@ -34,7 +34,7 @@ Result<ChallengeRecord> ChallengeService::create(const NewChallenge& spec) {
   c.user = spec.user;
   c.purpose = spec.purpose;
   c.method = spec.method;
-  c.status = "pending";
+  c.status = ChallengeStatus::kPending;
   c.max_attempts = spec.max_attempts;
   c.created_at_s = now;
   c.expires_at_s = now + spec.ttl_s;
@@ -52,9 +52,9 @@ Result<ChallengeRecord> ChallengeService::get(const std::string& app, const std:
     return fail(Errc::kNotFound, "no such challenge");
   }
   ChallengeRecord c = std::move(**found);
-  if (c.status == "pending" && deps_.clock->now_s() >= c.expires_at_s) {
-    auto moved =
-        deps_.store->transition_challenge(c.id, "pending", "expired", event(deps_, "expired"));
+  if (c.status == ChallengeStatus::kPending && deps_.clock->now_s() >= c.expires_at_s) {
+    auto moved = deps_.store->transition_challenge(
+        c.id, ChallengeStatus::kPending, ChallengeStatus::kExpired, event(deps_, "expired"));
     if (!moved) return fail(moved.error());
     auto again = deps_.store->get_challenge(id);
     if (!again) return fail(again.error());
@@ -73,8 +73,10 @@ Result<std::vector<ChallengeRecord>> ChallengeService::list(const ChallengeFilte
 Result<ChallengeRecord> ChallengeService::pending(const std::string& app, const std::string& id) {
   auto c = get(app, id);
   if (!c) return fail(c.error());
-  if (c->status == "expired") return fail(Errc::kExpired, "challenge expired");
-  if (c->status != "pending") return fail(Errc::kConflict, "challenge is " + c->status);
+  if (c->status == ChallengeStatus::kExpired) return fail(Errc::kExpired, "challenge expired");
+  if (c->status != ChallengeStatus::kPending) {
+    return fail(Errc::kConflict, "challenge is " + std::string(to_string(c->status)));
+  }
   return c;
 }
 
@@ -82,7 +84,7 @@ Status ChallengeService::after_success(const ChallengeRecord& c) {
   if (c.origin.remote_addr.empty()) return {};
   const Evaluation ev = evaluate_for(deps_, login_context_of(deps_, c));
   const std::int64_t now = deps_.clock->now_s();
-  if (c.purpose == "login" && ev.settings.remember_s > 0) {
+  if (c.purpose == ChallengePurpose::kLogin && ev.settings.remember_s > 0) {
     MFA_TRY(deps_.store->remember_login(c.app, c.user, c.origin.remote_addr, c.origin.service,
                                         now + ev.settings.remember_s));
   }
@@ -94,7 +96,7 @@ Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const
                                                    const std::string& only_factor_id) {
   auto c = pending(app, id);
   if (!c) return fail(c.error());
-  if (c->purpose == "enroll") {
+  if (c->purpose == ChallengePurpose::kEnroll) {
     return fail(Errc::kConflict, "an enrolment code activates its factor (factors/{id}/activate)");
   }
   const Evaluation ev = evaluate_for(deps_, login_context_of(deps_, *c));
@@ -103,7 +105,7 @@ Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const
     auto f = deps_.store->get_factor(c->factor_id);
     if (!f) return fail(f.error());
     // A removed (or no longer active) factor's code stops working with it.
-    if (f->has_value() && (*f)->status == "active") {
+    if (f->has_value() && (*f)->status == FactorStatus::kActive) {
       req.delivered_hash = &c->code_hash;
       req.challenge_id = c->id;
       req.delivered_factor_id = c->factor_id;
@@ -114,15 +116,15 @@ Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const
   req.user = c->user;
   req.code = code;
   req.allowed = ev.settings.factors;
-  if (c->method != "any") req.allowed = {c->method};
+  if (c->method != ChallengeMethod::kAny) req.allowed = {std::string(to_string(c->method))};
   req.only_factor_id = only_factor_id;
   req.remote_addr = c->origin.remote_addr;
-  req.purpose = c->purpose;
+  req.purpose = to_string(c->purpose);
   req.lockout = ev.settings.lockout;
   // The approval, the remember window and the seen address commit with the code (one fsync).
   req.approve_challenge_id = c->id;
   req.mark_rhost_seen = !c->origin.remote_addr.empty();
-  if (c->purpose == "login" && ev.settings.remember_s > 0) {
+  if (c->purpose == ChallengePurpose::kLogin && ev.settings.remember_s > 0) {
     req.remember_service = c->origin.service;
     req.remember_until_s = deps_.clock->now_s() + ev.settings.remember_s;
   }
@@ -147,8 +149,9 @@ Status ChallengeService::cancel(const std::string& app, const std::string& id,
                                 const AuditContext& ctx) {
   auto c = pending(app, id);
   if (!c) return fail(c.error());
-  auto moved = deps_.store->transition_challenge(id, "pending", "cancelled",
-                                                 event(deps_, "cancelled", ctx.actor));
+  auto moved =
+      deps_.store->transition_challenge(id, ChallengeStatus::kPending, ChallengeStatus::kCancelled,
+                                        event(deps_, "cancelled", ctx.actor));
   if (!moved) return fail(moved.error());
   if (!*moved) return fail(Errc::kConflict, "challenge is no longer pending");
   return audit_.record(c->app, c->user, audit_event::kChallengeCancelled, ctx,
@@ -159,8 +162,8 @@ Status ChallengeService::deny(const std::string& app, const std::string& id,
                               const AuditContext& ctx) {
   auto c = pending(app, id);
   if (!c) return fail(c.error());
-  auto moved =
-      deps_.store->transition_challenge(id, "pending", "denied", event(deps_, "denied", ctx.actor));
+  auto moved = deps_.store->transition_challenge(
+      id, ChallengeStatus::kPending, ChallengeStatus::kDenied, event(deps_, "denied", ctx.actor));
   if (!moved) return fail(moved.error());
   if (!*moved) return fail(Errc::kConflict, "challenge is no longer pending");
   return audit_.record(c->app, c->user, audit_event::kChallengeDenied, ctx,
@@ -172,19 +175,21 @@ Result<DeliveryReceipt> ChallengeService::send_code(const std::string& app, cons
                                                     const AuditContext& ctx) {
   auto c = pending(app, id);
   if (!c) return fail(c.error());
-  if (c->purpose == "enroll") return fail(Errc::kConflict, "use resend for an enrolment code");
+  if (c->purpose == ChallengePurpose::kEnroll) {
+    return fail(Errc::kConflict, "use resend for an enrolment code");
+  }
   auto found = deps_.store->get_factor(factor_id);
   if (!found) return fail(found.error());
   if (!found->has_value() || (*found)->app != c->app || (*found)->user != c->user ||
-      (*found)->status != "active") {
+      (*found)->status != FactorStatus::kActive) {
     return fail(Errc::kNotFound, "no such active factor for this user");
   }
   const FactorRecord& f = **found;
   if (!is_delivery_type(f.type)) {
     return fail(Errc::kInvalidArgument, "only sms and email factors receive a code");
   }
-  if (c->method != "any" && c->method != f.type) {
-    return fail(Errc::kConflict, "this challenge asks for " + c->method);
+  if (!method_accepts(c->method, f.type)) {
+    return fail(Errc::kConflict, "this challenge asks for " + std::string(to_string(c->method)));
   }
   const Evaluation ev = evaluate_for(deps_, login_context_of(deps_, *c));
   MFA_TRY(require_factor_allowed(ev.settings.factors, f.type));
@@ -205,7 +210,7 @@ Result<DeliveryReceipt> ChallengeService::resend(const std::string& app, const s
     return fail(Errc::kConflict, "nothing to resend: this challenge has no delivered code");
   }
   // Enrolment challenges go to the pending factor being enrolled; others need an active one.
-  if (c->purpose != "enroll" && (*found)->status != "active") {
+  if (c->purpose != ChallengePurpose::kEnroll && (*found)->status != FactorStatus::kActive) {
     return fail(Errc::kConflict, "the factor this code went to is no longer active");
   }
   return delivery_.send(*c, **found, ctx);

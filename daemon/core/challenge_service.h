@@ -25,8 +25,8 @@ inline constexpr std::int64_t kChallengeTtlS = 300;
 struct NewChallenge {
   std::string app;
   std::string user;
-  std::string purpose = "login";  // login | step_up | sensitive_action | enroll | ...
-  std::string method = "any";     // any | totp | backup_code
+  ChallengePurpose purpose = ChallengePurpose::kLogin;
+  ChallengeMethod method = ChallengeMethod::kAny;
   // The login's policy inputs: verification evaluates the policy for the same login (a `tty:`
   // rule that chose the factors at login still holds when the code is checked).
   LoginOrigin origin;

@@ -14,7 +14,7 @@ Result<ChallengeVerified> ChallengeService::verify_external(const std::string& a
                                                             const FactorCheck& check) {
   auto c = pending(app, id);
   if (!c) return fail(c.error());
-  if (c->purpose == "enroll")
+  if (c->purpose == ChallengePurpose::kEnroll)
     return fail(Errc::kConflict, "enrolment challenges are not verified here");
   const Evaluation ev = evaluate_for(deps_, login_context_of(deps_, *c));
   auto verified = check(*c, ev);
@@ -31,7 +31,7 @@ Result<ChallengeVerified> ChallengeService::verify_external(const std::string& a
   }
   nlohmann::json detail = {{"factor", verified->type}, {"factor_id", verified->factor_id}};
   auto moved = deps_.store->transition_challenge(
-      c->id, "pending", "approved",
+      c->id, ChallengeStatus::kPending, ChallengeStatus::kApproved,
       ChallengeEvent{deps_.clock->now_ms(), "approved", detail.dump()});
   if (!moved) return fail(moved.error());
   if (!*moved) return fail(Errc::kConflict, "challenge was completed concurrently");

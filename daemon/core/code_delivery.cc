@@ -8,6 +8,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/contact.h"
 #include "daemon/core/delivered_code.h"
+#include "daemon/core/factor_params.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/random.h"
 #include "daemon/core/secret.h"
@@ -16,14 +17,9 @@
 namespace mfa::core {
 
 std::string factor_destination(const FactorRecord& f) {
-  const nlohmann::json p = nlohmann::json::parse(f.params, nullptr, false);
-  if (p.is_discarded() || !p.is_object()) return {};
-  auto it = p.find("destination");
-  return it != p.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-bool is_delivery_type(std::string_view type) {
-  return type == "sms" || type == "email";
+  if (!is_delivery_type(f.type)) return {};
+  auto p = read_factor_params(f);
+  return p ? std::move(p->destination) : std::string();
 }
 
 Status CodeDelivery::check_rate(const std::string& key, std::int64_t now) {
@@ -46,9 +42,9 @@ Result<ChallengeRecord> CodeDelivery::create_enroll_challenge(const FactorRecord
   c.id = *id;
   c.app = f.app;
   c.user = f.user;
-  c.purpose = "enroll";
-  c.method = f.type;
-  c.status = "pending";
+  c.purpose = ChallengePurpose::kEnroll;
+  c.method = method_of(f.type);
+  c.status = ChallengeStatus::kPending;
   c.factor_id = f.id;
   c.max_attempts = static_cast<std::int64_t>(limits::kMaxChallengeAttempts);
   c.created_at_s = now;
@@ -86,8 +82,9 @@ Result<DeliveryReceipt> CodeDelivery::send(const ChallengeRecord& c, const Facto
     secure_wipe(*code);
     return fail(hash.error());
   }
+  const std::string channel(to_string(f.type));
   DeliveryReceipt out;
-  out.channel = f.type;
+  out.channel = channel;
   out.hint = obfuscate_destination(f.type, destination);
   out.code_expires_at_s = now + kDeliveredCodeTtlS;
 
@@ -104,13 +101,13 @@ Result<DeliveryReceipt> CodeDelivery::send(const ChallengeRecord& c, const Facto
 
   nlohmann::json data = nlohmann::json::parse(c.data, nullptr, false);
   if (data.is_discarded() || !data.is_object()) data = nlohmann::json::object();
-  data["channel"] = f.type;
+  data["channel"] = channel;
   data["destination"] = out.hint;
   nlohmann::json detail = {{"challenge_id", c.id},
                            {"factor_id", f.id},
-                           {"channel", f.type},
+                           {"channel", channel},
                            {"destination", out.hint},
-                           {"purpose", c.purpose}};
+                           {"purpose", to_string(c.purpose)}};
   const std::int64_t now_ms = deps_.clock->now_ms();
   if (!sent) {
     const std::string reason = sent.error().context;
@@ -132,7 +129,7 @@ Result<DeliveryReceipt> CodeDelivery::send(const ChallengeRecord& c, const Facto
   MFA_TRY(deps_.store->set_challenge_delivery(
       c.id, f.id, *hash, expires, data.dump(),
       ChallengeEvent{now_ms, "code_sent",
-                     nlohmann::json{{"channel", f.type}, {"destination", out.hint}}.dump()}));
+                     nlohmann::json{{"channel", channel}, {"destination", out.hint}}.dump()}));
   MFA_TRY(audit_.record(c.app, c.user, audit_event::kCodeSent, ctx, detail.dump()));
   return out;
 }

@@ -23,9 +23,8 @@ struct DeliveryReceipt {
   std::int64_t code_expires_at_s = 0;
 };
 
-// The destination of an sms/email factor (params JSON {"destination": ...}); empty if none.
+// The destination of an sms/email factor (factor_params.h); empty if none or unreadable.
 std::string factor_destination(const FactorRecord& f);
-bool is_delivery_type(std::string_view type);
 
 class CodeDelivery {
  public:

@@ -6,6 +6,7 @@
 #include "daemon/core/backup_codes.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/delivered_code.h"
+#include "daemon/core/factor_params.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/otp.h"
 #include "daemon/core/store.h"
@@ -38,9 +39,12 @@ Result<std::vector<CodeVerifier::TotpMatch>> CodeVerifier::totp_matches(const Ve
   if (!factors) return fail(factors.error());
   std::string code = trim(req.code);
   for (const FactorRecord& f : *factors) {
-    if (f.type != "totp" || f.status != "active" || f.id == req.exclude_factor_id) continue;
+    if (f.type != FactorType::kTotp || f.status != FactorStatus::kActive ||
+        f.id == req.exclude_factor_id) {
+      continue;
+    }
     if (!req.only_factor_id.empty() && f.id != req.only_factor_id) continue;
-    auto params = totp_params_from_json(f.params);
+    auto params = read_factor_params(f);
     if (!params) {
       secure_wipe(code);
       return fail(params.error());
@@ -51,7 +55,7 @@ Result<std::vector<CodeVerifier::TotpMatch>> CodeVerifier::totp_matches(const Ve
       return fail(key.error());
     }
     // A library failure is an error, not a wrong code: it must not count against the user.
-    auto step = totp_match(*key, code, now, *params);
+    auto step = totp_match(*key, code, now, params->totp);
     if (!step) {
       secure_wipe(code);
       return fail(step.error());
@@ -102,7 +106,7 @@ Result<CodeVerifier::Match> CodeVerifier::commit(const VerifyRequest& req, const
 Result<CodeVerifier::Match> CodeVerifier::try_totp(const VerifyRequest& req,
                                                    const AuditContext& ctx,
                                                    const AttemptClaim& claim, VerifiedFactor& out) {
-  if (!factor_allowed(req.allowed, "totp")) return Match::kNone;
+  if (!factor_allowed(req.allowed, FactorType::kTotp)) return Match::kNone;
   auto matches = totp_matches(req, deps_.clock->now_s());
   if (!matches) {
     // The key could not be opened or liboath failed: nothing was compared, so the reserved
@@ -177,7 +181,7 @@ Result<VerifiedFactor> CodeVerifier::verify(const VerifyRequest& req, const Audi
                          delivered_code_matches(*req.delivered_hash, req.challenge_id, req.code);
   if (delivered) {
     // Single use: the challenge's pending -> approved compare-and-set consumes the code.
-    VerifiedFactor out{req.delivered_factor_id, req.delivered_type};
+    VerifiedFactor out{req.delivered_factor_id, std::string(to_string(req.delivered_type))};
     auto r = commit(req, ctx, *claim, VerificationCommit{}, out);
     if (!r) return fail(r.error());
     return out;

@@ -32,7 +32,7 @@ struct VerifyRequest {
   const std::vector<std::uint8_t>* delivered_hash = nullptr;
   std::string challenge_id;
   std::string delivered_factor_id;
-  std::string delivered_type;
+  FactorType delivered_type = FactorType::kSms;
   // The challenge this code answers: one of its attempts is reserved with the lockout
   // counters before the compare (Lockout::reserve), and it is approved with the code.
   // Written in the same transaction as the accepted code (Store::commit_verification), so a
@@ -84,6 +84,10 @@ class CodeVerifier {
   Lockout& lockout_;
 };
 
+// `type`: a policy factor name (a factor type's string or `backup_code`).
 bool factor_allowed(const std::vector<std::string>& allowed, std::string_view type);
+inline bool factor_allowed(const std::vector<std::string>& allowed, FactorType type) {
+  return factor_allowed(allowed, to_string(type));
+}
 
 }  // namespace mfa::core

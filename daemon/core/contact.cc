@@ -135,9 +135,9 @@ std::string obfuscate_email(std::string_view email) {
   return std::string(email.substr(0, 1)) + std::string(kDots) + std::string(email.substr(at));
 }
 
-std::string obfuscate_destination(std::string_view type, std::string_view destination) {
-  if (type == "sms") return obfuscate_phone(destination);
-  if (type == "email") return obfuscate_email(destination);
+std::string obfuscate_destination(FactorType type, std::string_view destination) {
+  if (type == FactorType::kSms) return obfuscate_phone(destination);
+  if (type == FactorType::kEmail) return obfuscate_email(destination);
   return std::string(kDots);
 }
 

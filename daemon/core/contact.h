@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "daemon/core/result.h"
+#include "daemon/core/store_enums.h"
 
 namespace mfa::core {
 
@@ -29,6 +30,6 @@ std::string obfuscate_phone_short(std::string_view e164);
 // "a•••@example.com".
 std::string obfuscate_email(std::string_view email);
 // Dispatches on the factor type (sms | email); anything else is returned as "•••".
-std::string obfuscate_destination(std::string_view type, std::string_view destination);
+std::string obfuscate_destination(FactorType type, std::string_view destination);
 
 }  // namespace mfa::core

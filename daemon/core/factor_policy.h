@@ -8,12 +8,17 @@
 #include <vector>
 
 #include "daemon/core/result.h"
+#include "daemon/core/store_enums.h"
 
 namespace mfa::core {
 
 // kFactorNotAllowed "the policy does not allow <factor_display_name> here" unless `type` is
 // in `allowed` (code_verifier.h factor_allowed: `webauthn` covers fido2 keys too).
+// The policy's factor names are the factor types' strings plus `backup_code`.
 Status require_factor_allowed(const std::vector<std::string>& allowed, std::string_view type);
+inline Status require_factor_allowed(const std::vector<std::string>& allowed, FactorType type) {
+  return require_factor_allowed(allowed, to_string(type));
+}
 
 // "TOTP", "text messages", "email codes", "passkeys", "security keys", "backup codes".
 std::string factor_display_name(std::string_view type);

@@ -7,11 +7,13 @@
 #include "daemon/core/base32.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/contact.h"
+#include "daemon/core/factor_params.h"
 #include "daemon/core/factor_policy.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/otpauth_uri.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/random.h"
+#include "daemon/core/system_app.h"
 
 namespace mfa::core {
 namespace {
@@ -40,7 +42,7 @@ Result<std::size_t> FactorService::active_count(const std::string& app, const st
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());
   std::size_t n = 0;
-  for (const auto& f : *factors) n += f.status == "active" ? 1U : 0U;
+  for (const auto& f : *factors) n += f.status == FactorStatus::kActive ? 1U : 0U;
   return n;
 }
 
@@ -53,16 +55,19 @@ Result<TotpEnrollment> FactorService::begin_totp(const std::string& app, const s
   MFA_TRY(require_factor_allowed(
       evaluate_for(deps_, make_login_context(deps_, app, user, LoginOrigin{"", who.rhost, ""}))
           .settings.factors,
-      "totp"));
+      FactorType::kTotp));
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());
   // One pending enrolment per type at a time: an abandoned one (a closed terminal, a PAM
   // login cut short) is replaced rather than piling up. Pending factors protect nothing.
   for (const FactorRecord& old : *factors) {
-    if (old.status == "pending" && old.type == "totp") MFA_TRY(deps_.store->delete_factor(old.id));
+    if (old.status == FactorStatus::kPending && old.type == FactorType::kTotp) {
+      MFA_TRY(deps_.store->delete_factor(old.id));
+    }
   }
-  std::erase_if(*factors,
-                [](const FactorRecord& f) { return f.status == "pending" && f.type == "totp"; });
+  std::erase_if(*factors, [](const FactorRecord& f) {
+    return f.status == FactorStatus::kPending && f.type == FactorType::kTotp;
+  });
   if (factors->size() >= limits::kMaxFactorsPerUser) {
     return fail(Errc::kLimitExceeded, "too many factors for this user");
   }
@@ -81,11 +86,13 @@ Result<TotpEnrollment> FactorService::begin_totp(const std::string& app, const s
   f.id = *id;
   f.app = app;
   f.user = user;
-  f.type = "totp";
+  f.type = FactorType::kTotp;
   f.label = label.empty() ? "Authenticator app" : label;
-  f.status = "pending";
+  f.status = FactorStatus::kPending;
   f.secret_ct = std::move(*sealed);
-  f.params = totp_params_to_json(params);
+  FactorParams stored;
+  stored.totp = params;
+  f.params = factor_params_json(FactorType::kTotp, stored);
   f.created_at_s = deps_.clock->now_s();
   MFA_TRY(deps_.store->insert_factor(f));
 
@@ -101,7 +108,7 @@ Result<TotpEnrollment> FactorService::totp_enrollment(const FactorRecord& f,
   out.params = params;
   out.secret_b32 = base32_encode(secret);
   // Label "issuer:account" per the Key URI format; the account shows the app for non-system.
-  const std::string account = f.app == "system" ? f.user : f.user + "@" + f.app;
+  const std::string account = f.app == kSystemApp ? f.user : f.user + "@" + f.app;
   auto uri = make_otpauth_uri(deps_.issuer, account, out.secret_b32, params);
   if (!uri) return fail(uri.error());
   out.otpauth_uri = std::move(*uri);
@@ -116,25 +123,25 @@ Result<std::optional<TotpEnrollment>> FactorService::resume_totp(const std::stri
   MFA_TRY(require_factor_allowed(
       evaluate_for(deps_, make_login_context(deps_, app, user, LoginOrigin{"", who.rhost, ""}))
           .settings.factors,
-      "totp"));
+      FactorType::kTotp));
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());
   const std::int64_t now = deps_.clock->now_s();
   const FactorRecord* pending = nullptr;
   for (const FactorRecord& f : *factors) {
     // With an active factor, a new one needs a step-up: begin_totp's path, not this one.
-    if (f.status == "active") return std::optional<TotpEnrollment>();
-    if (f.status == "pending" && f.type == "totp" &&
+    if (f.status == FactorStatus::kActive) return std::optional<TotpEnrollment>();
+    if (f.status == FactorStatus::kPending && f.type == FactorType::kTotp &&
         now - f.created_at_s < limits::kPendingTotpReuseS) {
       pending = &f;
     }
   }
   if (pending == nullptr) return std::optional<TotpEnrollment>();
-  auto params = totp_params_from_json(pending->params);
+  auto params = read_factor_params(*pending);
   if (!params) return fail(params.error());
   auto key = deps_.aead->open(pending->secret_ct, factor_aad(app, user, pending->id));
   if (!key) return fail(key.error());
-  auto out = totp_enrollment(*pending, *params, key->span());
+  auto out = totp_enrollment(*pending, params->totp, key->span());
   if (!out) return fail(out.error());
   return std::optional<TotpEnrollment>(std::move(*out));
 }
@@ -156,8 +163,10 @@ Result<Activation> FactorService::activate(const std::string& app, const std::st
     return fail(Errc::kNotFound, "no such factor");
   }
   FactorRecord f = std::move(**found);
-  if (f.status != "pending") return fail(Errc::kConflict, "factor is already active");
-  if (f.type != "totp" && !is_delivery_type(f.type)) {
+  if (f.status != FactorStatus::kPending) {
+    return fail(Errc::kConflict, "factor is already active");
+  }
+  if (f.type != FactorType::kTotp && !is_delivery_type(f.type)) {
     return fail(Errc::kInvalidArgument, "this factor is not activated by a code");
   }
   if (code.size() > limits::kMaxCodeLen) return fail(Errc::kInvalidArgument, "code too long");
@@ -169,11 +178,11 @@ Result<Activation> FactorService::activate(const std::string& app, const std::st
     step = -1;  // no time steps: the enrolment challenge was consumed instead
     MFA_TRY(record_new_destination(f, ctx));
   } else {
-    auto params = totp_params_from_json(f.params);
+    auto params = read_factor_params(f);
     if (!params) return fail(params.error());
     auto key = deps_.aead->open(f.secret_ct, factor_aad(app, user, f.id));
     if (!key) return fail(key.error());
-    auto matched = totp_match(*key, code, now, *params);
+    auto matched = totp_match(*key, code, now, params->totp);
     if (!matched) return fail(matched.error());  // the library failed: not a wrong code
     step = *matched;
   }
@@ -183,7 +192,7 @@ Result<Activation> FactorService::activate(const std::string& app, const std::st
   if (!active_before) return fail(active_before.error());
   MFA_TRY(deps_.store->activate_factor(f.id, *step, now));
   Activation out;
-  f.status = "active";
+  f.status = FactorStatus::kActive;
   f.last_step = *step;
   f.secret_ct.clear();
   out.factor = std::move(f);
@@ -194,8 +203,9 @@ Result<Activation> FactorService::activate(const std::string& app, const std::st
     if (!codes) return fail(codes.error());
     out.backup_codes = std::move(*codes);
   }
-  nlohmann::json detail = {
-      {"factor_id", out.factor.id}, {"type", out.factor.type}, {"label", out.factor.label}};
+  nlohmann::json detail = {{"factor_id", out.factor.id},
+                           {"type", to_string(out.factor.type)},
+                           {"label", out.factor.label}};
   if (is_delivery_type(out.factor.type)) {
     detail["destination"] = obfuscate_destination(out.factor.type, factor_destination(out.factor));
   }
@@ -219,7 +229,7 @@ Status FactorService::remove(const std::string& app, const std::string& user,
     return fail(Errc::kNotFound, "no such factor");
   }
   // A pending factor protects nothing yet: its owner may drop it without a step-up.
-  if ((*found)->status == "active") {
+  if ((*found)->status == FactorStatus::kActive) {
     MFA_TRY(require_step_up(deps_, verifier_, app, user, who,
                             StepUp{"remove_factor", factor_id, true, false}));
   }

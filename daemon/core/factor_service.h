@@ -46,9 +46,9 @@ struct Activation {
 
 // Where the codes of a new sms/email factor go, as the caller gave it.
 struct DeliveryTarget {
-  std::string type;         // sms | email
-  std::string destination;  // a phone number or an email address
-  std::string country;      // sms: ISO 3166 region of a national number ("FR"), else empty
+  FactorType type = FactorType::kSms;  // sms | email
+  std::string destination;             // a phone number or an email address
+  std::string country;  // sms: ISO 3166 region of a national number ("FR"), else empty
 };
 
 class FactorService {
@@ -102,8 +102,8 @@ class FactorService {
   Auditor& audit_;
   Status record_new_destination(const FactorRecord& f, const AuditContext& ctx);
   Result<std::int64_t> check_enroll_code(const FactorRecord& f, std::string_view code);
-  Status ensure_pending_slot(const std::string& app, const std::string& user,
-                             const std::string& type, const Requester& who);
+  Status ensure_pending_slot(const std::string& app, const std::string& user, FactorType type,
+                             const Requester& who);
 
   CodeVerifier& verifier_;
   CodeDelivery& delivery_;

@@ -6,6 +6,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/contact.h"
 #include "daemon/core/delivered_code.h"
+#include "daemon/core/factor_params.h"
 #include "daemon/core/factor_policy.h"
 #include "daemon/core/factor_service.h"
 #include "daemon/core/limits.h"
@@ -15,15 +16,18 @@
 namespace mfa::core {
 
 Status FactorService::ensure_pending_slot(const std::string& app, const std::string& user,
-                                          const std::string& type, const Requester& who) {
+                                          FactorType type, const Requester& who) {
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());
   // One pending enrolment per type at a time (as for TOTP): an abandoned one is replaced.
   for (const FactorRecord& old : *factors) {
-    if (old.status == "pending" && old.type == type) MFA_TRY(deps_.store->delete_factor(old.id));
+    if (old.status == FactorStatus::kPending && old.type == type) {
+      MFA_TRY(deps_.store->delete_factor(old.id));
+    }
   }
-  std::erase_if(*factors,
-                [&](const FactorRecord& f) { return f.status == "pending" && f.type == type; });
+  std::erase_if(*factors, [&](const FactorRecord& f) {
+    return f.status == FactorStatus::kPending && f.type == type;
+  });
   if (factors->size() >= limits::kMaxFactorsPerUser) {
     return fail(Errc::kLimitExceeded, "too many factors for this user");
   }
@@ -38,15 +42,15 @@ Result<DeliveryEnrollment> FactorService::begin_delivery(const std::string& app,
                                                          const DeliveryTarget& to,
                                                          const std::string& label,
                                                          const Requester& who) {
-  const std::string& type = to.type;
+  const FactorType type = to.type;
   if (!is_delivery_type(type)) return fail(Errc::kInvalidArgument, "type must be sms or email");
-  if (type == "email" && !to.country.empty()) {
+  if (type == FactorType::kEmail && !to.country.empty()) {
     return fail(Errc::kInvalidArgument, "country is for phone numbers");
   }
   MFA_TRY(ensure_user(app, user));
   MFA_TRY(validate_label(label));
-  auto dest =
-      type == "sms" ? normalize_phone(to.destination, to.country) : normalize_email(to.destination);
+  auto dest = type == FactorType::kSms ? normalize_phone(to.destination, to.country)
+                                       : normalize_email(to.destination);
   if (!dest) return fail(dest.error());
   const Evaluation ev =
       evaluate_for(deps_, make_login_context(deps_, app, user, LoginOrigin{"", who.rhost, ""}));
@@ -60,9 +64,11 @@ Result<DeliveryEnrollment> FactorService::begin_delivery(const std::string& app,
   f.app = app;
   f.user = user;
   f.type = type;
-  f.label = !label.empty() ? label : type == "sms" ? "Text message" : "Email";
-  f.status = "pending";
-  f.params = nlohmann::json{{"destination", *dest}}.dump();
+  f.label = !label.empty() ? label : type == FactorType::kSms ? "Text message" : "Email";
+  f.status = FactorStatus::kPending;
+  FactorParams params;
+  params.destination = *dest;
+  f.params = factor_params_json(type, params);
   f.created_at_s = deps_.clock->now_s();
   MFA_TRY(deps_.store->insert_factor(f));
   auto c = delivery_.create_enroll_challenge(f);
@@ -70,7 +76,8 @@ Result<DeliveryEnrollment> FactorService::begin_delivery(const std::string& app,
   auto receipt = delivery_.send(*c, f, who.audit);
   if (!receipt) {
     // Nothing was delivered: the pending binding is dropped and its challenge closed.
-    (void)deps_.store->transition_challenge(c->id, "pending", "failed",
+    (void)deps_.store->transition_challenge(c->id, ChallengeStatus::kPending,
+                                            ChallengeStatus::kFailed,
                                             ChallengeEvent{deps_.clock->now_ms(), "failed", ""});
     (void)deps_.store->delete_factor(f.id);
     return fail(receipt.error());
@@ -85,8 +92,8 @@ Result<std::int64_t> FactorService::check_enroll_code(const FactorRecord& f,
   ChallengeFilter filter;
   filter.app = f.app;
   filter.user = f.user;
-  filter.purpose = "enroll";
-  filter.status = "pending";
+  filter.purpose = ChallengePurpose::kEnroll;
+  filter.status = ChallengeStatus::kPending;
   auto list = deps_.store->list_challenges(filter);
   if (!list) return fail(list.error());
   const std::int64_t now = deps_.clock->now_s();
@@ -134,10 +141,12 @@ Status FactorService::record_new_destination(const FactorRecord& f, const AuditC
   auto factors = deps_.store->list_factors(f.app, f.user);
   if (!factors) return fail(factors.error());
   for (const FactorRecord& other : *factors) {
-    if (other.id == f.id || other.type != f.type || other.status != "active") continue;
+    if (other.id == f.id || other.type != f.type || other.status != FactorStatus::kActive) {
+      continue;
+    }
     const std::string old = factor_destination(other);
     if (old == dest) continue;
-    nlohmann::json detail = {{"type", f.type},
+    nlohmann::json detail = {{"type", to_string(f.type)},
                              {"factor_id", f.id},
                              {"previous_factor_id", other.id},
                              {"from", obfuscate_destination(f.type, old)},
@@ -148,7 +157,7 @@ Status FactorService::record_new_destination(const FactorRecord& f, const AuditC
   if (!u) return fail(u.error());
   if (!u->has_value()) return {};
   UserRecord rec = std::move(**u);
-  (f.type == "sms" ? rec.phone : rec.email) = dest;
+  (f.type == FactorType::kSms ? rec.phone : rec.email) = dest;
   return deps_.store->upsert_user(rec);
 }
 

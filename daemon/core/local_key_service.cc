@@ -9,6 +9,7 @@
 #include "daemon/core/backup_codes.h"
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/factor_params.h"
 #include "daemon/core/factor_policy.h"
 #include "daemon/core/fido2_config.h"
 #include "daemon/core/fido_device.h"
@@ -25,17 +26,13 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kType = "fido2";
+constexpr FactorType kType = FactorType::kFido2;
 // EdDSA when the key offers it (smaller, deterministic signatures), else ES256, which every
 // FIDO2 key implements (CTAP 2.1 section 6.1.2 makes ES256 the mandatory algorithm).
 const std::vector<std::int64_t> kAlgs = {webauthn::kAlgEdDsa, webauthn::kAlgEs256};
 
-std::string param(const json& p, const char* key) {
-  return p.is_object() && p.contains(key) && p[key].is_string() ? p[key].get<std::string>() : "";
-}
-
 bool is_active_key(const FactorRecord& f) {
-  return f.type == kType && f.status == "active";
+  return f.type == kType && f.status == FactorStatus::kActive;
 }
 
 Result<std::array<std::uint8_t, 32>> fresh_hash(Random& rnd) {
@@ -104,12 +101,13 @@ Result<Activation> LocalKeyService::enroll(const std::string& app, const std::st
   std::string user_handle;
   for (const FactorRecord& f : *factors) {
     if (!is_active_key(f)) continue;
-    const json p = json::parse(f.params, nullptr, false);
+    auto p = read_factor_params(f);
+    if (!p) return fail(p.error());
     // excludeList (CTAP 2.1 section 6.1): the key refuses to register itself twice.
-    if (auto id = base64url_decode(param(p, "credential_id")); id && !id->empty()) {
+    if (auto id = base64url_decode(p->credential.credential_id); id && !id->empty()) {
       req.exclude.push_back(std::move(*id));
     }
-    if (user_handle.empty()) user_handle = param(p, "user_handle");
+    if (user_handle.empty()) user_handle = p->credential.user_handle;
   }
   if (user_handle.empty()) {
     auto h = deps_.random->secret(16);
@@ -147,8 +145,12 @@ Result<Activation> LocalKeyService::enroll(const std::string& app, const std::st
   }
   const std::string cred_id = base64url_encode(reg->credential_id);
   for (const FactorRecord& f : *factors) {
-    if (f.type == kType && param(json::parse(f.params, nullptr, false), "credential_id") == cred_id)
+    if (f.type != kType) continue;
+    auto p = read_factor_params(f);
+    if (!p) return fail(p.error());
+    if (p->credential.credential_id == cred_id) {
       return fail(Errc::kAlreadyExists, "this credential is already registered");
+    }
   }
 
   auto factor_id = deps_.random->id("f_");
@@ -160,21 +162,24 @@ Result<Activation> LocalKeyService::enroll(const std::string& app, const std::st
   f.user = user;
   f.type = kType;
   f.label = label.empty() ? "Security key" : label;
-  f.status = "pending";
-  f.params = json{
-      {"credential_id", cred_id},
-      {"public_key", base64url_encode(reg->cose_key)},
-      {"alg", reg->alg},
-      {"rp_id", cfg.rp_id},
-      {"user_handle", user_handle},
-      {"attestation", reg->attestation_type},
-      {"fmt", reg->fmt},
-      {"aaguid", reg->aaguid_hex},
-      {"uv_initialized",
-       reg->uv}}.dump();
+  f.status = FactorStatus::kPending;
+  FactorParams params;
+  CredentialParams& cred = params.credential;
+  cred.credential_id = cred_id;
+  cred.public_key = base64url_encode(reg->cose_key);
+  cred.alg = reg->alg;
+  cred.rp_id = cfg.rp_id;
+  cred.user_handle = user_handle;
+  cred.attestation = reg->attestation_type;
+  cred.fmt = reg->fmt;
+  cred.aaguid = reg->aaguid_hex;
+  cred.uv_initialized = reg->uv;
+  f.params = factor_params_json(kType, params);
   f.created_at_s = now;
-  const auto active_before = static_cast<std::size_t>(std::count_if(
-      factors->begin(), factors->end(), [](const auto& x) { return x.status == "active"; }));
+  const auto active_before =
+      static_cast<std::size_t>(std::count_if(factors->begin(), factors->end(), [](const auto& x) {
+        return x.status == FactorStatus::kActive;
+      }));
   // The scan above is per user; the UNIQUE index on factors.credential_id (schema v2) refuses
   // a credential registered by anyone, also when two registrations race.
   if (Status st = deps_.store->insert_factor(f); !st) {
@@ -187,7 +192,7 @@ Result<Activation> LocalKeyService::enroll(const std::string& app, const std::st
   MFA_TRY(deps_.store->activate_factor(f.id, -1, now));
   if (reg->sign_count > 0) MFA_TRY(deps_.store->update_sign_count(f.id, reg->sign_count, now));
   Activation out;
-  f.status = "active";
+  f.status = FactorStatus::kActive;
   f.sign_count = reg->sign_count;
   out.factor = std::move(f);
   if (active_before == 0) {
@@ -202,7 +207,7 @@ Result<Activation> LocalKeyService::enroll(const std::string& app, const std::st
   }
   MFA_TRY(audit_.record(app, user, audit_event::kFactorEnrolled, who.audit,
                         json{{"factor_id", out.factor.id},
-                             {"type", kType},
+                             {"type", to_string(kType)},
                              {"label", out.factor.label},
                              {"alg", reg->alg},
                              {"attestation", reg->attestation_type},
@@ -213,16 +218,23 @@ Result<Activation> LocalKeyService::enroll(const std::string& app, const std::st
 
 Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Evaluation& ev,
                                               const SecretBuffer* pin, const AuditContext& ctx) {
-  if (c.method != "any" && c.method != kType) {
+  if (!method_accepts(c.method, kType)) {
     return fail(Errc::kConflict, "this challenge does not accept a security key");
   }
   MFA_TRY(require_factor_allowed(ev.settings.factors, kType));
   const Fido2Config& cfg = *deps_.fido2;
   auto factors = deps_.store->list_factors(c.app, c.user);
   if (!factors) return fail(factors.error());
-  std::vector<const FactorRecord*> keys;
+  struct Key {
+    const FactorRecord* factor;
+    CredentialParams cred;
+  };
+  std::vector<Key> keys;
   for (const auto& f : *factors) {
-    if (is_active_key(f)) keys.push_back(&f);
+    if (!is_active_key(f)) continue;
+    auto p = read_factor_params(f);
+    if (!p) return fail(p.error());
+    keys.push_back(Key{&f, std::move(p->credential)});
   }
   if (keys.empty()) return fail(Errc::kConflict, "no security key is registered for this user");
   // Only a reserved attempt asks the key (Lockout::reserve): parallel tries cannot pass the
@@ -237,8 +249,8 @@ Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Ev
     // One rp id per request: keys registered under another rp id (the host was renamed) are
     // asked for separately, in order.
     std::vector<std::string> rp_ids;
-    for (const auto* f : keys) {
-      const std::string rp = param(json::parse(f->params, nullptr, false), "rp_id");
+    for (const Key& k : keys) {
+      const std::string& rp = k.cred.rp_id;
       if (std::find(rp_ids.begin(), rp_ids.end(), rp) == rp_ids.end()) rp_ids.push_back(rp);
     }
     auto cdh = fresh_hash(*deps_.random);
@@ -255,10 +267,9 @@ Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Ev
       req.client_data_hash = *cdh;
       req.pin = pin;
       req.timeout_ms = static_cast<int>(cfg.timeout_ms);
-      for (const auto* f : keys) {
-        const json p = json::parse(f->params, nullptr, false);
-        if (param(p, "rp_id") != rp) continue;
-        if (auto id = base64url_decode(param(p, "credential_id")); id && !id->empty())
+      for (const Key& k : keys) {
+        if (k.cred.rp_id != rp) continue;
+        if (auto id = base64url_decode(k.cred.credential_id); id && !id->empty())
           req.allow.push_back(std::move(*id));
       }
       got = (*dev)->get_assertion(req);
@@ -271,18 +282,16 @@ Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Ev
       return fail(got.error());
     }
     const std::string wanted = base64url_encode(got->credential_id);
-    const FactorRecord* f = nullptr;
-    json p;
-    for (const auto* k : keys) {
-      json kp = json::parse(k->params, nullptr, false);
-      if (param(kp, "credential_id") == wanted && param(kp, "rp_id") == rp_id) {
-        f = k;
-        p = std::move(kp);
-      }
+    const Key* found = nullptr;
+    for (const Key& k : keys) {
+      if (k.cred.credential_id == wanted && k.cred.rp_id == rp_id) found = &k;
     }
     // The key must answer with one of the credentials we allowed (WebAuthn 7.2 step 5).
-    if (f == nullptr) return fail(Errc::kBadCode, "the key answered with an unknown credential");
-    auto key = base64url_decode(param(p, "public_key"));
+    if (found == nullptr) {
+      return fail(Errc::kBadCode, "the key answered with an unknown credential");
+    }
+    const FactorRecord* f = found->factor;
+    auto key = base64url_decode(found->cred.public_key);
     if (!key) return fail(Errc::kInternal, "stored public key unreadable");
     factor_id = f->id;
     fido::LocalAssertionCheck in{rp_id, *cdh, *key, f->sign_count, cfg.uv_required()};
@@ -303,7 +312,7 @@ Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Ev
   };
   auto outcome = run();
   const AssertionSubject subject{c.app,     c.user, c.origin.remote_addr,
-                                 c.purpose, kType,  ev.settings.lockout};
+                                 std::string(to_string(c.purpose)), std::string(to_string(kType)),  ev.settings.lockout};
   if (!outcome) {
     const Error& err = outcome.error();
     return fail(record_assertion_failure(audit_, lockout_, subject, ctx, err, *claim,
@@ -311,7 +320,7 @@ Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Ev
   }
   MFA_TRY(record_assertion_success(deps_, audit_, subject, ctx, *claim, factor_id,
                                    outcome->sign_count, outcome->uv));
-  return VerifiedFactor{factor_id, kType};
+  return VerifiedFactor{factor_id, std::string(to_string(kType))};
 }
 
 Result<ChallengeVerified> LocalKeyService::verify(const std::string& app,

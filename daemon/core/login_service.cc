@@ -32,7 +32,7 @@ void note(LoginTrace* trace, std::string line) {
 }
 
 std::string factor_words(const FactorRecord& f) {
-  return f.type + " '" + f.label + "' (" + f.id + ")";
+  return std::string(to_string(f.type)) + " '" + f.label + "' (" + f.id + ")";
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -76,7 +76,8 @@ Result<LoginResult> LoginService::no_factor(const LoginRequest& req, LoginResult
   r.decision = LoginDecision::kEnrollRequired;
   r.can_defer = now < deadline;
   r.reason = r.can_defer ? "grace_period" : "enrollment_required";
-  r.enroll_at_login = !r.can_defer && s.enroll_at_login && factor_allowed(s.factors, "totp");
+  r.enroll_at_login =
+      !r.can_defer && s.enroll_at_login && factor_allowed(s.factors, FactorType::kTotp);
   return r;
 }
 
@@ -150,7 +151,7 @@ Result<LoginResult> LoginService::decide(const LoginRequest& req, LoginTrace* tr
   auto factors = deps_.store->list_factors(req.app, req.user);
   if (!factors) return fail(factors.error());
   for (const FactorRecord& f : *factors) {
-    if (f.status != "active") {
+    if (f.status != FactorStatus::kActive) {
       note(trace, "not offered: " + factor_words(f) + " is not activated");
       continue;
     }
@@ -158,7 +159,7 @@ Result<LoginResult> LoginService::decide(const LoginRequest& req, LoginTrace* tr
       note(trace, "not offered: " + factor_words(f) + ", the policy allows " + join(s.factors));
       continue;
     }
-    FactorSummary sum{f.id, f.type, f.label, f.last_used_at_s, {}, {}};
+    FactorSummary sum{f.id, std::string(to_string(f.type)), f.label, f.last_used_at_s, {}, {}};
     if (is_delivery_type(f.type)) {
       const std::string dest = factor_destination(f);
       // Delivery needs a configured sender; an unusable factor is not offered.
@@ -167,7 +168,7 @@ Result<LoginResult> LoginService::decide(const LoginRequest& req, LoginTrace* tr
         continue;
       }
       sum.hint = obfuscate_destination(f.type, dest);
-      sum.destination_short = f.type == "sms" ? obfuscate_phone_short(dest) : sum.hint;
+      sum.destination_short = f.type == FactorType::kSms ? obfuscate_phone_short(dest) : sum.hint;
     }
     r.factors.push_back(std::move(sum));
   }
@@ -211,7 +212,7 @@ Result<LoginResult> LoginService::decide(const LoginRequest& req, LoginTrace* tr
   NewChallenge spec;
   spec.app = req.app;
   spec.user = req.user;
-  spec.purpose = "login";
+  spec.purpose = ChallengePurpose::kLogin;
   spec.origin = req.origin;
   spec.max_attempts = req.max_attempts;
   auto c = challenges_.create(spec);

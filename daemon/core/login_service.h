@@ -20,6 +20,7 @@
 #include "daemon/core/login_origin.h"
 #include "daemon/core/policy.h"
 #include "daemon/core/result.h"
+#include "daemon/core/system_app.h"
 
 namespace mfa::core {
 
@@ -27,7 +28,7 @@ enum class LoginDecision { kAllow, kMfaRequired, kEnrollRequired, kDeny };
 std::string_view to_string(LoginDecision d);
 
 struct LoginRequest {
-  std::string app = "system";
+  std::string app = kSystemApp;
   std::string user;
   std::string
       first_factor;  // password | webauthn | publickey | ... (informational but for webauthn)

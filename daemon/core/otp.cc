@@ -5,7 +5,6 @@
 #include <array>
 #include <ctime>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "daemon/core/oath_library.h"
@@ -142,42 +141,6 @@ mfa::Result<std::optional<std::int64_t>> totp_match(const mfa::SecretBuffer& key
   }
   if (!any) return none;
   return std::optional<std::int64_t>(matched);
-}
-
-std::string totp_params_to_json(const TotpParams& p) {
-  nlohmann::json j = {{"algorithm", std::string(to_string(p.algorithm))},
-                      {"digits", p.digits},
-                      {"period", p.period}};
-  return j.dump();
-}
-
-mfa::Result<TotpParams> totp_params_from_json(std::string_view json) {
-  // parse(..., allow_exceptions = false): core code does not throw.
-  const nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return mfa::fail(mfa::Errc::kInvalidArgument, "totp params: not a JSON object");
-  }
-  TotpParams p;
-  if (auto it = j.find("algorithm"); it != j.end()) {
-    if (!it->is_string()) return mfa::fail(mfa::Errc::kInvalidArgument, "algorithm: not a string");
-    auto alg = parse_otp_algorithm(it->get_ref<const std::string&>());
-    if (!alg) return mfa::fail(alg.error());
-    p.algorithm = *alg;
-  }
-  for (auto [key, field] : {std::pair{"digits", &p.digits}, std::pair{"period", &p.period}}) {
-    auto it = j.find(key);
-    if (it == j.end()) continue;
-    if (!it->is_number_integer()) {
-      return mfa::fail(mfa::Errc::kInvalidArgument, std::string(key) + ": not an integer");
-    }
-    const auto v = it->get<std::int64_t>();
-    if (v < 0 || v > 1000) {
-      return mfa::fail(mfa::Errc::kInvalidArgument, std::string(key) + ": out of range");
-    }
-    *field = static_cast<int>(v);
-  }
-  MFA_TRY(validate_totp_params(p));
-  return p;
 }
 
 }  // namespace mfa::core

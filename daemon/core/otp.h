@@ -62,10 +62,4 @@ mfa::Result<std::optional<std::int64_t>> totp_match(const mfa::SecretBuffer& key
                                                     std::string_view code, std::int64_t now_s,
                                                     const TotpParams& params, int window = 1);
 
-// FactorRecord.params for TOTP: {"algorithm":"SHA1","digits":6,"period":30}.
-std::string totp_params_to_json(const TotpParams& params);
-// Missing keys take the defaults; unknown keys are ignored (params also hold other factor
-// data in future versions); values are validated with validate_totp_params.
-mfa::Result<TotpParams> totp_params_from_json(std::string_view json);
-
 }  // namespace mfa::core

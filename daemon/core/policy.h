@@ -12,6 +12,7 @@
 
 #include "daemon/core/login_origin.h"
 #include "daemon/core/result.h"
+#include "daemon/core/system_app.h"
 
 namespace mfa::core {
 
@@ -90,7 +91,7 @@ struct Policy {
 };
 
 struct LoginContext {
-  std::string app = "system";
+  std::string app = kSystemApp;
   std::string user;
   LoginOrigin origin;  // rules' service:, rhost: (origin.remote_addr) and tty:
   std::vector<std::string> groups;

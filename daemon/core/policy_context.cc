@@ -1,6 +1,7 @@
 #include "daemon/core/policy_context.h"
 
 #include "daemon/core/policy_holder.h"
+#include "daemon/core/system_app.h"
 
 namespace mfa::core {
 
@@ -10,7 +11,7 @@ LoginContext make_login_context(const EngineDeps& deps, const std::string& app,
   ctx.app = app;
   ctx.user = user;
   ctx.origin = origin;
-  if (app == "system" && deps.directory != nullptr) ctx.groups = deps.directory->groups_of(user);
+  if (app == kSystemApp && deps.directory != nullptr) ctx.groups = deps.directory->groups_of(user);
   return ctx;
 }
 

@@ -4,6 +4,7 @@
 #include "daemon/core/cidr.h"
 #include "daemon/core/duration.h"
 #include "daemon/core/policy.h"
+#include "daemon/core/system_app.h"
 
 namespace mfa::core {
 namespace {
@@ -146,7 +147,7 @@ bool rule_matches(const RuleMatch& m, const LoginContext& ctx, std::string* why)
   };
   const std::vector<std::string> app{ctx.app};
   if (m.apps.empty()) {
-    if (ctx.app != "system") {
+    if (ctx.app != kSystemApp) {
       if (why != nullptr) *why = "app '" + ctx.app + "' is not system (rule has no app: match)";
       return false;
     }
@@ -183,7 +184,7 @@ Evaluation evaluate(const Policy& policy, const LoginContext& ctx) {
     ev.email_auth_type = it->second.email_auth_type;
     ev.matched = "apps." + ctx.app;
     ev.trace.push_back("apps." + ctx.app + ": applied (" + describe_overrides(it->second) + ")");
-  } else if (ctx.app != "system") {
+  } else if (ctx.app != kSystemApp) {
     ev.trace.push_back("apps." + ctx.app + ": not configured, defaults apply");
   }
   for (std::size_t i = 0; i < policy.rules.size(); ++i) {

@@ -1,6 +1,7 @@
 #include "daemon/core/policy_explain.h"
 
 #include "daemon/core/duration.h"
+#include "daemon/core/system_app.h"
 
 namespace mfa::core {
 namespace {
@@ -89,7 +90,7 @@ std::vector<std::string> explain_flow(const Evaluation& ev, const LoginContext& 
   const PolicySettings& s = ev.settings;
   const std::string who = ctx.user.empty() ? std::string("the user") : ctx.user;
   const std::string factors = "[" + join(s.factors) + "]";
-  const bool pam = ctx.app == "system";
+  const bool pam = ctx.app == kSystemApp;
   std::vector<std::string> flow;
   if (s.mode == Mode::kOff) {
     flow.push_back("MFA is off for this login: no second factor is asked" +

@@ -8,12 +8,13 @@
 #include <string>
 
 #include "daemon/core/result.h"
+#include "daemon/core/store_enums.h"
 
 namespace mfa::core {
 
 struct OutgoingCode {
-  std::string channel;  // sms | email
-  std::string app;      // templates are per app
+  FactorType channel = FactorType::kSms;  // sms | email
+  std::string app;                        // templates are per app
   std::string user;
   std::string destination;   // E.164 phone or email address (validated at enrolment)
   std::string code;          // the plain code: lives only until the message is handed off

@@ -12,14 +12,21 @@ namespace {
   "id, app, user, purpose, method, status, factor_id, attempts, max_attempts, created_at_s," \
   " expires_at_s, remote_addr, service, code_hash, data, tty"
 
-ChallengeRecord read_challenge(const Stmt& st) {
+// A purpose, method or status outside store_enums.cc's tables is a damaged row, not a default.
+Result<ChallengeRecord> read_challenge(const Stmt& st) {
   ChallengeRecord c;
   c.id = st.col_text(0);
   c.app = st.col_text(1);
   c.user = st.col_text(2);
-  c.purpose = st.col_text(3);
-  c.method = st.col_text(4);
-  c.status = st.col_text(5);
+  auto purpose = core::parse_challenge_purpose(st.col_text(3));
+  auto method = core::parse_challenge_method(st.col_text(4));
+  auto status = core::parse_challenge_status(st.col_text(5));
+  if (!purpose) return fail(Errc::kInternal, "stored challenge purpose unknown");
+  if (!method) return fail(Errc::kInternal, "stored challenge method unknown");
+  if (!status) return fail(Errc::kInternal, "stored challenge status unknown");
+  c.purpose = *purpose;
+  c.method = *method;
+  c.status = *status;
   c.factor_id = st.col_text(6);
   c.attempts = st.col_i64(7);
   c.max_attempts = st.col_i64(8);
@@ -51,9 +58,9 @@ Status SqliteStore::insert_challenge(const ChallengeRecord& c) {
     MFA_TRY(st->text(c.id)
                 .text(c.app)
                 .text(c.user)
-                .text(c.purpose)
-                .text(c.method)
-                .text(c.status)
+                .text(core::to_string(c.purpose))
+                .text(core::to_string(c.method))
+                .text(core::to_string(c.status))
                 .text(c.factor_id)
                 .i64(c.attempts)
                 .i64(c.max_attempts)
@@ -80,7 +87,9 @@ Result<std::optional<ChallengeRecord>> SqliteStore::get_challenge(const std::str
       auto row = st->text(id).step();
       if (!row) return fail(row.error());
       if (!*row) return {};
-      out = read_challenge(*st);
+      auto c = read_challenge(*st);
+      if (!c) return fail(c.error());
+      out = std::move(*c);
     }
     auto st = db.prepare(
         "SELECT at_ms, event, detail FROM challenge_events WHERE challenge_id = ?"
@@ -111,13 +120,22 @@ Result<std::vector<ChallengeRecord>> SqliteStore::list_challenges(const Challeng
     const auto limit = static_cast<std::int64_t>(std::min(f.limit, limits::kMaxListPage));
     const auto offset = static_cast<std::int64_t>(
         std::min<std::size_t>(f.offset, static_cast<std::size_t>(INT64_MAX)));
-    st->text(f.app).text(f.user).text(f.purpose).text(f.method).text(f.status).i64(limit).i64(
-        offset);
+    // "" (not a null view, which would bind NULL) stands for any.
+    auto name = [](const auto& v) { return v ? core::to_string(*v) : std::string_view(""); };
+    st->text(f.app)
+        .text(f.user)
+        .text(name(f.purpose))
+        .text(name(f.method))
+        .text(name(f.status))
+        .i64(limit)
+        .i64(offset);
     for (;;) {
       auto row = st->step();
       if (!row) return fail(row.error());
       if (!*row) return {};
-      out.push_back(read_challenge(*st));
+      auto c = read_challenge(*st);
+      if (!c) return fail(c.error());
+      out.push_back(std::move(*c));
     }
   });
   if (!done) return fail(done.error());
@@ -125,8 +143,8 @@ Result<std::vector<ChallengeRecord>> SqliteStore::list_challenges(const Challeng
 }
 
 Result<bool> SqliteStore::transition_challenge(const std::string& id,
-                                               const std::string& expected_status,
-                                               const std::string& new_status,
+                                               core::ChallengeStatus expected_status,
+                                               core::ChallengeStatus new_status,
                                                const ChallengeEvent& ev) {
   bool moved = false;
   Status done = run_write([&](Db& db) -> Status {
@@ -140,15 +158,18 @@ Result<bool> SqliteStore::transition_challenge(const std::string& id,
 }
 
 Result<bool> SqliteStore::cas_challenge_status(Db& db, const std::string& id,
-                                               const std::string& expected_status,
-                                               const std::string& new_status,
+                                               core::ChallengeStatus expected_status,
+                                               core::ChallengeStatus new_status,
                                                const ChallengeEvent& ev) {
   // Compare-and-set: a challenge is approved (or expired, cancelled...) exactly once even
   // when two requests race on it. The event is recorded only for the winner.
   {
     auto st = db.prepare("UPDATE challenges SET status = ? WHERE id = ? AND status = ?");
     if (!st) return fail(st.error());
-    MFA_TRY(st->text(new_status).text(id).text(expected_status).exec());
+    MFA_TRY(st->text(core::to_string(new_status))
+                .text(id)
+                .text(core::to_string(expected_status))
+                .exec());
     if (st->changes() != 1) return false;
   }
   MFA_TRY(add_challenge_event(db, id, ev));

@@ -16,14 +16,19 @@ namespace {
   "CASE WHEN " type " IN ('webauthn', 'fido2') AND json_valid(" params \
   ") THEN json_extract(" params ", '$.credential_id') END"
 
-FactorRecord read_factor(const Stmt& st) {
+// A type or status outside store_enums.cc's tables is a damaged row, not a default.
+Result<FactorRecord> read_factor(const Stmt& st) {
   FactorRecord f;
   f.id = st.col_text(0);
   f.app = st.col_text(1);
   f.user = st.col_text(2);
-  f.type = st.col_text(3);
+  auto type = core::parse_factor_type(st.col_text(3));
+  if (!type) return fail(Errc::kInternal, "stored factor type unknown");
+  f.type = *type;
   f.label = st.col_text(4);
-  f.status = st.col_text(5);
+  auto status = core::parse_factor_status(st.col_text(5));
+  if (!status) return fail(Errc::kInternal, "stored factor status unknown");
+  f.status = *status;
   f.secret_ct = st.col_blob(6);
   f.params = st.col_text(7);
   f.last_step = st.col_i64(8);
@@ -45,9 +50,9 @@ Status SqliteStore::insert_factor(const FactorRecord& f) {
     return st->text(f.id)
         .text(f.app)
         .text(f.user)
-        .text(f.type)
+        .text(core::to_string(f.type))
         .text(f.label)
-        .text(f.status)
+        .text(core::to_string(f.status))
         .blob(f.secret_ct)
         .text(f.params)
         .i64(f.last_step)
@@ -65,7 +70,10 @@ Result<std::optional<FactorRecord>> SqliteStore::get_factor(const std::string& i
     if (!st) return fail(st.error());
     auto row = st->text(id).step();
     if (!row) return fail(row.error());
-    if (*row) out = read_factor(*st);
+    if (!*row) return {};
+    auto f = read_factor(*st);
+    if (!f) return fail(f.error());
+    out = std::move(*f);
     return {};
   });
   if (!done) return fail(done.error());
@@ -84,7 +92,9 @@ Result<std::vector<FactorRecord>> SqliteStore::list_factors(const std::string& a
       auto row = st->step();
       if (!row) return fail(row.error());
       if (!*row) return {};
-      out.push_back(read_factor(*st));
+      auto f = read_factor(*st);
+      if (!f) return fail(f.error());
+      out.push_back(std::move(*f));
     }
   });
   if (!done) return fail(done.error());

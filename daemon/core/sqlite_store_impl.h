@@ -137,8 +137,8 @@ class SqliteStore final : public Store {
   Status insert_challenge(const ChallengeRecord& c) override;
   Result<std::optional<ChallengeRecord>> get_challenge(const std::string& id) override;
   Result<std::vector<ChallengeRecord>> list_challenges(const ChallengeFilter& f) override;
-  Result<bool> transition_challenge(const std::string& id, const std::string& expected_status,
-                                    const std::string& new_status,
+  Result<bool> transition_challenge(const std::string& id, core::ChallengeStatus expected_status,
+                                    core::ChallengeStatus new_status,
                                     const ChallengeEvent& ev) override;
   Status record_challenge_failure(const std::string& id, const ChallengeEvent& ev,
                                   bool close) override;
@@ -232,8 +232,9 @@ class SqliteStore final : public Store {
                                     std::int64_t now_s);
   static Result<bool> cas_backup_code(Db& db, std::int64_t id, std::int64_t now_s);
   static Result<bool> cas_challenge_status(Db& db, const std::string& id,
-                                           const std::string& expected_status,
-                                           const std::string& new_status, const ChallengeEvent& ev);
+                                           core::ChallengeStatus expected_status,
+                                           core::ChallengeStatus new_status,
+                                           const ChallengeEvent& ev);
   static Result<std::int64_t> insert_audit(Db& db, const AuditEvent& e);
   static Status delete_lockout(Db& db, const std::string& key);
   static Status apply_release(Db& db, const AttemptRelease& r);

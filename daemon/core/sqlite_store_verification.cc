@@ -28,7 +28,8 @@ Result<VerificationOutcome> SqliteStore::commit_verification(const VerificationC
       MFA_TRY(set_sign_count(db, c.sign_count_factor_id, c.sign_count, c.now_s));
     }
     if (!c.challenge_id.empty()) {
-      auto won = cas_challenge_status(db, c.challenge_id, "pending", "approved", c.challenge_event);
+      auto won = cas_challenge_status(db, c.challenge_id, core::ChallengeStatus::kPending,
+                                      core::ChallengeStatus::kApproved, c.challenge_event);
       if (!won) return fail(won.error());
       if (!*won) return lost(VerificationOutcome::kChallengeNotPending);
     }

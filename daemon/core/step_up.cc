@@ -15,10 +15,11 @@ Status require_step_up(const EngineDeps& deps, CodeVerifier& verifier, const std
   VerifyRequest req;
   if (spec.allow_backup) req.allowed.emplace_back("backup_code");
   for (const auto& f : *factors) {
-    if (f.status == "active") req.allowed.push_back(f.type);
+    if (f.status == FactorStatus::kActive) req.allowed.emplace_back(to_string(f.type));
   }
-  const bool any_active = std::any_of(factors->begin(), factors->end(),
-                                      [](const auto& f) { return f.status == "active"; });
+  const bool any_active = std::any_of(factors->begin(), factors->end(), [](const auto& f) {
+    return f.status == FactorStatus::kActive;
+  });
   if (!any_active && spec.pass_without_active_factor) return {};
   if (who.step_up_code.empty()) {
     return fail(Errc::kPermissionDenied,

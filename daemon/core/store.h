@@ -13,6 +13,7 @@
 
 #include "daemon/core/login_origin.h"
 #include "daemon/core/result.h"
+#include "daemon/core/store_enums.h"
 
 namespace mfa {
 
@@ -31,9 +32,9 @@ struct FactorRecord {
   std::string id;  // "f_..."
   std::string app;
   std::string user;
-  std::string type;  // totp | sms | email | webauthn | fido2
+  core::FactorType type = core::FactorType::kTotp;
   std::string label;
-  std::string status;                   // pending | active
+  core::FactorStatus status = core::FactorStatus::kPending;
   std::vector<std::uint8_t> secret_ct;  // AEAD ciphertext (aead.h), bound to app/user/id
   std::string params;           // JSON: digits, period, algorithm, destination, credential...
   std::int64_t last_step = -1;  // TOTP: last accepted time step (replay guard, RFC 6238 5.2)
@@ -62,9 +63,9 @@ struct ChallengeRecord {
   std::string id;  // "ch_..."
   std::string app;
   std::string user;
-  std::string purpose;  // login | step_up | enroll | verify_email | verify_phone | sensitive_action
-  std::string method;   // totp | sms | email | webauthn | backup_code | any
-  std::string status;   // pending | approved | denied | expired | cancelled | failed
+  core::ChallengePurpose purpose = core::ChallengePurpose::kLogin;
+  core::ChallengeMethod method = core::ChallengeMethod::kAny;
+  core::ChallengeStatus status = core::ChallengeStatus::kPending;
   std::string factor_id;  // optional: the factor this challenge is bound to
   std::int64_t attempts = 0;
   std::int64_t max_attempts = 0;
@@ -78,10 +79,10 @@ struct ChallengeRecord {
 
 struct ChallengeFilter {
   std::string app;
-  std::string user;     // empty = any
-  std::string purpose;  // empty = any
-  std::string method;
-  std::string status;
+  std::string user;                               // empty = any
+  std::optional<core::ChallengePurpose> purpose;  // nullopt = any
+  std::optional<core::ChallengeMethod> method;
+  std::optional<core::ChallengeStatus> status;
   std::size_t limit = 100;
   std::size_t offset = 0;
 };
@@ -206,6 +207,8 @@ enum class VerificationOutcome {
 //   update_challenge_code, touch_api_key, and commit_verification for a missing factor) return
 //   kNotFound when no such row exists. The compare-and-set methods return false otherwise.
 // - list_* and query_audit clamp `limit` to limits::kMaxListPage / kMaxAuditPage.
+// - Rows are read through store_enums.h: a type, status, purpose or method column holding a
+//   value outside its table is kInternal ("stored ... unknown"), never a default.
 // - Errors: kBusy when the database stays locked past limits::kSqliteBusyTimeoutMs,
 //   kAlreadyExists on a unique-key violation, kStorage otherwise (context never holds values).
 // - Thread-safe: any method may be called from any thread.
@@ -272,8 +275,8 @@ class Store {
   // Moves a challenge from `expected_status` to `new_status` (compare-and-set) and records
   // an event; returns false when the challenge was not in `expected_status`.
   virtual Result<bool> transition_challenge(const std::string& id,
-                                            const std::string& expected_status,
-                                            const std::string& new_status,
+                                            core::ChallengeStatus expected_status,
+                                            core::ChallengeStatus new_status,
                                             const ChallengeEvent& ev) = 0;
   // A failed attempt at a challenge (its attempt was taken by reserve_attempt): records `ev`
   // and moves the challenge from pending to failed, with a "failed" event, when `close` or

@@ -4,6 +4,7 @@
 #include "daemon/core/assertion_result.h"
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/factor_params.h"
 #include "daemon/core/factor_policy.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/random.h"
@@ -19,7 +20,7 @@ namespace {
 using nlohmann::json;
 
 bool method_accepts_webauthn(const ChallengeRecord& c) {
-  return c.method == "any" || c.method == "webauthn";
+  return method_accepts(c.method, FactorType::kWebauthn);
 }
 
 }  // namespace
@@ -29,21 +30,24 @@ Result<json> WebAuthnService::request_options(const std::string& app,
   if (!enabled()) return fail(Errc::kConflict, "WebAuthn is not configured");
   auto c = challenges_.get(app, challenge_id);
   if (!c) return fail(c.error());
-  if (c->status == "expired") return fail(Errc::kExpired, "challenge expired");
-  if (c->status != "pending") return fail(Errc::kConflict, "challenge is " + c->status);
-  if (c->purpose == "enroll" || !method_accepts_webauthn(*c)) {
+  if (c->status == ChallengeStatus::kExpired) return fail(Errc::kExpired, "challenge expired");
+  if (c->status != ChallengeStatus::kPending) {
+    return fail(Errc::kConflict, "challenge is " + std::string(to_string(c->status)));
+  }
+  if (c->purpose == ChallengePurpose::kEnroll || !method_accepts_webauthn(*c)) {
     return fail(Errc::kConflict, "this challenge does not accept a passkey");
   }
   const Evaluation ev = evaluate_for(deps_, login_context_of(deps_, *c));
-  MFA_TRY(require_factor_allowed(ev.settings.factors, "webauthn"));
+  MFA_TRY(require_factor_allowed(ev.settings.factors, FactorType::kWebauthn));
   auto factors = deps_.store->list_factors(c->app, c->user);
   if (!factors) return fail(factors.error());
   json allow = json::array();
   for (const FactorRecord& f : *factors) {
-    if (f.type != "webauthn" || f.status != "active") continue;
-    json d = {{"type", "public-key"}, {"id", factor_param(f, "credential_id")}};
-    const json p = json::parse(f.params, nullptr, false);
-    if (p.is_object() && p.contains("transports")) d["transports"] = p["transports"];
+    if (f.type != FactorType::kWebauthn || f.status != FactorStatus::kActive) continue;
+    auto p = read_factor_params(f);
+    if (!p) return fail(p.error());
+    json d = {{"type", "public-key"}, {"id", p->credential.credential_id}};
+    if (!p->credential.transports.empty()) d["transports"] = p->credential.transports;
     allow.push_back(std::move(d));
   }
   if (allow.empty()) return fail(Errc::kConflict, "this user has no passkey");
@@ -71,7 +75,7 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
                                                         const AuditContext& ctx) {
   if (!method_accepts_webauthn(c))
     return fail(Errc::kConflict, "this challenge does not accept a passkey");
-  MFA_TRY(require_factor_allowed(ev.settings.factors, "webauthn"));
+  MFA_TRY(require_factor_allowed(ev.settings.factors, FactorType::kWebauthn));
   const json data = json::parse(c.data, nullptr, false);
   auto expected = base64url_decode(data.is_object() ? data.value("webauthn_challenge", "") : "");
   if (!expected || expected->empty()) {
@@ -91,22 +95,26 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
     if (!factors) return fail(factors.error());
     const std::string wanted = base64url_encode(env->raw_id);
     const FactorRecord* f = nullptr;
+    CredentialParams cred;
     for (const auto& x : *factors) {
-      if (x.type == "webauthn" && x.status == "active" &&
-          factor_param(x, "credential_id") == wanted)
+      if (x.type != FactorType::kWebauthn || x.status != FactorStatus::kActive) continue;
+      auto p = read_factor_params(x);
+      if (!p) return fail(p.error());
+      if (p->credential.credential_id == wanted) {
         f = &x;
+        cred = std::move(p->credential);
+      }
     }
     if (f == nullptr) return fail(Errc::kBadCode, "unknown credential");
-    if (!env->user_handle.empty() &&
-        base64url_encode(env->user_handle) != factor_param(*f, "user_handle")) {
+    if (!env->user_handle.empty() && base64url_encode(env->user_handle) != cred.user_handle) {
       return fail(Errc::kBadCode, "userHandle does not match the account");
     }
     factor_id = f->id;
-    return check_stored(*f, *env, *expected, ctx);
+    return check_stored(*f, cred, *env, *expected, ctx);
   };
   auto outcome = check();
   const AssertionSubject subject{c.app,     c.user,     c.origin.remote_addr,
-                                 c.purpose, "webauthn", ev.settings.lockout};
+                                 std::string(to_string(c.purpose)), "webauthn", ev.settings.lockout};
   if (!outcome) {
     return fail(
         record_assertion_failure(audit_, lockout_, subject, ctx, outcome.error(), *claim, true));
@@ -117,9 +125,9 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
 }
 
 Result<webauthn::AssertionOutcome> WebAuthnService::check_stored(
-    const FactorRecord& f, const AssertionEnvelope& env, const std::vector<std::uint8_t>& expected,
-    const AuditContext& ctx) {
-  auto key = base64url_decode(factor_param(f, "public_key"));
+    const FactorRecord& f, const CredentialParams& cred, const AssertionEnvelope& env,
+    const std::vector<std::uint8_t>& expected, const AuditContext& ctx) {
+  auto key = base64url_decode(cred.public_key);
   if (!key) return fail(Errc::kInternal, "stored public key unreadable");
   webauthn::AssertionInput in;
   in.client_data_json = env.client_data_json;

@@ -19,7 +19,6 @@ namespace {
 
 constexpr std::size_t kLinkSecretBytes = 32;
 constexpr std::size_t kMaxTokenLen = 128;
-constexpr const char* kLinkMethod = "webauthn_link";
 
 }  // namespace
 
@@ -44,9 +43,9 @@ Result<EnrollLink> WebAuthnService::issue_link(const std::string& app, const std
   c.id = *id;
   c.app = app;
   c.user = user;
-  c.purpose = "enroll";
-  c.method = kLinkMethod;
-  c.status = "pending";
+  c.purpose = ChallengePurpose::kEnroll;
+  c.method = ChallengeMethod::kWebauthnLink;
+  c.status = ChallengeStatus::kPending;
   c.max_attempts = 1;
   c.created_at_s = now;
   c.expires_at_s = now + deps_.webauthn->enroll_link_ttl_s;
@@ -79,8 +78,9 @@ Result<EnrollLinkTarget> WebAuthnService::resolve_link(const std::string& token)
   if (!found) return fail(found.error());
   if (!found->has_value()) return invalid();
   const ChallengeRecord& c = **found;
-  if (!ct_equal(webauthn::sha256(*secret), c.code_hash) || c.purpose != "enroll" ||
-      c.method != kLinkMethod || c.status != "pending" || deps_.clock->now_s() >= c.expires_at_s) {
+  if (!ct_equal(webauthn::sha256(*secret), c.code_hash) || c.purpose != ChallengePurpose::kEnroll ||
+      c.method != ChallengeMethod::kWebauthnLink || c.status != ChallengeStatus::kPending ||
+      deps_.clock->now_s() >= c.expires_at_s) {
     return invalid();
   }
   return EnrollLinkTarget{c.id, c.app, c.user, c.expires_at_s};
@@ -88,7 +88,7 @@ Result<EnrollLinkTarget> WebAuthnService::resolve_link(const std::string& token)
 
 Status WebAuthnService::consume_link(const EnrollLinkTarget& link, const std::string& factor_id) {
   auto moved = deps_.store->transition_challenge(
-      link.link_id, "pending", "approved",
+      link.link_id, ChallengeStatus::kPending, ChallengeStatus::kApproved,
       ChallengeEvent{deps_.clock->now_ms(), "approved",
                      nlohmann::json{{"factor_id", factor_id}}.dump()});
   if (!moved) return fail(moved.error());

@@ -43,9 +43,4 @@ Result<AssertionEnvelope> parse_assertion_envelope(const json& assertion) {
                            std::move(*handle)};
 }
 
-std::string factor_param(const FactorRecord& f, const char* key) {
-  const json p = json::parse(f.params, nullptr, false);
-  return p.is_object() && p.contains(key) && p[key].is_string() ? p[key].get<std::string>() : "";
-}
-
 }  // namespace mfa::core

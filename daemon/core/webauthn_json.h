@@ -1,5 +1,5 @@
 // Small readers shared by the WebAuthn ceremonies: bounded base64url fields of a
-// PublicKeyCredential JSON, and string values of a factor's params JSON.
+// PublicKeyCredential JSON.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/result.h"
-#include "daemon/core/store.h"
 
 namespace mfa::core {
 
@@ -29,8 +28,5 @@ struct AssertionEnvelope {
   std::vector<std::uint8_t> user_handle;  // empty when the authenticator sent none
 };
 Result<AssertionEnvelope> parse_assertion_envelope(const nlohmann::json& assertion);
-
-// params[key] when it is a string, "" otherwise (also for unparseable params).
-std::string factor_param(const FactorRecord& f, const char* key);
 
 }  // namespace mfa::core

@@ -68,7 +68,7 @@ Result<PasskeyLoginVerified> WebAuthnService::finish_passkey_login(const std::st
   if (!env) return fail(env.error());
   auto found = deps_.store->find_webauthn_credential(base64url_encode(env->raw_id));
   if (!found) return fail(found.error());
-  if (!found->has_value() || (*found)->app != app || (*found)->status != "active") {
+  if (!found->has_value() || (*found)->app != app || (*found)->status != FactorStatus::kActive) {
     // No account to blame, but the address is: guessing or replaying credential ids from one
     // address locks it like wrong codes would (RFC 4226 7.3, NIST SP 800-63B 5.2.2). The
     // reservation is the failure record, so parallel guesses cannot pass the limit either.
@@ -89,16 +89,18 @@ Result<PasskeyLoginVerified> WebAuthnService::finish_passkey_login(const std::st
   if (!claim) return fail(claim.error());
 
   auto check = [&]() -> Result<webauthn::AssertionOutcome> {
-    MFA_TRY(require_factor_allowed(ev.settings.factors, "webauthn"));
+    MFA_TRY(require_factor_allowed(ev.settings.factors, FactorType::kWebauthn));
     // 7.2 step 6, user not identified beforehand: userHandle must be present and be the
     // handle of the credential's owner.
     if (env->user_handle.empty()) {
       return fail(Errc::kBadCode, "a usernameless login needs the userHandle");
     }
-    if (base64url_encode(env->user_handle) != factor_param(f, "user_handle")) {
+    auto p = read_factor_params(f);
+    if (!p) return fail(p.error());
+    if (base64url_encode(env->user_handle) != p->credential.user_handle) {
       return fail(Errc::kBadCode, "userHandle does not match the credential's account");
     }
-    return check_stored(f, *env, *expected, ctx);
+    return check_stored(f, p->credential, *env, *expected, ctx);
   };
   auto outcome = check();
   const AssertionSubject subject{

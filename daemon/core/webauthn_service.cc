@@ -10,6 +10,7 @@
 #include "daemon/core/policy_context.h"
 #include "daemon/core/random.h"
 #include "daemon/core/store.h"
+#include "daemon/core/system_app.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/core/webauthn_cose.h"
 #include "daemon/core/webauthn_json.h"
@@ -44,17 +45,14 @@ Result<std::vector<std::uint8_t>> credential_envelope(const json& cred, const js
   return std::move(*raw_id);
 }
 
-json credential_descriptor(const FactorRecord& f) {
-  json p = json::parse(f.params, nullptr, false);
-  json d = {{"type", "public-key"}, {"id", p.is_object() ? p.value("credential_id", "") : ""}};
-  if (p.is_object() && p.contains("transports") && p["transports"].is_array()) {
-    d["transports"] = p["transports"];
-  }
+json credential_descriptor(const CredentialParams& c) {
+  json d = {{"type", "public-key"}, {"id", c.credential_id}};
+  if (!c.transports.empty()) d["transports"] = c.transports;
   return d;
 }
 
 bool is_webauthn_active(const FactorRecord& f) {
-  return f.type == "webauthn" && f.status == "active";
+  return f.type == FactorType::kWebauthn && f.status == FactorStatus::kActive;
 }
 
 }  // namespace
@@ -75,17 +73,17 @@ Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::stri
   MFA_TRY(require_factor_allowed(
       evaluate_for(deps_, make_login_context(deps_, app, user, LoginOrigin{"", who.rhost, ""}))
           .settings.factors,
-      "webauthn"));
+      FactorType::kWebauthn));
   const WebAuthnConfig& cfg = *deps_.webauthn;
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());
   // One pending passkey enrolment at a time: an abandoned one is replaced.
   for (const FactorRecord& old : *factors) {
-    if (old.status == "pending" && old.type == "webauthn")
+    if (old.status == FactorStatus::kPending && old.type == FactorType::kWebauthn)
       MFA_TRY(deps_.store->delete_factor(old.id));
   }
   std::erase_if(*factors, [](const FactorRecord& f) {
-    return f.status == "pending" && f.type == "webauthn";
+    return f.status == FactorStatus::kPending && f.type == FactorType::kWebauthn;
   });
   if (factors->size() >= limits::kMaxFactorsPerUser) {
     return fail(Errc::kLimitExceeded, "too many factors for this user");
@@ -98,9 +96,10 @@ Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::stri
   json exclude = json::array();
   for (const FactorRecord& f : *factors) {
     if (!is_webauthn_active(f)) continue;
-    exclude.push_back(credential_descriptor(f));
-    json p = json::parse(f.params, nullptr, false);
-    if (user_handle.empty() && p.is_object()) user_handle = p.value("user_handle", "");
+    auto p = read_factor_params(f);
+    if (!p) return fail(p.error());
+    exclude.push_back(credential_descriptor(p->credential));
+    if (user_handle.empty()) user_handle = p->credential.user_handle;
   }
   if (user_handle.empty()) {
     auto h = deps_.random->secret(16);
@@ -119,10 +118,12 @@ Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::stri
   f.id = *factor_id;
   f.app = app;
   f.user = user;
-  f.type = "webauthn";
+  f.type = FactorType::kWebauthn;
   f.label = label.empty() ? "Passkey" : label;
-  f.status = "pending";
-  f.params = json{{"user_handle", user_handle}}.dump();
+  f.status = FactorStatus::kPending;
+  FactorParams pending;
+  pending.credential.user_handle = user_handle;
+  f.params = factor_params_json(FactorType::kWebauthn, pending);
   f.created_at_s = now;
   MFA_TRY(deps_.store->insert_factor(f));
 
@@ -131,9 +132,9 @@ Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::stri
   c.id = *challenge_id;
   c.app = app;
   c.user = user;
-  c.purpose = "enroll";
-  c.method = "webauthn";
-  c.status = "pending";
+  c.purpose = ChallengePurpose::kEnroll;
+  c.method = ChallengeMethod::kWebauthn;
+  c.status = ChallengeStatus::kPending;
   c.factor_id = f.id;
   c.max_attempts = 1;
   c.created_at_s = now;
@@ -148,7 +149,7 @@ Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::stri
 
   json params = json::array();
   for (auto alg : kAlgs) params.push_back({{"type", "public-key"}, {"alg", alg}});
-  const std::string display = app == "system" ? user : user + " (" + app + ")";
+  const std::string display = app == kSystemApp ? user : user + " (" + app + ")";
   WebAuthnRegistration out;
   out.factor_id = f.id;
   out.label = f.label;
@@ -187,18 +188,20 @@ Result<Activation> WebAuthnService::finish_registration(const std::string& app,
   auto found = deps_.store->get_factor(factor_id);
   if (!found) return fail(found.error());
   if (!found->has_value() || (*found)->app != app || (*found)->user != user ||
-      (*found)->type != "webauthn") {
+      (*found)->type != FactorType::kWebauthn) {
     return fail(Errc::kNotFound, "no such factor");
   }
   FactorRecord f = std::move(**found);
-  if (f.status != "pending") return fail(Errc::kConflict, "factor is already active");
+  if (f.status != FactorStatus::kPending) {
+    return fail(Errc::kConflict, "factor is already active");
+  }
 
   ChallengeFilter filter;
   filter.app = app;
   filter.user = user;
-  filter.purpose = "enroll";
-  filter.method = "webauthn";
-  filter.status = "pending";
+  filter.purpose = ChallengePurpose::kEnroll;
+  filter.method = ChallengeMethod::kWebauthn;
+  filter.status = ChallengeStatus::kPending;
   auto pending = deps_.store->list_challenges(filter);
   if (!pending) return fail(pending.error());
   auto it = std::find_if(pending->begin(), pending->end(),
@@ -208,7 +211,7 @@ Result<Activation> WebAuthnService::finish_registration(const std::string& app,
   }
   auto c = challenges_.get(app, it->id);  // moves an expired one to `expired`
   if (!c) return fail(c.error());
-  if (c->status != "pending")
+  if (c->status != ChallengeStatus::kPending)
     return fail(Errc::kExpired, "the registration challenge expired; start again");
   const json data = json::parse(c->data, nullptr, false);
   auto expected = base64url_decode(data.is_object() ? data.value("webauthn_challenge", "") : "");
@@ -241,10 +244,10 @@ Result<Activation> WebAuthnService::finish_registration(const std::string& app,
   };
   auto reg = verify();
   // Single use either way: a failed registration needs a new challenge.
-  const std::string outcome = reg ? "approved" : "failed";
+  const ChallengeStatus outcome = reg ? ChallengeStatus::kApproved : ChallengeStatus::kFailed;
   auto moved = deps_.store->transition_challenge(
-      c->id, "pending", outcome,
-      ChallengeEvent{deps_.clock->now_ms(), outcome,
+      c->id, ChallengeStatus::kPending, outcome,
+      ChallengeEvent{deps_.clock->now_ms(), std::string(to_string(outcome)),
                      reg ? "" : std::string(to_string(reg.error().code))});
   if (!moved) return fail(moved.error());
   if (!reg) {
@@ -255,7 +258,7 @@ Result<Activation> WebAuthnService::finish_registration(const std::string& app,
   }
   if (!*moved) return fail(Errc::kConflict, "registration challenge was used concurrently");
 
-  json transports = json::array();
+  std::vector<std::string> transports;
   const json* response = nullptr;
   (void)credential_envelope(credential, response);
   if (response != nullptr) {
@@ -264,33 +267,37 @@ Result<Activation> WebAuthnService::finish_registration(const std::string& app,
       for (const auto& e : *t) {
         if (e.is_string() && e.get_ref<const std::string&>().size() <= 32 &&
             transports.size() < kMaxTransports) {
-          transports.push_back(e);
+          transports.push_back(e.get<std::string>());
         }
       }
     }
   }
-  json p = json::parse(f.params, nullptr, false);
-  if (!p.is_object()) p = json::object();
-  p["credential_id"] = base64url_encode(reg->credential_id);
-  p["public_key"] = base64url_encode(reg->cose_key);
-  p["alg"] = reg->alg;
-  p["transports"] = transports;
-  p["attestation"] = reg->attestation_type;
-  p["attestation_trusted"] = reg->attestation_trusted;
-  p["fmt"] = reg->fmt;
-  p["aaguid"] = reg->aaguid_hex;
-  p["uv_initialized"] = reg->uv;
-  p["backup_eligible"] = reg->backup_eligible;
-  p["backup_state"] = reg->backup_state;
+  auto stored = read_factor_params(f);  // the pending factor's user handle
+  if (!stored) return fail(stored.error());
+  CredentialParams& cred = stored->credential;
+  cred.credential_id = base64url_encode(reg->credential_id);
+  cred.public_key = base64url_encode(reg->cose_key);
+  cred.alg = reg->alg;
+  cred.transports = std::move(transports);
+  cred.attestation = reg->attestation_type;
+  cred.attestation_trusted = reg->attestation_trusted;
+  cred.fmt = reg->fmt;
+  cred.aaguid = reg->aaguid_hex;
+  cred.uv_initialized = reg->uv;
+  cred.backup_eligible = reg->backup_eligible;
+  cred.backup_state = reg->backup_state;
+  const std::string params = factor_params_json(FactorType::kWebauthn, *stored);
   const std::int64_t now = deps_.clock->now_s();
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());
-  const auto active_before = static_cast<std::size_t>(std::count_if(
-      factors->begin(), factors->end(), [](const auto& x) { return x.status == "active"; }));
+  const auto active_before =
+      static_cast<std::size_t>(std::count_if(factors->begin(), factors->end(), [](const auto& x) {
+        return x.status == FactorStatus::kActive;
+      }));
   // The lookup in verify() is a fast path; the UNIQUE index on factors.credential_id (schema
   // v2) is what decides when two registrations of one credential race (WebAuthn 7.1 step 22).
   // The factor stays pending, as after the fast path's refusal.
-  if (Status st = deps_.store->update_factor_params(f.id, p.dump()); !st) {
+  if (Status st = deps_.store->update_factor_params(f.id, params); !st) {
     if (st.error().code != Errc::kAlreadyExists) return fail(st.error());
     MFA_TRY(audit_.record(
         app, user, audit_event::kMfaFailed, ctx,
@@ -301,15 +308,15 @@ Result<Activation> WebAuthnService::finish_registration(const std::string& app,
   MFA_TRY(deps_.store->activate_factor(f.id, -1, now));
   if (reg->sign_count > 0) MFA_TRY(deps_.store->update_sign_count(f.id, reg->sign_count, now));
   Activation out;
-  f.status = "active";
-  f.params = p.dump();
+  f.status = FactorStatus::kActive;
+  f.params = params;
   f.sign_count = reg->sign_count;
   out.factor = std::move(f);
   auto codes = backup_codes_if_first(app, user, active_before);
   if (!codes) return fail(codes.error());
   out.backup_codes = std::move(*codes);
   json detail = {{"factor_id", out.factor.id},
-                 {"type", "webauthn"},
+                 {"type", FactorType::kWebauthn},
                  {"label", out.factor.label},
                  {"attestation", reg->attestation_type},
                  {"attestation_trusted", reg->attestation_trusted},

@@ -15,6 +15,7 @@
 #include "daemon/core/audit.h"
 #include "daemon/core/challenge_service.h"
 #include "daemon/core/engine_deps.h"
+#include "daemon/core/factor_params.h"
 #include "daemon/core/factor_service.h"
 #include "daemon/core/lockout.h"
 #include "daemon/core/result.h"
@@ -114,7 +115,9 @@ class WebAuthnService {
   // 7.2 steps 7-21 for an assertion whose credential is the stored factor `f`: the signature
   // with its public key, the challenge, origin, rpIdHash, UP/UV, and the sign count (a
   // regression is audited, and refused when configured).
+  // `cred`: f's params (factor_params.h).
   Result<webauthn::AssertionOutcome> check_stored(const FactorRecord& f,
+                                                  const CredentialParams& cred,
                                                   const AssertionEnvelope& env,
                                                   const std::vector<std::uint8_t>& expected,
                                                   const AuditContext& ctx);

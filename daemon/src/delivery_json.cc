@@ -33,7 +33,7 @@ void add_factor_hints(nlohmann::json& login, const core::LoginResult& r) {
 }
 
 nlohmann::json receipt_json(const std::string& challenge_id, const core::DeliveryReceipt& r) {
-  return {{"id", challenge_id},    {"status", "pending"},
+  return {{"id", challenge_id},    {"status", core::to_string(core::ChallengeStatus::kPending)},
           {"delivery", "sent"},    {"channel", r.channel},
           {"destination", r.hint}, {"code_expires_at", iso8601(r.code_expires_at_s)}};
 }

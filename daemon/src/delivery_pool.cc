@@ -57,7 +57,8 @@ void DeliveryPool::run() {
 }
 
 Status DeliveryPool::deliver(const core::OutgoingCode& msg) {
-  const bool email = msg.channel == "email";
+  const bool email = msg.channel == core::FactorType::kEmail;
+  const std::string channel(core::to_string(msg.channel));
   if (email ? !cfg_.smtp.enabled : !cfg_.sms.enabled) {
     return fail(Errc::kUnavailable, std::string(email ? "email" : "SMS") +
                                         " delivery is not configured on this server");
@@ -70,10 +71,10 @@ Status DeliveryPool::deliver(const core::OutgoingCode& msg) {
     o = email ? send_email(cfg_.smtp, smtp_password_, cfg_.timeout_ms, msg)
               : send_sms(cfg_.sms, cfg_.timeout_ms, msg);
     if (o.ok) {
-      log_info("delivery: " + msg.channel + " code for challenge " + msg.challenge_id + " sent");
+      log_info("delivery: " + channel + " code for challenge " + msg.challenge_id + " sent");
       return {};
     }
-    log_warning("delivery: " + msg.channel + " for challenge " + msg.challenge_id +
+    log_warning("delivery: " + channel + " for challenge " + msg.challenge_id +
                 " failed (attempt " + std::to_string(attempt + 1) + "): " + o.reason);
     if (!o.transient) break;
   }

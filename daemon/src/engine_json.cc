@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "daemon/core/factor_params.h"
+
 namespace mfa::daemon {
 
 std::string iso8601(std::int64_t unix_s) {
@@ -15,24 +17,29 @@ std::string iso8601(std::int64_t unix_s) {
 
 nlohmann::json factor_json(const FactorRecord& f) {
   nlohmann::json j = {{"id", f.id},
-                      {"type", f.type},
+                      {"type", core::to_string(f.type)},
                       {"label", f.label},
-                      {"status", f.status},
+                      {"status", core::to_string(f.status)},
                       {"created_at", iso8601(f.created_at_s)}};
   j["last_used_at"] = f.last_used_at_s > 0 ? nlohmann::json(iso8601(f.last_used_at_s)) : nullptr;
-  if (f.type == "totp") {
-    nlohmann::json params = nlohmann::json::parse(f.params, nullptr, false);
-    if (!params.is_discarded()) j["params"] = params;
+  if (f.type == core::FactorType::kTotp) {
+    if (auto p = core::read_factor_params(f)) j["params"] = totp_params_json(p->totp);
   }
   return j;
+}
+
+nlohmann::json totp_params_json(const core::TotpParams& p) {
+  core::FactorParams params;
+  params.totp = p;
+  return nlohmann::json::parse(core::factor_params_json(core::FactorType::kTotp, params));
 }
 
 nlohmann::json challenge_json(const ChallengeRecord& c, bool with_events) {
   nlohmann::json j = {{"id", c.id},
                       {"user", c.user},
-                      {"purpose", c.purpose},
-                      {"method", c.method},
-                      {"status", c.status},
+                      {"purpose", core::to_string(c.purpose)},
+                      {"method", core::to_string(c.method)},
+                      {"status", core::to_string(c.status)},
                       {"attempts", c.attempts},
                       {"max_attempts", c.max_attempts},
                       {"created_at", iso8601(c.created_at_s)},

@@ -5,11 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/login_service.h"
+#include "daemon/core/otp.h"
 #include "daemon/core/store.h"
 
 namespace mfa::daemon {
 
 nlohmann::json factor_json(const FactorRecord& f);
+// {"algorithm", "digits", "period"}: the stored form (factor_params.h).
+nlohmann::json totp_params_json(const core::TotpParams& p);
 nlohmann::json challenge_json(const ChallengeRecord& c, bool with_events);
 nlohmann::json audit_json(const AuditEvent& e);
 nlohmann::json login_json(const core::LoginResult& r);

@@ -5,6 +5,7 @@
 #include "daemon/core/engine.h"
 #include "daemon/core/policy_explain.h"
 #include "daemon/core/policy_holder.h"
+#include "daemon/core/system_app.h"
 #include "daemon/src/engine_json.h"
 
 namespace mfa::daemon {
@@ -70,8 +71,8 @@ Result<nlohmann::json> explain_login_flow(Services& s, const core::LoginRequest&
       (req.origin.remote_addr.empty() ? "" : " from " + req.origin.remote_addr) +
       (req.origin.tty.empty() ? "" : " on " + req.origin.tty) +
       (req.first_factor.empty() ? "" : " after " + req.first_factor) +
-      (req.app == "system" ? "" : " in app " + req.app));
-  if (req.app == "system") steps.push_back("groups: " + join(trace.groups));
+      (req.app == core::kSystemApp ? "" : " in app " + req.app));
+  if (req.app == core::kSystemApp) steps.push_back("groups: " + join(trace.groups));
   for (const auto& line : ev.trace) steps.push_back(line);
   steps.push_back("matched: " + ev.matched);
   steps.push_back("mode: " + std::string(core::to_string(st.mode)) +

@@ -4,6 +4,7 @@
 
 #include "daemon/core/engine.h"
 #include "daemon/core/policy_holder.h"
+#include "daemon/core/system_app.h"
 
 namespace mfa::daemon {
 
@@ -16,13 +17,13 @@ Result<std::string> reload_policy(Services& s, const core::AuditContext& ctx) {
     // The failed reload is already an error for the caller; an audit write failure on top of
     // it must not hide the original error.
     (void)s.engine->audit.record(
-        "system", "", core::audit_event::kPolicyReloadFailed, ctx,
+        core::kSystemApp, "", core::audit_event::kPolicyReloadFailed, ctx,
         detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return fail(r.error());
   }
   nlohmann::json detail = {{"path", s.policy->path()}, {"summary", *r}};
   MFA_TRY(s.engine->audit.record(
-      "system", "", core::audit_event::kPolicyReloaded, ctx,
+      core::kSystemApp, "", core::audit_event::kPolicyReloaded, ctx,
       detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   return r;
 }

@@ -6,6 +6,7 @@
 
 #include "daemon/core/limits.h"
 #include "daemon/core/store.h"
+#include "daemon/core/system_app.h"
 #include "daemon/src/access.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
@@ -42,7 +43,7 @@ ApiResponse query(Services& s, ApiRequest& req, const std::string& app) {
   if (const std::string* own = own_account_only(req.caller)) {
     // Self-service: a user reads the events of their own account only (in app system: the
     // declared access admitted no other).
-    f.app = "system";
+    f.app = core::kSystemApp;
     f.user = *own;
   }
   auto events = s.store->query_audit(f);

@@ -22,12 +22,11 @@ using nlohmann::json;
 
 // sms {phone} / email {address}: a pending factor and a code sent to it; activation with
 // that code (POST .../factors/{id}/activate). A failed send is 502 delivery_failed.
-ApiResponse enroll_delivery(Services& s, ApiRequest& req, const json& body,
-                            const std::string& type) {
+ApiResponse enroll_delivery(Services& s, ApiRequest& req, const json& body, core::FactorType type) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
   ApiResponse err;
-  const char* dest_key = type == "sms" ? "phone" : "address";
+  const char* dest_key = type == core::FactorType::kSms ? "phone" : "address";
   auto dest = string_field(body, dest_key, limits::kMaxEmailLen, true, err);
   auto country = dest ? string_field(body, "country", 2, false, err) : std::nullopt;
   auto label =
@@ -39,9 +38,9 @@ ApiResponse enroll_delivery(Services& s, ApiRequest& req, const json& body,
                                             requester(req, app, *step_up));
   if (!e) return delivery_error(e.error());
   json out = {{"factor_id", e->factor.id},
-              {"type", type},
+              {"type", core::to_string(type)},
               {"label", e->factor.label},
-              {"status", "pending"},
+              {"status", core::to_string(core::FactorStatus::kPending)},
               {"destination", is_admin_of(req.caller, app) ? core::factor_destination(e->factor)
                                                            : e->receipt.hint},
               {"challenge_id", e->challenge_id},
@@ -56,13 +55,12 @@ ApiResponse enroll(Services& s, ApiRequest& req) {
   json body;
   ApiResponse err;
   if (!parse_json_body(req, body, err)) return err;
-  if (body.is_object() && body.contains("type") && body["type"].is_string() &&
-      core::is_delivery_type(body["type"].get<std::string>())) {
-    return enroll_delivery(s, req, body, body["type"].get<std::string>());
+  std::optional<core::FactorType> kind;
+  if (body.is_object() && body.contains("type") && body["type"].is_string()) {
+    kind = core::parse_factor_type(body["type"].get_ref<const std::string&>());
   }
-  if (body.is_object() && body.value("type", json()) == "webauthn") {
-    return webauthn_enroll(s, req, body);
-  }
+  if (kind && core::is_delivery_type(*kind)) return enroll_delivery(s, req, body, *kind);
+  if (kind == core::FactorType::kWebauthn) return webauthn_enroll(s, req, body);
   auto type = string_field(body, "type", 16, true, err);
   auto label = type ? string_field(body, "label", limits::kMaxLabelLen, false, err) : std::nullopt;
   auto step_up =
@@ -71,7 +69,7 @@ ApiResponse enroll(Services& s, ApiRequest& req) {
   auto period = digits ? int_field(body, "period", 30, 15, 120, err) : std::nullopt;
   auto algorithm = period ? string_field(body, "algorithm", 8, false, err) : std::nullopt;
   if (!algorithm) return err;
-  if (*type != "totp") {
+  if (kind != core::FactorType::kTotp) {
     return error_response(400, "unsupported_factor",
                           "type must be totp, sms (with phone) or email (with address)");
   }
@@ -86,12 +84,12 @@ ApiResponse enroll(Services& s, ApiRequest& req) {
   auto e = s.engine->factors.begin_totp(app, user, *label, params, requester(req, app, *step_up));
   if (!e) return from_error(e.error());
   json out = {{"factor_id", e->factor_id},
-              {"type", "totp"},
+              {"type", core::to_string(core::FactorType::kTotp)},
               {"label", e->label},
-              {"status", "pending"},
+              {"status", core::to_string(core::FactorStatus::kPending)},
               {"secret", e->secret_b32},
               {"otpauth_uri", e->otpauth_uri},
-              {"params", json::parse(core::totp_params_to_json(params))}};
+              {"params", totp_params_json(params)}};
   if (auto svg = qr_svg(e->otpauth_uri)) out["qr_svg"] = *svg;
   if (auto text = qr_utf8(e->otpauth_uri)) out["qr_text"] = *text;
   return json_response(201, out);

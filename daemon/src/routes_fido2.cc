@@ -9,6 +9,7 @@
 #include "daemon/core/fido_device.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/secret.h"
+#include "daemon/core/system_app.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
@@ -23,7 +24,7 @@ using nlohmann::json;
 ApiResponse enroll_local_key(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   const std::string& user = req.path_params["user"];
-  if (app != "system") {
+  if (app != core::kSystemApp) {
     return error_response(409, "conflict", "local security keys belong to app system (PAM)");
   }
   json body = json::object();

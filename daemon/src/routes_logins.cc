@@ -1,10 +1,9 @@
 // Logins and challenges: POST /v1/apps/{app}/logins and /v1/apps/{app}/challenges/...
 #include <nlohmann/json.hpp>
 
-#include <set>
-
 #include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
+#include "daemon/core/system_app.h"
 #include "daemon/src/access.h"
 #include "daemon/src/delivery_json.h"
 #include "daemon/src/engine_json.h"
@@ -46,6 +45,22 @@ ApiResponse login(Services& s, ApiRequest& req) {
   return json_response(200, out);
 }
 
+// A list filter: absent or empty is "any"; a value outside the store's table is a 400 (it
+// would match nothing).
+template <class E>
+bool enum_query(const ApiRequest& req, const char* name,
+                std::optional<E> (*parse)(std::string_view), std::optional<E>& out,
+                ApiResponse& err) {
+  const std::string v = query_or(req, name);
+  if (v.empty()) return true;
+  out = parse(v);
+  if (!out) {
+    err = error_response(400, "invalid_argument",
+                         std::string("query parameter '") + name + "' has an unknown value");
+  }
+  return out.has_value();
+}
+
 ApiResponse create(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   json body;
@@ -57,20 +72,30 @@ ApiResponse create(Services& s, ApiRequest& req) {
   auto addr = method ? address_field(body, "remote_addr", err) : std::nullopt;
   if (!addr) return err;
   if (auto denied = check_named_user(req, *user)) return *denied;
-  static const std::set<std::string> kPurposes = {"login", "step_up", "sensitive_action"};
-  static const std::set<std::string> kMethods = {"any", "totp", "backup_code", "sms", "email"};
-  core::NewChallenge spec;
-  spec.app = app;
-  spec.user = *user;
-  spec.purpose = purpose->empty() ? "step_up" : *purpose;
-  spec.method = method->empty() ? "any" : *method;
-  spec.origin.remote_addr = *addr;
-  spec.origin.service = "api";
-  if (!kPurposes.count(spec.purpose) || !kMethods.count(spec.method)) {
+  using core::ChallengeMethod;
+  using core::ChallengePurpose;
+  // The API creates login-like challenges only: enrolment challenges come with their factor,
+  // and passkeys and security keys have their own ceremonies.
+  const auto p =
+      purpose->empty() ? ChallengePurpose::kStepUp : core::parse_challenge_purpose(*purpose);
+  const auto m = method->empty() ? ChallengeMethod::kAny : core::parse_challenge_method(*method);
+  const bool purpose_ok = p == ChallengePurpose::kLogin || p == ChallengePurpose::kStepUp ||
+                          p == ChallengePurpose::kSensitiveAction;
+  const bool method_ok = m == ChallengeMethod::kAny || m == ChallengeMethod::kTotp ||
+                         m == ChallengeMethod::kBackupCode || m == ChallengeMethod::kSms ||
+                         m == ChallengeMethod::kEmail;
+  if (!purpose_ok || !method_ok) {
     return error_response(400, "invalid_argument",
                           "purpose must be login, step_up or sensitive_action; method any, totp, "
                           "backup_code, sms or email");
   }
+  core::NewChallenge spec;
+  spec.app = app;
+  spec.user = *user;
+  spec.purpose = *p;
+  spec.method = *m;
+  spec.origin.remote_addr = *addr;
+  spec.origin.service = "api";
   auto c = s.engine->challenges.create(spec);
   if (!c) return from_error(c.error());
   return json_response(201, challenge_json(*c, true));
@@ -119,7 +144,8 @@ ApiResponse cancel(Services& s, ApiRequest& req) {
   if (auto r = may_touch(s, req, c)) return *r;
   auto st = s.engine->challenges.cancel(req.path_params["app"], c.id, audit_context(req));
   if (!st) return from_error(st.error());
-  return json_response(200, {{"id", c.id}, {"status", "cancelled"}});
+  return json_response(
+      200, {{"id", c.id}, {"status", core::to_string(core::ChallengeStatus::kCancelled)}});
 }
 
 // Sends a code to one of the user's sms/email factors; verify then takes it.
@@ -149,7 +175,8 @@ ApiResponse deny(Services& s, ApiRequest& req) {
   const std::string& app = req.path_params["app"];
   auto st = s.engine->challenges.deny(app, req.path_params["id"], audit_context(req));
   if (!st) return from_error(st.error());
-  return json_response(200, {{"id", req.path_params["id"]}, {"status", "denied"}});
+  return json_response(200, {{"id", req.path_params["id"]},
+                             {"status", core::to_string(core::ChallengeStatus::kDenied)}});
 }
 
 ApiResponse list(Services& s, ApiRequest& req) {
@@ -157,10 +184,12 @@ ApiResponse list(Services& s, ApiRequest& req) {
   ChallengeFilter f;
   f.app = app;
   f.user = query_or(req, "user");
-  f.purpose = query_or(req, "purpose");
-  f.method = query_or(req, "method");
-  f.status = query_or(req, "status");
   ApiResponse err;
+  if (!enum_query(req, "purpose", core::parse_challenge_purpose, f.purpose, err) ||
+      !enum_query(req, "method", core::parse_challenge_method, f.method, err) ||
+      !enum_query(req, "status", core::parse_challenge_status, f.status, err)) {
+    return err;
+  }
   auto limit = int_query(req, "limit", 100, 1, static_cast<long long>(limits::kMaxListPage), err);
   auto offset = limit ? int_query(req, "offset", 0, 0, 1'000'000'000, err) : std::nullopt;
   if (!offset) return err;

@@ -9,6 +9,7 @@
 #include "daemon/core/policy_explain.h"
 #include "daemon/core/policy_holder.h"
 #include "daemon/core/remote_address.h"
+#include "daemon/core/system_app.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
 #include "daemon/src/policy_explain_flow.h"
@@ -26,7 +27,7 @@ ApiResponse effective(Services& s) {
 }
 
 ApiResponse explain(Services& s, ApiRequest& req) {
-  const std::string app = query_or(req, "app", "system");
+  const std::string app = query_or(req, "app", core::kSystemApp);
   core::LoginRequest lr;
   lr.app = app;
   lr.user = query_or(req, "user");

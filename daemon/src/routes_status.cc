@@ -30,7 +30,7 @@ ApiResponse status(Services& s, ApiRequest& req) {
   bool enrolled = false;
   for (const auto& f : *factors) {
     fs.push_back(factor_json(f));
-    enrolled = enrolled || f.status == "active";
+    enrolled = enrolled || f.status == core::FactorStatus::kActive;
   }
   json out = {{"app", app},
               {"user", user},

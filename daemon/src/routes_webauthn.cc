@@ -86,7 +86,7 @@ ApiResponse passkey_login_verify(Services& s, ApiRequest& req) {
   if (!r) return from_error(r.error());
   json out = login_json(*r);
   out["user"] = v->user;
-  out["factor"] = {{"type", "webauthn"}, {"id", v->factor_id}};
+  out["factor"] = {{"type", core::to_string(core::FactorType::kWebauthn)}, {"id", v->factor_id}};
   return json_response(200, out);
 }
 
@@ -103,9 +103,9 @@ ApiResponse webauthn_enroll(Services& s, ApiRequest& req, const json& body) {
   auto r = s.engine->webauthn.begin_registration(app, user, *label, requester(req, app, *step_up));
   if (!r) return from_error(r.error());
   return json_response(201, {{"factor_id", r->factor_id},
-                             {"type", "webauthn"},
+                             {"type", core::to_string(core::FactorType::kWebauthn)},
                              {"label", r->label},
-                             {"status", "pending"},
+                             {"status", core::to_string(core::FactorStatus::kPending)},
                              {"expires_at", iso8601(r->expires_at_s)},
                              {"publicKey", r->options}});
 }

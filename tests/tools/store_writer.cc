@@ -29,8 +29,8 @@ int write_loop(mfa::Store& store, long n) {
   f.id = kFactor;
   f.app = "system";
   f.user = "durability";
-  f.type = "totp";
-  f.status = "active";
+  f.type = mfa::core::FactorType::kTotp;
+  f.status = mfa::core::FactorStatus::kActive;
   f.secret_ct = {1, 2, 3};
   auto ins = store.insert_factor(f);
   if (!ins && ins.error().code != mfa::Errc::kAlreadyExists)

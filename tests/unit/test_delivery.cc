@@ -69,7 +69,8 @@ struct Fixture : mfa::testing::EngineWorld {
   std::string enroll_sms(const std::string& user, const std::string& phone) {
     Requester who;
     who.admin = true;
-    auto e = engine->factors.begin_delivery("system", user, {"sms", phone, ""}, "", who);
+    auto e = engine->factors.begin_delivery("system", user,
+                                            {mfa::core::FactorType::kSms, phone, ""}, "", who);
     if (!e) fail_msg("begin_delivery: %s", e.error().context.c_str());
     auto a = engine->factors.activate("system", user, e->factor.id, sender.sent.back().code,
                                       AuditContext{});
@@ -147,7 +148,8 @@ void test_obfuscation(void**) {
   assert_string_equal(obfuscate_phone("garbage").c_str(), "•••");
   assert_string_equal(obfuscate_phone_short("+12015550123").c_str(), "••• 0123");
   assert_string_equal(obfuscate_email("alice@example.com").c_str(), "a•••@example.com");
-  assert_string_equal(obfuscate_destination("sms", "+12015550123").c_str(), "+1 ••• ••• 0123");
+  assert_string_equal(obfuscate_destination(mfa::core::FactorType::kSms, "+12015550123").c_str(),
+                      "+1 ••• ••• 0123");
 }
 
 void test_code_hash_bound_to_challenge(void**) {
@@ -167,13 +169,13 @@ void test_code_hash_bound_to_challenge(void**) {
 void test_enroll_and_login_with_sms(void**) {
   Fixture f;
   Requester who;
-  auto e =
-      f.engine->factors.begin_delivery("system", "bob", {"sms", "+1 201 555 0123", ""}, "", who);
+  auto e = f.engine->factors.begin_delivery(
+      "system", "bob", {mfa::core::FactorType::kSms, "+1 201 555 0123", ""}, "", who);
   assert_true(e.has_value());
   assert_int_equal(f.sender.sent.size(), 1);
   const OutgoingCode& m = f.sender.sent.back();
   assert_string_equal(m.destination.c_str(), "+12015550123");
-  assert_string_equal(m.channel.c_str(), "sms");
+  assert_true(m.channel == mfa::core::FactorType::kSms);
   assert_int_equal(m.code.size(), 6);
   assert_int_equal(m.minutes, 10);
   assert_string_equal(e->receipt.hint.c_str(), "+1 ••• ••• 0123");
@@ -257,8 +259,8 @@ void test_failed_delivery_marks_challenge(void**) {
   // A failed enrolment send leaves no pending factor behind.
   Requester who;
   who.admin = true;
-  auto e = f.engine->factors.begin_delivery("system", "erin", {"email", "erin@example.com", ""}, "",
-                                            who);
+  auto e = f.engine->factors.begin_delivery(
+      "system", "erin", {mfa::core::FactorType::kEmail, "erin@example.com", ""}, "", who);
   assert_false(e.has_value());
   assert_true(f.engine->factors.list("system", "erin")->empty());
 }
@@ -286,8 +288,8 @@ defaults:
   factors: [totp, sms, backup_code]
 )");
   Requester who;
-  auto e =
-      f.engine->factors.begin_delivery("system", "gus", {"email", "gus@example.com", ""}, "", who);
+  auto e = f.engine->factors.begin_delivery(
+      "system", "gus", {mfa::core::FactorType::kEmail, "gus@example.com", ""}, "", who);
   assert_false(e.has_value());
   assert_int_equal(static_cast<int>(e.error().code), static_cast<int>(Errc::kFactorNotAllowed));
   assert_string_equal(e.error().context.c_str(), "the policy does not allow email codes here");
@@ -301,7 +303,7 @@ void test_templates_and_bodies(void**) {
           .c_str(),
       "shop: 123456 (10 min) {unknown}");
   OutgoingCode m;
-  m.channel = "sms";
+  m.channel = mfa::core::FactorType::kSms;
   m.app = "shop";
   m.destination = "+15551234567";
   m.code = "654321";
@@ -317,7 +319,7 @@ void test_templates_and_bodies(void**) {
   SmtpConfig smtp;
   smtp.from = "mfad <mfa@example.com>";
   smtp.apps = {{"shop", MessageTemplate{"Shop login", "Code {code} for {app}\n"}}};
-  m.channel = "email";
+  m.channel = mfa::core::FactorType::kEmail;
   m.destination = "bob@example.com";
   const std::string mail = mfa::daemon::build_email(smtp, m, kT0);
   assert_true(mail.find("Subject: Shop login\r\n") != std::string::npos);

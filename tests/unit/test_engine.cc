@@ -103,7 +103,7 @@ void test_enroll_activate_and_login(void**) {
   auto v = f.engine->challenges.verify("system", ch, reference_totp(e->secret_b32, f.clock.now_s()),
                                        AuditContext{});
   assert_true(v.has_value());
-  assert_string_equal(v->challenge.status.c_str(), "approved");
+  assert_true(v->challenge.status == mfa::core::ChallengeStatus::kApproved);
   // A verified challenge cannot be verified again.
   auto again = f.engine->challenges.verify("system", ch, "123456", AuditContext{});
   assert_false(again.has_value());
@@ -330,7 +330,7 @@ defaults:
   }
   auto c = f.engine->challenges.get("system", ch);
   assert_true(c.has_value());
-  assert_string_equal(c->status.c_str(), "failed");
+  assert_true(c->status == mfa::core::ChallengeStatus::kFailed);
   assert_int_equal(c->attempts, 5);
   // The timeline tells the story.
   assert_true(c->events.size() >= 6);

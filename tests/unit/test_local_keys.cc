@@ -280,8 +280,8 @@ void test_service_enroll_and_login(void**) {
   assert_int_equal(a->backup_codes.size(), 10);
   assert_string_equal(w.key.last_rp.c_str(), kRp);
   FactorRecord f = w.only_factor();
-  assert_string_equal(f.type.c_str(), "fido2");
-  assert_string_equal(f.status.c_str(), "active");
+  assert_true(f.type == core::FactorType::kFido2);
+  assert_true(f.status == core::FactorStatus::kActive);
   const auto p = nlohmann::json::parse(f.params);
   assert_int_equal(p["alg"].get<int>(), -8);
   assert_string_equal(p["rp_id"].get<std::string>().c_str(), kRp);
@@ -294,7 +294,7 @@ void test_service_enroll_and_login(void**) {
   const std::string ch = w.login();
   auto v = w.engine->local_keys.verify("system", ch, nullptr, {});
   if (!v) fail_msg("verify: %s", v.error().context.c_str());
-  assert_string_equal(v->challenge.status.c_str(), "approved");
+  assert_true(v->challenge.status == core::ChallengeStatus::kApproved);
   assert_string_equal(v->factor.type.c_str(), "fido2");
   assert_int_equal(w.only_factor().sign_count, 1);
 }

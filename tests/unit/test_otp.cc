@@ -331,7 +331,7 @@ void test_malformed_codes_rejected(void**) {
   assert_false(matched_step(other, good, now, p).has_value());
 }
 
-void test_params_validation_and_json(void**) {
+void test_params_validation(void**) {
   assert_true(validate_totp_params(TotpParams{}).has_value());
   assert_true(validate_totp_params(TotpParams{OtpAlgorithm::kSha512, 8, 120}).has_value());
   assert_true(validate_totp_params(TotpParams{OtpAlgorithm::kSha1, 6, 15}).has_value());
@@ -340,26 +340,6 @@ void test_params_validation_and_json(void**) {
   assert_false(validate_totp_params(TotpParams{OtpAlgorithm::kSha1, 6, 121}).has_value());
   assert_false(validate_totp_params(TotpParams{OtpAlgorithm::kSha1, 6, 14}).has_value());
 
-  assert_string_equal(totp_params_to_json(TotpParams{}).c_str(),
-                      R"({"algorithm":"SHA1","digits":6,"period":30})");
-  auto p = totp_params_from_json(R"({"algorithm":"SHA256","digits":8,"period":60})");
-  assert_true(p.has_value());
-  assert_int_equal(static_cast<int>(p->algorithm), static_cast<int>(OtpAlgorithm::kSha256));
-  assert_int_equal(p->digits, 8);
-  assert_int_equal(p->period, 60);
-  auto rt = totp_params_from_json(totp_params_to_json(*p));
-  assert_true(rt.has_value());
-  assert_int_equal(rt->period, 60);
-  auto d = totp_params_from_json("{}");
-  assert_true(d.has_value());
-  assert_int_equal(d->digits, 6);
-  for (const char* bad : {"", "[]", "{", R"({"algorithm":"MD5"})", R"({"digits":"6"})",
-                          R"({"digits":9})", R"({"period":600})", R"({"period":1e9})"}) {
-    auto r = totp_params_from_json(bad);
-    assert_false(r.has_value());
-    assert_int_equal(static_cast<int>(r.error().code),
-                     static_cast<int>(mfa::Errc::kInvalidArgument));
-  }
   assert_true(parse_otp_algorithm("sha512").has_value());
   assert_false(parse_otp_algorithm("SHA-1").has_value());
   assert_string_equal(std::string(to_string(OtpAlgorithm::kSha256)).c_str(), "SHA256");
@@ -378,7 +358,7 @@ int main() {
       cmocka_unit_test(test_window_on_rfc_rows),
       cmocka_unit_test(test_largest_step_wins),
       cmocka_unit_test(test_malformed_codes_rejected),
-      cmocka_unit_test(test_params_validation_and_json),
+      cmocka_unit_test(test_params_validation),
   };
   return cmocka_run_group_tests_name("otp", tests, nullptr, nullptr);
 }

@@ -81,9 +81,9 @@ void add_delivery_factor(World& w, const std::string& user, const std::string& t
   f.id = "f_" + type + "_" + user;
   f.app = "system";
   f.user = user;
-  f.type = type;
+  f.type = *parse_factor_type(type);
   f.label = type;
-  f.status = "active";
+  f.status = FactorStatus::kActive;
   f.params = json{{"destination", destination}}.dump();
   f.created_at_s = w.clock.now_s();
   f.last_used_at_s = w.clock.now_s();

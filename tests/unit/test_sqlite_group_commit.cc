@@ -49,9 +49,9 @@ FactorRecord factor(const std::string& id) {
   f.id = id;
   f.app = "system";
   f.user = "alice";
-  f.type = "totp";
+  f.type = core::FactorType::kTotp;
   f.label = "phone";
-  f.status = "pending";
+  f.status = core::FactorStatus::kPending;
   f.secret_ct = {0x01, 0x02};
   f.params = R"({"digits":6})";
   f.created_at_s = 1000;

@@ -111,9 +111,9 @@ FactorRecord factor(const std::string& id, const std::string& user = "alice") {
   f.id = id;
   f.app = "system";
   f.user = user;
-  f.type = "totp";
+  f.type = core::FactorType::kTotp;
   f.label = "phone";
-  f.status = "pending";
+  f.status = core::FactorStatus::kPending;
   f.secret_ct = {0x01, 0x00, 0xff, 0x10};
   f.params = R"({"digits":6})";
   f.created_at_s = 1000;
@@ -135,9 +135,9 @@ ChallengeRecord challenge(const std::string& id, const std::string& user = "alic
   c.id = id;
   c.app = "system";
   c.user = user;
-  c.purpose = "login";
-  c.method = "totp";
-  c.status = "pending";
+  c.purpose = core::ChallengePurpose::kLogin;
+  c.method = core::ChallengeMethod::kTotp;
+  c.status = core::ChallengeStatus::kPending;
   c.max_attempts = 5;
   c.created_at_s = 100;
   c.expires_at_s = 400;
@@ -180,7 +180,8 @@ void test_commit_verification(void** state) {
   assert_int_equal(static_cast<int>(*r), static_cast<int>(VerificationOutcome::kCommitted));
   assert_true(audit_id > 0);
   assert_int_equal((*s.get_factor("f_1"))->last_step, 11);
-  assert_string_equal((*s.get_challenge("ch_a"))->status.c_str(), "approved");
+  assert_string_equal(std::string(core::to_string((*s.get_challenge("ch_a"))->status)).c_str(),
+                      "approved");
   assert_int_equal(s.get_lockout("user:system/alice")->failures, 0);
   assert_int_equal(*s.remembered_until("system", "alice", "10.0.0.1", "sshd"), 5000);
   assert_true(*s.rhost_seen("system", "alice", "10.0.0.1"));
@@ -190,7 +191,8 @@ void test_commit_verification(void** state) {
   c.challenge_id = "ch_b";
   r = s.commit_verification(c, &audit_id);
   assert_int_equal(static_cast<int>(*r), static_cast<int>(VerificationOutcome::kReplayed));
-  assert_string_equal((*s.get_challenge("ch_b"))->status.c_str(), "pending");
+  assert_string_equal(std::string(core::to_string((*s.get_challenge("ch_b"))->status)).c_str(),
+                      "pending");
   assert_int_equal(raw_count(path, "SELECT COUNT(*) FROM audit_events"), 1);
 
   // A fresh step for the already approved ch_a: the step advance is rolled back with it.
@@ -319,7 +321,7 @@ void test_factors(void** state) {
 
   assert_true(s.activate_factor("f_1", 50, 2000).has_value());
   got = s.get_factor("f_1");
-  assert_string_equal((*got)->status.c_str(), "active");
+  assert_string_equal(std::string(core::to_string((*got)->status)).c_str(), "active");
   assert_int_equal((*got)->last_step, 50);
   assert_int_equal((*got)->last_used_at_s, 2000);
 
@@ -387,7 +389,7 @@ void test_challenges(void** state) {
                    static_cast<int>(Errc::kAlreadyExists));
   assert_true(s.insert_challenge(challenge("ch_2")).has_value());
   auto other = challenge("ch_3", "bob");
-  other.purpose = "enroll";
+  other.purpose = core::ChallengePurpose::kEnroll;
   assert_true(s.insert_challenge(other).has_value());
 
   // Two failed attempts, each reserved first. An event with an earlier timestamp, recorded
@@ -414,11 +416,15 @@ void test_challenges(void** state) {
       static_cast<int>(Errc::kNotFound));
 
   // CAS transition: wrong expected status changes nothing and records no event.
-  assert_false(*s.transition_challenge("ch_1", "approved", "denied", {8000, "denied", ""}));
-  assert_true(*s.transition_challenge("ch_1", "pending", "approved", {8001, "approved", ""}));
-  assert_false(*s.transition_challenge("ch_1", "pending", "approved", {8002, "approved", ""}));
+  using core::ChallengeStatus;
+  assert_false(*s.transition_challenge("ch_1", ChallengeStatus::kApproved, ChallengeStatus::kDenied,
+                                       {8000, "denied", ""}));
+  assert_true(*s.transition_challenge("ch_1", ChallengeStatus::kPending, ChallengeStatus::kApproved,
+                                      {8001, "approved", ""}));
+  assert_false(*s.transition_challenge("ch_1", ChallengeStatus::kPending,
+                                       ChallengeStatus::kApproved, {8002, "approved", ""}));
   got = s.get_challenge("ch_1");
-  assert_string_equal((*got)->status.c_str(), "approved");
+  assert_true((*got)->status == ChallengeStatus::kApproved);
   assert_int_equal((*got)->events.size(), 5);
 
   ChallengeFilter flt;
@@ -426,15 +432,15 @@ void test_challenges(void** state) {
   assert_int_equal(s.list_challenges(flt)->size(), 3);
   flt.user = "alice";
   assert_int_equal(s.list_challenges(flt)->size(), 2);
-  flt.status = "pending";
+  flt.status = ChallengeStatus::kPending;
   auto pend = s.list_challenges(flt);
   assert_int_equal(pend->size(), 1);
   assert_string_equal((*pend)[0].id.c_str(), "ch_2");
   flt = ChallengeFilter{};
   flt.app = "system";
-  flt.purpose = "enroll";
+  flt.purpose = core::ChallengePurpose::kEnroll;
   assert_int_equal(s.list_challenges(flt)->size(), 1);
-  flt.purpose.clear();
+  flt.purpose.reset();
   flt.limit = 1;
   flt.offset = 2;
   assert_int_equal(s.list_challenges(flt)->size(), 1);
@@ -627,7 +633,8 @@ void test_attempt_reservations(void** state) {
   assert_int_equal((*s.get_challenge("ch_r"))->attempts, 1);
   assert_true(s.record_challenge_failure("ch_r", {1, "attempt_failed", ""}, false).has_value());
   auto closed = s.get_challenge("ch_r");
-  assert_string_equal((*closed)->status.c_str(), "failed");  // its attempts are used up
+  assert_string_equal(std::string(core::to_string((*closed)->status)).c_str(),
+                      "failed");  // its attempts are used up
   assert_string_equal((*closed)->events.back().event.c_str(), "failed");
   assert_true(reserve_challenge(s, "ch_nope") == ReservationOutcome::kChallengeClosed);
 }
@@ -667,7 +674,7 @@ void test_commit_releases_the_reservation(void** state) {
   assert_true(*s.commit_verification(c, nullptr) == VerificationOutcome::kCommitted);
   assert_int_equal(raw_count(F(state).path, "SELECT COUNT(*) FROM lockouts"), 0);
   auto got = s.get_challenge("ch_ok");
-  assert_string_equal((*got)->status.c_str(), "approved");
+  assert_string_equal(std::string(core::to_string((*got)->status)).c_str(), "approved");
   assert_int_equal((*got)->attempts, 0);
 }
 
@@ -823,7 +830,7 @@ void test_unique_credential_ids(void** state) {
   auto cred = [](const std::string& id, const std::string& user, const std::string& type,
                  const std::string& cred_id) {
     FactorRecord r = factor(id, user);
-    r.type = type;
+    r.type = *core::parse_factor_type(type);
     r.params = cred_id.empty() ? R"({"user_handle":"h"})"
                                : R"({"credential_id":")" + cred_id + R"(","alg":-7})";
     return r;
@@ -925,6 +932,45 @@ void test_passkey_logins(void** state) {
 
 // Another process holding the write lock past busy_timeout: kBusy, not kStorage, and the store
 // works again once the lock is released. (Waits limits::kSqliteBusyTimeoutMs.)
+// Issue 11: rows are read through store_enums.h. A type, status, purpose or method outside
+// its table (written by something else, or a newer version) is kInternal, never a default.
+void test_unknown_stored_values_refused(void** state) {
+  auto& f = F(state);
+  assert_true(f.store->insert_factor(factor("f_1")).has_value());
+  assert_true(f.store->insert_challenge(challenge("ch_1")).has_value());
+  assert_true(f.store->get_factor("f_1").has_value());
+  const auto expect_internal = [](const auto& r) {
+    assert_false(r.has_value());
+    assert_int_equal(static_cast<int>(r.error().code), static_cast<int>(Errc::kInternal));
+  };
+  const struct {
+    const char* sql;
+    bool factor;  // the factor row is the damaged one, else the challenge row
+  } damages[] = {
+      {"UPDATE factors SET type = 'yubikey'", true},
+      {"UPDATE factors SET type = 'totp', status = 'on'", true},
+      {"UPDATE factors SET status = 'pending'; UPDATE challenges SET status = 'done'", false},
+      {"UPDATE challenges SET status = 'pending', purpose = 'Login'", false},
+      {"UPDATE challenges SET purpose = 'login', method = ''", false},
+  };
+  for (const auto& d : damages) {
+    sqlite3* db = nullptr;
+    assert_int_equal(sqlite3_open(f.path.c_str(), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, d.sql, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    if (d.factor) {
+      expect_internal(f.store->get_factor("f_1"));
+      expect_internal(f.store->list_factors("system", "alice"));
+      continue;
+    }
+    assert_true(f.store->get_factor("f_1").has_value());
+    expect_internal(f.store->get_challenge("ch_1"));
+    ChallengeFilter flt;
+    flt.app = "system";
+    expect_internal(f.store->list_challenges(flt));
+  }
+}
+
 void test_busy_maps_to_kbusy(void** state) {
   auto& f = F(state);
   sqlite3* other = nullptr;
@@ -971,6 +1017,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_remember_and_rhosts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_api_keys, setup, teardown),
       cmocka_unit_test_setup_teardown(test_concurrent_single_use, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unknown_stored_values_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_busy_maps_to_kbusy, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unique_credential_ids, setup, teardown),
       cmocka_unit_test_setup_teardown(test_passkey_logins, setup, teardown),
