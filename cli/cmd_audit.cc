@@ -33,11 +33,13 @@ void print_events(const CliContext& ctx, const nlohmann::json& events) {
       continue;
     }
     const std::string rhost = shown(e, "remote_addr");
+    const std::string client = shown(e, "client_addr");
     const std::string detail =
         core::escape_terminal_controls(e["detail"].dump(), core::EscapeStyle::kJson);
-    std::printf("%s %-30s user=%s actor=%s%s %s\n", when(e.value("at_ms", 0LL)).c_str(),
+    std::printf("%s %-30s user=%s actor=%s%s%s %s\n", when(e.value("at_ms", 0LL)).c_str(),
                 shown(e, "event").c_str(), shown(e, "user").c_str(), shown(e, "actor").c_str(),
-                rhost.empty() ? "" : (" rhost=" + rhost).c_str(), detail.c_str());
+                rhost.empty() ? "" : (" rhost=" + rhost).c_str(),
+                client.empty() ? "" : (" client=" + client).c_str(), detail.c_str());
   }
   std::fflush(stdout);
 }

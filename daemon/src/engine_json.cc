@@ -60,6 +60,7 @@ nlohmann::json audit_json(const AuditEvent& e) {
           {"event", e.event},
           {"actor", e.actor},
           {"remote_addr", e.remote_addr},
+          {"client_addr", e.client_addr},
           {"detail", detail}};
 }
 

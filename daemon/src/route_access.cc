@@ -61,7 +61,7 @@ std::optional<ApiResponse> check_user_access(const ApiRequest& req, const std::s
 core::AuditContext audit_context(const ApiRequest& req) {
   core::AuditContext ctx;
   ctx.actor = req.caller.actor();
-  ctx.remote_addr = req.caller.remote_addr == "unix" ? "" : req.caller.remote_addr;
+  ctx.client_addr = req.caller.remote_addr == "unix" ? "" : req.caller.remote_addr;
   return ctx;
 }
 
