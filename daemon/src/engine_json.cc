@@ -27,6 +27,18 @@ nlohmann::json factor_json(const FactorRecord& f) {
   return j;
 }
 
+// A timeline entry's detail is always an object (issue 20). The store keeps a JSON object for
+// newer events and a bare word for older kinds: the error code of a failed attempt, the actor
+// who cancelled or denied.
+nlohmann::json event_detail(const ChallengeEvent& e) {
+  if (e.detail.empty()) return nlohmann::json::object();
+  nlohmann::json j = nlohmann::json::parse(e.detail, nullptr, false);
+  if (j.is_object()) return j;
+  if (e.event == "attempt_failed") return {{"reason", e.detail}};
+  if (e.event == "cancelled" || e.event == "denied") return {{"actor", e.detail}};
+  return {{"note", e.detail}};
+}
+
 nlohmann::json challenge_json(const ChallengeRecord& c, bool with_events) {
   nlohmann::json j = {{"id", c.id},
                       {"user", c.user},
@@ -43,7 +55,8 @@ nlohmann::json challenge_json(const ChallengeRecord& c, bool with_events) {
   if (with_events) {
     nlohmann::json events = nlohmann::json::array();
     for (const auto& e : c.events) {
-      events.push_back({{"at_ms", e.at_ms}, {"event", e.event}, {"detail", e.detail}});
+      events.push_back(
+          {{"at", iso8601(e.at_ms / 1000)}, {"event", e.event}, {"detail", event_detail(e)}});
     }
     j["timeline"] = std::move(events);
   }
@@ -54,7 +67,7 @@ nlohmann::json audit_json(const AuditEvent& e) {
   nlohmann::json detail = nlohmann::json::parse(e.detail, nullptr, false);
   if (detail.is_discarded()) detail = nlohmann::json::object();
   return {{"id", e.id},
-          {"at_ms", e.at_ms},
+          {"at", iso8601(e.at_ms / 1000)},
           {"app", e.app},
           {"user", e.user},
           {"event", e.event},
