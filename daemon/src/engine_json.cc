@@ -13,6 +13,35 @@ std::string iso8601(std::int64_t unix_s) {
   return buf;
 }
 
+std::optional<std::int64_t> parse_iso8601(std::string_view text) {
+  // Digits and separators at fixed places: YYYY-MM-DDTHH:MM:SSZ.
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:ddZ";
+  if (text.size() != kShape.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kShape.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return std::nullopt;
+  }
+  auto num = [&](std::size_t at, std::size_t n) {
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) v = v * 10 + (text[i] - '0');
+    return v;
+  };
+  std::tm tm{};
+  tm.tm_year = num(0, 4) - 1900;
+  tm.tm_mon = num(5, 2) - 1;
+  tm.tm_mday = num(8, 2);
+  tm.tm_hour = num(11, 2);
+  tm.tm_min = num(14, 2);
+  tm.tm_sec = num(17, 2);
+  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60) {
+    return std::nullopt;
+  }
+  const std::time_t t = timegm(&tm);
+  if (t < 0) return std::nullopt;
+  return static_cast<std::int64_t>(t);
+}
+
 nlohmann::json factor_json(const FactorRecord& f) {
   nlohmann::json j = {{"id", f.id},
                       {"type", f.type},

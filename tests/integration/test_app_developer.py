@@ -66,3 +66,16 @@ def test_per_app_issuer(mfad_factory):
     assert issuer("shop") == "Example Shop"
     assert issuer("billing") == "ACME"
     assert issuer("system") == "ACME"
+
+
+def test_audit_since_takes_rfc3339(mfad):
+    r = mfad.unix_request("POST", "/v1/policy/reload", {})
+    assert r.status == 200, r
+    [e] = mfad.unix_request("GET", "/v1/audit?event=policy.reloaded").json()["events"]
+    got = mfad.unix_request("GET", f"/v1/audit?event=policy.reloaded&since={e['at']}").json()
+    assert [x["id"] for x in got["events"]] == [e["id"]], got
+    later = mfad.unix_request("GET", "/v1/audit?event=policy.reloaded&since=2999-01-01T00:00:00Z")
+    assert later.json()["events"] == [], later
+    for bad in ("yesterday", "2026-12-04T01:02:03%2B01:00", "2026-13-04T01:02:03Z"):
+        r = mfad.unix_request("GET", f"/v1/audit?since={bad}")
+        assert r.status == 400 and "RFC 3339" in r.json()["error"]["message"], (bad, r)
