@@ -17,15 +17,6 @@ namespace {
 
 constexpr unsigned kFollowPollMs = 1000;
 
-std::string when(long long at_ms) {
-  std::time_t t = static_cast<std::time_t>(at_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 void print_events(const CliContext& ctx, const nlohmann::json& events) {
   for (const auto& e : events) {
     if (ctx.json) {
@@ -33,11 +24,13 @@ void print_events(const CliContext& ctx, const nlohmann::json& events) {
       continue;
     }
     const std::string rhost = shown(e, "remote_addr");
+    const std::string client = shown(e, "client_addr");
     const std::string detail =
         core::escape_terminal_controls(e["detail"].dump(), core::EscapeStyle::kJson);
-    std::printf("%s %-30s user=%s actor=%s%s %s\n", when(e.value("at_ms", 0LL)).c_str(),
+    std::printf("%s %-30s user=%s actor=%s%s%s %s\n", shown(e, "at").c_str(),
                 shown(e, "event").c_str(), shown(e, "user").c_str(), shown(e, "actor").c_str(),
-                rhost.empty() ? "" : (" rhost=" + rhost).c_str(), detail.c_str());
+                rhost.empty() ? "" : (" rhost=" + rhost).c_str(),
+                client.empty() ? "" : (" client=" + client).c_str(), detail.c_str());
   }
   std::fflush(stdout);
 }

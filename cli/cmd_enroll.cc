@@ -5,7 +5,11 @@
 // has a factor, asks for a current code from it first (DESIGN.md section 5: adding a factor
 // is a protected change).
 #include <cstdio>
+#include <optional>
+#include <span>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -31,25 +35,42 @@ std::string group4(const std::string& s) {
   return out;
 }
 
-// The daemon's qr_text is the one text mfactl prints with escapes in it (qr_render.h: rows of
-// half blocks wrapped in "black on white" and "reset"). It is drawn only when it is exactly
-// that: any other escape, control or character is not a QR drawing and reaches no terminal.
-bool is_qr_drawing(std::string_view qr) {
-  static constexpr std::string_view kTokens[] = {
-      "\x1B[30;47m", "\x1B[0m", "\xE2\x96\x88", "\xE2\x96\x80", "\xE2\x96\x84", " ", "\n"};
-  if (qr.empty()) return false;
+// The daemon's qr_text is plain half blocks (qr_render.h, no ANSI: the glyphs paint the light
+// modules). It is drawn only when it is exactly that: any escape, control or other character
+// is not a QR drawing and reaches no terminal. mfactl draws it dark-on-light itself: glyphs
+// inverted, each row in "black on white", so it reads the same on dark and light terminals.
+std::optional<std::string> qr_drawing(std::string_view qr) {
+  static constexpr std::string_view kFull = "\xE2\x96\x88", kUpper = "\xE2\x96\x80",
+                                    kLower = "\xE2\x96\x84";
+  using Swap = std::pair<std::string_view, std::string_view>;
+  static constexpr Swap kInvert[] = {
+      {kFull, " "}, {kUpper, kLower}, {kLower, kUpper}, {" ", kFull}};
+  // The last row holds one module row (QR sizes are odd): its lower half is outside the code
+  // and stays light.
+  static constexpr Swap kInvertLast[] = {{kUpper, " "}, {" ", kUpper}};
+  if (qr.empty() || qr.back() != '\n') return std::nullopt;
+  std::string out;
   while (!qr.empty()) {
-    bool matched = false;
-    for (std::string_view t : kTokens) {
-      if (qr.substr(0, t.size()) == t) {
-        qr.remove_prefix(t.size());
-        matched = true;
-        break;
+    const std::size_t nl = qr.find('\n');
+    std::string_view row = qr.substr(0, nl);
+    qr.remove_prefix(nl + 1);
+    out += "\x1B[30;47m";
+    while (!row.empty()) {
+      bool matched = false;
+      for (auto [from, to] :
+           qr.empty() ? std::span<const Swap>(kInvertLast) : std::span<const Swap>(kInvert)) {
+        if (row.substr(0, from.size()) == from) {
+          row.remove_prefix(from.size());
+          out += to;
+          matched = true;
+          break;
+        }
       }
+      if (!matched) return std::nullopt;
     }
-    if (!matched) return false;
+    out += "\x1B[0m\n";
   }
-  return true;
+  return out;
 }
 
 // What the code prompt says, and whether the user may ask for a new code (delivered codes).
@@ -182,9 +203,8 @@ int cmd_enroll(CliContext& ctx, std::vector<std::string> args) {
   const auto j = parse_body(r);
   const std::string factor_id = j.value("factor_id", "");
   if (!ctx.json) {
-    const std::string qr = j.value("qr_text", "");
-    if (is_qr_drawing(qr)) {
-      std::printf("Scan this QR code with your authenticator app:\n\n%s\n", qr.c_str());
+    if (auto qr = qr_drawing(j.value("qr_text", ""))) {
+      std::printf("Scan this QR code with your authenticator app:\n\n%s\n", qr->c_str());
     } else {
       std::printf("(The daemon's QR code holds other characters than a QR drawing: not shown.)\n");
     }

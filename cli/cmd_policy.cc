@@ -4,6 +4,7 @@
 // installed; `reload` and `explain` ask the running daemon.
 #include <grp.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -46,22 +47,60 @@ std::vector<std::string> unknown_groups(const core::Policy& p) {
   return out;
 }
 
+// Without FILE: the policy file of the daemon behind --socket (what it loaded, GET
+// /v1/policy), so `--socket run/mfad.sock policy check` checks run/'s policy. When that daemon
+// cannot say (not running, not an admin), the default path, and the user is told which.
+std::string policy_of_instance(const CliContext& ctx) {
+  auto r = ctx.call("GET", "/v1/policy");
+  std::string why;
+  if (!r) {
+    why = "the daemon on " + ctx.socket + " is not reachable";
+  } else if (r->status != 200) {
+    why = "the daemon on " + ctx.socket + " did not say which policy it uses (HTTP " +
+          std::to_string(r->status) + ")";
+  } else if (std::string source = parse_body(*r).value("source", ""); !source.empty()) {
+    return source;
+  } else {
+    why = "the daemon on " + ctx.socket + " runs without a policy file";
+  }
+  if (!ctx.json) {
+    std::fprintf(stderr, "mfactl: %s; checking %s\n", shown(why).c_str(), kDefaultPolicy);
+  }
+  return kDefaultPolicy;
+}
+
 int check(CliContext& ctx, const std::vector<std::string>& args) {
   if (args.size() > 1) return usage_error("usage: policy check [FILE]");
-  const std::string path = args.empty() ? kDefaultPolicy : args[0];
+  const std::string path = args.empty() ? policy_of_instance(ctx) : args[0];
   auto p = core::load_policy_file(path);
   if (!p) {
+    // Every error of the file, one a line (the parser goes on after a broken rule or app).
+    const std::string& all = p.error().context;
     if (ctx.json) {
-      print_json_line(nlohmann::json({{"ok", false}, {"error", p.error().context}}));
+      nlohmann::json errors = nlohmann::json::array();
+      for (std::size_t at = 0; at <= all.size();) {
+        const std::size_t nl = std::min(all.find('\n', at), all.size());
+        errors.push_back(all.substr(at, nl - at));
+        at = nl + 1;
+      }
+      print_json_line(nlohmann::json(
+          {{"ok", false}, {"file", path}, {"error", errors[0]}, {"errors", errors}}));
     } else {
-      std::fprintf(stderr, "mfactl: %s\n", shown(p.error().context).c_str());
+      for (std::size_t at = 0; at <= all.size();) {
+        const std::size_t nl = std::min(all.find('\n', at), all.size());
+        std::fprintf(stderr, "mfactl: %s\n", shown(all.substr(at, nl - at)).c_str());
+        at = nl + 1;
+      }
     }
     return kExitDaemonError;
   }
-  const std::string summary = core::summarize(*p);
+  // summarize() starts with the file name, which the OK line already gives.
+  std::string summary = core::summarize(*p);
+  if (summary.rfind(p->source + ": ", 0) == 0) summary.erase(0, p->source.size() + 2);
   const std::vector<std::string> warnings = unknown_groups(*p);
   if (ctx.json) {
-    print_json_line(nlohmann::json({{"ok", true}, {"summary", summary}, {"warnings", warnings}}));
+    print_json_line(nlohmann::json(
+        {{"ok", true}, {"file", path}, {"summary", summary}, {"warnings", warnings}}));
   } else {
     for (const auto& w : warnings) std::fprintf(stderr, "mfactl: warning: %s\n", shown(w).c_str());
     std::printf("%s: OK (%s)\n", shown(path).c_str(), shown(summary).c_str());

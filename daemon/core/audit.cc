@@ -14,8 +14,14 @@ AuditEvent Auditor::make(const std::string& app, const std::string& user, const 
   e.event = event;
   e.actor = ctx.actor;
   e.remote_addr = ctx.remote_addr;
+  e.client_addr = ctx.client_addr;
   e.detail = detail.empty() ? "{}" : detail;
   return e;
+}
+
+AuditContext for_challenge(AuditContext ctx, const std::string& challenge_remote_addr) {
+  if (ctx.remote_addr.empty()) ctx.remote_addr = challenge_remote_addr;
+  return ctx;
 }
 
 void Auditor::emitted(AuditEvent e, std::int64_t id) const {

@@ -26,10 +26,19 @@ inline constexpr const char* kDeliveryFailed = "mfa.delivery_failed";
 inline constexpr const char* kDestinationChanged = "mfa.destination_changed";
 }  // namespace audit_event
 
+// Two addresses, because an app server speaks for its end users (issue 20): client_addr is
+// the TCP peer that made the call (the app server; empty on the Unix socket and for PAM),
+// remote_addr is the end user's address (the `remote_addr` an app gave to /logins, the
+// challenge's, or PAM_RHOST).
 struct AuditContext {
   std::string actor = "system";  // Caller::actor()
   std::string remote_addr;
+  std::string client_addr;
 };
+
+// `ctx` for an event about a challenge: the end user's address is the challenge's when the
+// request did not give one.
+AuditContext for_challenge(AuditContext ctx, const std::string& challenge_remote_addr);
 
 class Auditor {
  public:

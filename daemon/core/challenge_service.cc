@@ -128,9 +128,7 @@ Result<ChallengeVerified> ChallengeService::verify(const std::string& app, const
     req.remember_service = c->origin.service;
     req.remember_until_s = deps_.clock->now_s() + ev.settings.remember_s;
   }
-  AuditContext actx = ctx;
-  if (actx.remote_addr.empty()) actx.remote_addr = c->origin.remote_addr;
-  auto verified = verifier_.verify(req, actx);
+  auto verified = verifier_.verify(req, for_challenge(ctx, c->origin.remote_addr));
   if (!verified) {
     const Error err = verified.error();
     // The verifier reserved the attempt before comparing; this records it on the timeline and
@@ -154,7 +152,8 @@ Status ChallengeService::cancel(const std::string& app, const std::string& id,
                                         event(deps_, "cancelled", ctx.actor));
   if (!moved) return fail(moved.error());
   if (!*moved) return fail(Errc::kConflict, "challenge is no longer pending");
-  return audit_.record(c->app, c->user, audit_event::kChallengeCancelled, ctx,
+  return audit_.record(c->app, c->user, audit_event::kChallengeCancelled,
+                       for_challenge(ctx, c->origin.remote_addr),
                        nlohmann::json{{"challenge_id", id}}.dump());
 }
 
@@ -166,7 +165,8 @@ Status ChallengeService::deny(const std::string& app, const std::string& id,
       id, ChallengeStatus::kPending, ChallengeStatus::kDenied, event(deps_, "denied", ctx.actor));
   if (!moved) return fail(moved.error());
   if (!*moved) return fail(Errc::kConflict, "challenge is no longer pending");
-  return audit_.record(c->app, c->user, audit_event::kChallengeDenied, ctx,
+  return audit_.record(c->app, c->user, audit_event::kChallengeDenied,
+                       for_challenge(ctx, c->origin.remote_addr),
                        nlohmann::json{{"challenge_id", id}}.dump());
 }
 
@@ -193,7 +193,7 @@ Result<DeliveryReceipt> ChallengeService::send_code(const std::string& app, cons
   }
   const Evaluation ev = evaluate_for(deps_, login_context_of(deps_, *c));
   MFA_TRY(require_factor_allowed(ev.settings.factors, f.type));
-  return delivery_.send(*c, f, ctx);
+  return delivery_.send(*c, f, for_challenge(ctx, c->origin.remote_addr));
 }
 
 Result<DeliveryReceipt> ChallengeService::resend(const std::string& app, const std::string& id,
@@ -213,7 +213,7 @@ Result<DeliveryReceipt> ChallengeService::resend(const std::string& app, const s
   if (c->purpose != ChallengePurpose::kEnroll && (*found)->status != FactorStatus::kActive) {
     return fail(Errc::kConflict, "the factor this code went to is no longer active");
   }
-  return delivery_.send(*c, **found, ctx);
+  return delivery_.send(*c, **found, for_challenge(ctx, c->origin.remote_addr));
 }
 
 }  // namespace mfa::core

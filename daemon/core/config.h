@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -116,6 +117,9 @@ struct DaemonConfig {
   unsigned handler_threads = 64;
 
   std::string totp_issuer = "mfad";
+  // totp.apps.<app>.issuer: what an app's users see in their authenticator app (otherwise
+  // totp_issuer).
+  std::map<std::string, std::string> totp_app_issuers;
   std::string admin_group = "mfa-admin";
   DeliveryConfig delivery;
   WebAuthnConfig webauthn;  // webauthn_config.h

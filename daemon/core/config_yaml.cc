@@ -466,8 +466,21 @@ void read_top(Reader& r, const YAML::Node& root, DaemonConfig& c) {
   if (const YAML::Node n = root["policy"]; n && r.mapping(n, "policy", {"file"})) {
     r.str(n, "policy", "file", c.policy_file);
   }
-  if (const YAML::Node n = root["totp"]; n && r.mapping(n, "totp", {"issuer"})) {
+  if (const YAML::Node n = root["totp"]; n && r.mapping(n, "totp", {"issuer", "apps"})) {
     r.str(n, "totp", "issuer", c.totp_issuer);
+    if (const YAML::Node apps = n["apps"]) {
+      if (!apps.IsMap()) return r.fail(apps.Mark(), "totp.apps", "expected a mapping of apps");
+      for (const auto& kv : apps) {
+        const std::string p = "totp.apps." + kv.first.Scalar();
+        if (!r.mapping(kv.second, p, {"issuer"})) return;
+        std::string issuer = c.totp_issuer;
+        r.str(kv.second, p, "issuer", issuer);
+        if (issuer.find(':') != std::string::npos) {
+          return r.fail(kv.second.Mark(), p + ".issuer", "may not contain ':' (Key URI format)");
+        }
+        c.totp_app_issuers[kv.first.Scalar()] = issuer;
+      }
+    }
   }
   if (const YAML::Node n = root["delivery"]) read_delivery(r, n, c.delivery);
   if (const YAML::Node n = root["webauthn"]) read_webauthn(r, n, c.webauthn);

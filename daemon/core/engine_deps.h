@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,10 +66,11 @@ struct EngineDeps {
   Directory* directory = nullptr;
   AuditSink* audit_sink = nullptr;  // may be null
   Sender* sender = nullptr;         // SMS/email codes (sender.h); null = delivery not configured
-  const WebAuthnConfig* webauthn = nullptr;  // null = WebAuthn not configured
-  const Fido2Config* fido2 = nullptr;        // null or !enabled = no local security keys
-  fido::FidoDevices* fido = nullptr;         // this host's FIDO2 keys (fido_device.h)
-  std::string issuer = "mfad";               // TOTP issuer shown in authenticator apps
+  const WebAuthnConfig* webauthn = nullptr;        // null = WebAuthn not configured
+  const Fido2Config* fido2 = nullptr;              // null or !enabled = no local security keys
+  fido::FidoDevices* fido = nullptr;               // this host's FIDO2 keys (fido_device.h)
+  std::string issuer = "mfad";                     // TOTP issuer shown in authenticator apps
+  std::map<std::string, std::string> app_issuers;  // per app, overriding `issuer`
 };
 
 }  // namespace mfa::core

@@ -109,7 +109,9 @@ Result<TotpEnrollment> FactorService::totp_enrollment(const FactorRecord& f,
   out.secret_b32 = base32_encode(secret);
   // Label "issuer:account" per the Key URI format; the account shows the app for non-system.
   const std::string account = f.app == kSystemApp ? f.user : f.user + "@" + f.app;
-  auto uri = make_otpauth_uri(deps_.issuer, account, out.secret_b32, params);
+  const auto per_app = deps_.app_issuers.find(f.app);
+  const std::string& issuer = per_app != deps_.app_issuers.end() ? per_app->second : deps_.issuer;
+  auto uri = make_otpauth_uri(issuer, account, out.secret_b32, params);
   if (!uri) return fail(uri.error());
   out.otpauth_uri = std::move(*uri);
   return out;

@@ -49,6 +49,18 @@ std::string printable(const std::string& in) {
 
 struct Parser {
   std::size_t entries = 0;
+  // Errors of the sections parsed so far: each rule, app and top-level section is parsed on
+  // its own, so `policy check` reports every broken one at once (issue 20), not the first.
+  std::vector<PolicyError> errors;
+
+  template <class F>
+  void collect(F&& f) {
+    try {
+      f();
+    } catch (const PolicyError& e) {
+      errors.push_back(e);
+    }
+  }
 
   [[noreturn]] static void error(int line, const std::string& path, std::string msg) {
     throw PolicyError{line, printable(path), printable(msg)};
@@ -325,7 +337,9 @@ struct Parser {
     if (root.IsMap()) {
       for (const auto& kv : root) {
         if (kv.first.IsScalar() && kv.first.Scalar() == "defaults") {
-          out.defaults = defaults(kv.second, line_of(kv.second, line_of(kv.first, 1)));
+          collect([&] {
+            out.defaults = defaults(kv.second, line_of(kv.second, line_of(kv.first, 1)));
+          });
         }
       }
     }
@@ -340,31 +354,38 @@ struct Parser {
                  }
                  std::size_t i = 0;
                  for (const YAML::Node& r : v) {
-                   out.rules.push_back(rule(r, line_of(r, l), p + "[" + std::to_string(i++) + "]"));
+                   const std::string rp = p + "[" + std::to_string(i++) + "]";
+                   collect([&] { out.rules.push_back(rule(r, line_of(r, l), rp)); });
                  }
                } else if (key == "step_up") {
-                 each_key(v, l, p,
-                          [&](const std::string& k2, const YAML::Node& v2, int l2,
-                              const std::string& p2, int) {
-                            if (k2 != "new_rhost") unknown(l2, p2, "new_rhost");
-                            out.step_up_new_rhost = boolean(v2, l2, p2);
-                          });
+                 collect([&] {
+                   each_key(v, l, p,
+                            [&](const std::string& k2, const YAML::Node& v2, int l2,
+                                const std::string& p2, int) {
+                              if (k2 != "new_rhost") unknown(l2, p2, "new_rhost");
+                              out.step_up_new_rhost = boolean(v2, l2, p2);
+                            });
+                 });
                } else if (key == "pam") {
-                 each_key(v, l, p,
-                          [&](const std::string& k2, const YAML::Node& v2, int l2,
-                              const std::string& p2, int) {
-                            if (k2 != "user_aliases") unknown(l2, p2, "user_aliases");
-                            out.pam_user_aliases = user_aliases(v2, l2, p2);
-                          });
+                 collect([&] {
+                   each_key(v, l, p,
+                            [&](const std::string& k2, const YAML::Node& v2, int l2,
+                                const std::string& p2, int) {
+                              if (k2 != "user_aliases") unknown(l2, p2, "user_aliases");
+                              out.pam_user_aliases = user_aliases(v2, l2, p2);
+                            });
+                 });
                } else if (key == "apps") {
                  each_key(v, l, p,
                           [&](const std::string& name, const YAML::Node& v2, int l2,
                               const std::string& p2, int kline) {
-                            check_app_name(name, kline, p2);
-                            out.apps.emplace(name, app(v2, l2, p2, out.defaults));
+                            collect([&] {
+                              check_app_name(name, kline, p2);
+                              out.apps.emplace(name, app(v2, l2, p2, out.defaults));
+                            });
                           });
                } else {
-                 unknown(l, p, "defaults, rules, step_up, pam, apps");
+                 collect([&] { unknown(l, p, "defaults, rules, step_up, pam, apps"); });
                }
              });
     return out;
@@ -394,7 +415,22 @@ mfa::Result<Policy> parse_policy(std::string_view yaml_text, std::string_view so
   try {
     const YAML::Node root = YAML::Load(std::string(yaml_text));
     Parser parser;
-    Policy p = parser.policy(root);
+    Policy p;
+    parser.collect([&] { p = parser.policy(root); });
+    if (!parser.errors.empty()) {
+      // One line per error, in file order; the first one is the error's code and start.
+      std::string all;
+      constexpr std::size_t kShown = 20;  // a file broken everywhere: the first ones suffice
+      for (std::size_t i = 0; i < parser.errors.size() && i < kShown; ++i) {
+        const PolicyError& e = parser.errors[i];
+        if (!all.empty()) all += "\n";
+        all += invalid(source_name, e.line, e.path, e.message).error.context;
+      }
+      if (parser.errors.size() > kShown) {
+        all += "\n(" + std::to_string(parser.errors.size() - kShown) + " more errors)";
+      }
+      return mfa::fail(mfa::Errc::kPolicyInvalid, all);
+    }
     p.source = std::string(source_name);
     return p;
   } catch (const PolicyError& e) {

@@ -189,11 +189,15 @@ constexpr const char* kV4 = R"sql(
 ALTER TABLE challenges ADD COLUMN tty TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 5: audit events keep the TCP peer that made the call (client_addr, the app server)
+// apart from the end user's address (remote_addr) (issue 20). Older rows get '': their
+// remote_addr is whichever of the two the old build recorded (the TCP peer for API calls).
+constexpr const char* kV5 = R"sql(
+ALTER TABLE audit_events ADD COLUMN client_addr TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kV1},
-    {2, kV2},
-    {3, kV3},
-    {4, kV4},
+    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5},
 };
 
 }  // namespace

@@ -10,7 +10,8 @@ namespace {
 // Empty filter fields mean "any". Two statements rather than a computed ORDER BY so that both
 // directions can walk the primary key.
 #define MFA_AUDIT_QUERY(ORDER)                                                          \
-  "SELECT id, at_ms, app, user, event, actor, remote_addr, detail FROM audit_events"    \
+  "SELECT id, at_ms, app, user, event, actor, remote_addr, detail, client_addr"         \
+  " FROM audit_events"                                                                  \
   " WHERE (?1 = '' OR app = ?1) AND (?2 = '' OR user = ?2) AND (?3 = '' OR event = ?3)" \
   " AND id > ?4 AND (?7 = 0 OR id < ?7) AND at_ms >= ?5 ORDER BY id " ORDER " LIMIT ?6"
 
@@ -18,8 +19,8 @@ namespace {
 
 Result<std::int64_t> SqliteStore::insert_audit(Db& db, const AuditEvent& e) {
   auto st = db.prepare(
-      "INSERT INTO audit_events(at_ms, app, user, event, actor, remote_addr, detail)"
-      " VALUES(?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO audit_events(at_ms, app, user, event, actor, remote_addr, detail,"
+      " client_addr) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
   if (!st) return fail(st.error());
   MFA_TRY(st->i64(e.at_ms)
               .text(e.app)
@@ -28,6 +29,7 @@ Result<std::int64_t> SqliteStore::insert_audit(Db& db, const AuditEvent& e) {
               .text(e.actor)
               .text(e.remote_addr)
               .text(e.detail)
+              .text(e.client_addr)
               .exec());
   // AUTOINCREMENT: ids only grow, even after deletions, so `--follow` (after_id) never
   // skips or repeats an event.
@@ -73,6 +75,7 @@ Result<std::vector<AuditEvent>> SqliteStore::query_audit(const AuditFilter& f) {
       e.actor = st->col_text(5);
       e.remote_addr = st->col_text(6);
       e.detail = st->col_text(7);
+      e.client_addr = st->col_text(8);
       out.push_back(std::move(e));
     }
   });

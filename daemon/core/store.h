@@ -92,10 +92,11 @@ struct AuditEvent {
   std::int64_t at_ms = 0;
   std::string app;
   std::string user;
-  std::string event;  // mfa.factor_enrolled, user.mfa_succeeded, ...
-  std::string actor;  // "uid:0", "apikey:k_...", "system"
-  std::string remote_addr;
-  std::string detail;  // JSON object; never secrets
+  std::string event;        // mfa.factor_enrolled, user.mfa_succeeded, ...
+  std::string actor;        // "uid:0", "apikey:k_...", "system"
+  std::string remote_addr;  // the end user's address (AuditContext)
+  std::string client_addr;  // the TCP peer that made the call; empty on the socket
+  std::string detail;       // JSON object; never secrets
 };
 
 struct AuditFilter {

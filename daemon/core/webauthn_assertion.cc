@@ -158,13 +158,10 @@ Result<ChallengeVerified> WebAuthnService::verify_assertion(const std::string& a
                                                             const json& assertion,
                                                             const AuditContext& ctx) {
   if (!enabled()) return fail(Errc::kConflict, "WebAuthn is not configured");
-  return challenges_.verify_external(app, challenge_id,
-                                     [&](const ChallengeRecord& c, const Evaluation& ev) {
-                                       AuditContext actx = ctx;
-                                       if (actx.remote_addr.empty())
-                                         actx.remote_addr = c.origin.remote_addr;
-                                       return check_assertion(c, ev, assertion, actx);
-                                     });
+  return challenges_.verify_external(
+      app, challenge_id, [&](const ChallengeRecord& c, const Evaluation& ev) {
+        return check_assertion(c, ev, assertion, for_challenge(ctx, c.origin.remote_addr));
+      });
 }
 
 }  // namespace mfa::core

@@ -4,6 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include "daemon/core/login_service.h"
 #include "daemon/core/otp.h"
 #include "daemon/core/store.h"
@@ -16,6 +21,9 @@ nlohmann::json totp_params_json(const core::TotpParams& p);
 nlohmann::json challenge_json(const ChallengeRecord& c, bool with_events);
 nlohmann::json audit_json(const AuditEvent& e);
 nlohmann::json login_json(const core::LoginResult& r);
+// The API's one time format: RFC 3339 UTC with whole seconds, "2026-12-04T01:02:03Z".
 std::string iso8601(std::int64_t unix_s);
+// Its inverse for query parameters: exactly that shape (a 'Z', no offset, no fraction).
+std::optional<std::int64_t> parse_iso8601(std::string_view text);
 
 }  // namespace mfa::daemon

@@ -140,6 +140,8 @@ std::optional<ApiResponse> resolve(Services& s, ApiRequest& req, core::EnrollLin
 core::AuditContext link_audit(const ApiRequest& req, const core::EnrollLinkTarget& link) {
   core::AuditContext ctx = audit_context(req);
   ctx.actor = "enroll_link:" + link.link_id;
+  // The page is opened by the end user's own browser: the peer is the user's address.
+  ctx.remote_addr = ctx.client_addr;
   return ctx;
 }
 

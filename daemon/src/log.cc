@@ -1,5 +1,6 @@
 #include "daemon/src/log.h"
 
+#include <sys/stat.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 
@@ -38,10 +39,30 @@ int syslog_priority(LogLevel l) {
   return LOG_INFO;
 }
 
+// sd_journal_send() succeeds silently when journald is not running (its socket is missing),
+// so a daemon told `log.target: journal` without one printed nothing at all (issue 20).
+constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
+
+bool journal_available() {
+  struct stat st {};
+  return ::stat(kJournalSocket, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+// Once: says on stderr why the log goes there from now on.
+void fall_back_to_stderr(const char* why) {
+  if (!g_journal.exchange(false)) return;
+  std::lock_guard<std::mutex> lock(g_stderr_mu);
+  std::fprintf(stderr, "mfad warning: log.target is journal but %s; logging to stderr\n", why);
+  std::fflush(stderr);
+}
+
 }  // namespace
 
 void log_init(bool journal, std::string_view level) {
   g_journal = journal;
+  if (journal && !journal_available()) {
+    fall_back_to_stderr("journald is not running (no /run/systemd/journal/socket)");
+  }
   LogLevel l = LogLevel::kInfo;
   if (level == "debug") l = LogLevel::kDebug;
   if (level == "warning") l = LogLevel::kWarning;
@@ -53,9 +74,11 @@ void log(LogLevel level, std::string_view message) {
   if (static_cast<int>(level) < g_min_level.load()) return;
   const int len = static_cast<int>(message.size());
   if (g_journal) {
-    sd_journal_send("MESSAGE=%.*s", len, message.data(), "PRIORITY=%d", syslog_priority(level),
-                    "SYSLOG_IDENTIFIER=mfad", nullptr);
-    return;
+    if (sd_journal_send("MESSAGE=%.*s", len, message.data(), "PRIORITY=%d", syslog_priority(level),
+                        "SYSLOG_IDENTIFIER=mfad", nullptr) >= 0) {
+      return;
+    }
+    fall_back_to_stderr("journald refused a message");
   }
   const auto now = std::chrono::system_clock::now();
   const std::time_t t = std::chrono::system_clock::to_time_t(now);

@@ -142,6 +142,7 @@ int main(int argc, char** argv) {
   services.directory = &directory;
   services.audit_sink = &audit_log;
   services.issuer = config->totp_issuer;
+  services.app_issuers = config->totp_app_issuers;
   services.webauthn = &config->webauthn;
   services.fido2 = &config->fido2;
   services.fido = fido_devices.get();

@@ -10,7 +10,7 @@ namespace mfa::daemon {
 core::AuditContext audit_context(const ApiRequest& req) {
   core::AuditContext ctx;
   ctx.actor = req.caller.actor();
-  ctx.remote_addr = req.caller.remote_addr == "unix" ? "" : req.caller.remote_addr;
+  ctx.client_addr = req.caller.remote_addr == "unix" ? "" : req.caller.remote_addr;
   return ctx;
 }
 

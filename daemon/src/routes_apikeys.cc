@@ -7,6 +7,7 @@
 #include "daemon/core/limits.h"
 #include "daemon/core/store.h"
 #include "daemon/src/api_key_auth.h"
+#include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/router.h"
 #include "daemon/src/routes.h"
@@ -18,14 +19,15 @@ namespace {
 constexpr const char* kScopes[] = {"verify", "enroll", "admin"};
 
 nlohmann::json key_json(const ApiKeyRecord& k) {
-  nlohmann::json j = {{"id", k.id},
-                      {"app", k.app},
-                      {"name", k.name},
-                      {"scopes", k.scopes},
-                      {"created_at", k.created_at_s},
-                      {"last_used_at", k.last_used_at_s},
-                      {"revoked", k.revoked_at_s.has_value()}};
-  if (k.revoked_at_s) j["revoked_at"] = *k.revoked_at_s;
+  nlohmann::json j = {
+      {"id", k.id},
+      {"app", k.app},
+      {"name", k.name},
+      {"scopes", k.scopes},
+      {"created_at", iso8601(k.created_at_s)},
+      {"last_used_at", k.last_used_at_s > 0 ? nlohmann::json(iso8601(k.last_used_at_s)) : nullptr},
+      {"revoked", k.revoked_at_s.has_value()}};
+  if (k.revoked_at_s) j["revoked_at"] = iso8601(*k.revoked_at_s);
   return j;
 }
 

@@ -38,6 +38,16 @@ ApiResponse query(Services& s, ApiRequest& req, const std::string& app) {
   f.after_id = *after;
   f.before_id = *before;
   f.since_ms = *since;
+  // `since` (RFC 3339, the API's time format) is the spelling to use; since_ms stays for
+  // older callers.
+  if (const std::string at = query_or(req, "since"); !at.empty()) {
+    const auto s_since = parse_iso8601(at);
+    if (!s_since) {
+      return error_response(400, "invalid_argument",
+                            "since must be an RFC 3339 UTC time such as 2026-12-04T01:02:03Z");
+    }
+    f.since_ms = *s_since * 1000;
+  }
   f.limit = static_cast<std::size_t>(*limit);
   f.newest_first = order == "desc";
   if (const std::string* own = own_account_only(req.caller)) {

@@ -91,7 +91,8 @@ ApiResponse enroll(Services& s, ApiRequest& req) {
               {"otpauth_uri", e->otpauth_uri},
               {"params", totp_params_json(params)}};
   if (auto svg = qr_svg(e->otpauth_uri)) out["qr_svg"] = *svg;
-  if (auto text = qr_utf8(e->otpauth_uri)) out["qr_text"] = *text;
+  // Plain text (issue 20): an API answer carries no terminal escapes; a client colours it.
+  if (auto text = qr_utf8(e->otpauth_uri, false)) out["qr_text"] = *text;
   return json_response(201, out);
 }
 

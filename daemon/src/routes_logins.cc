@@ -135,7 +135,9 @@ ApiResponse verify(Services& s, ApiRequest& req) {
   auto v = s.engine->challenges.verify(req.path_params["app"], c.id, *code, audit_context(req));
   if (!v) return from_error(v.error());
   json out = challenge_json(v->challenge, false);
-  out["factor"] = {{"type", v->factor.type}, {"id", v->factor.factor_id}};
+  // A backup code is no factor of its own: its answer has the type and no id (issue 20).
+  out["factor"] = {{"type", v->factor.type}};
+  if (!v->factor.factor_id.empty()) out["factor"]["id"] = v->factor.factor_id;
   return json_response(200, out);
 }
 

@@ -1,9 +1,12 @@
 """Signals: SIGHUP reloads (the daemon stays up and logs it), SIGTERM drains and exits 0, an
 in-flight request still gets its answer during the drain."""
 
+import os
 import signal
 import socket
 import time
+
+import pytest
 
 
 def wait_until(predicate, timeout=10):
@@ -66,3 +69,19 @@ def test_sigterm_finishes_in_flight_request(mfad):
     assert b"Connection: close" in data
     s.close()
     assert mfad.proc.wait(timeout=5) == 0
+
+
+def test_journal_target_without_journald_warns_and_logs_to_stderr(mfad_factory):
+    """Issue 20, item 13: `log.target: journal` with no journald used to print nothing."""
+    if os.path.exists("/run/systemd/journal/socket"):
+        pytest.skip("journald runs here")
+    inst = mfad_factory(start=False)
+    text = inst.config_path.read_text().replace("log: {target: stderr", "log: {target: journal")
+    assert "target: journal" in text
+    inst.config_path.write_text(text)
+    inst.start()
+    inst.unix_request("POST", "/v1/policy/reload", {})
+    inst.stop()
+    log = inst.log()
+    assert log.count("log.target is journal but journald is not running") == 1, log
+    assert "policy reloaded" in log or "policy.reloaded" in log, log

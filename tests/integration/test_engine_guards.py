@@ -147,3 +147,31 @@ def test_policy_check_warns_about_groups_this_host_lacks(mfad, tmp_path):
     # The shipped policy names groups this Debian host has.
     r = mfad.mfactl("--json", "policy", "check", "conf/policy.yaml")
     assert r.returncode == 0 and json.loads(r.stdout)["warnings"] == [], r.stdout
+
+
+def test_policy_check_reports_every_error_and_checks_the_sockets_instance(mfad, tmp_path):
+    """Issue 20, item 13: every broken rule/app/section at once; no FILE = the policy of the
+    daemon behind --socket; the OK line names the file once."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("defaults: {mode: optional}\nrules:\n"
+                   "  - match: {user: alice}\n    mode: requird\n"
+                   "  - match: {user: bob}\n    mode: required\n"
+                   "  - match: {user: carol}\n    factors: [totp, carrier_pigeon]\n"
+                   "bogus: 1\n")
+    r = mfad.mfactl("policy", "check", str(bad))
+    assert r.returncode == 1, r
+    lines = r.stderr.splitlines()
+    assert any("bad.yaml:4" in l and "mode" in l for l in lines), r.stderr
+    assert any("bad.yaml:8" in l and "carrier_pigeon" in l for l in lines), r.stderr
+    assert any("bad.yaml:9" in l and "bogus" in l for l in lines), r.stderr
+    r = mfad.mfactl("--json", "policy", "check", str(bad))
+    assert len(json.loads(r.stdout)["errors"]) == 3, r.stdout
+
+    # No FILE: the instance's own policy file, not /etc/mfad/policy.yaml.
+    r = mfad.mfactl("policy", "check")
+    own = str(mfad.dir / "policy.yaml")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(own + ": OK (") and r.stdout.count(own) == 1, r.stdout
+    (mfad.dir / "policy.yaml").write_text("defaults: {mode: sometimes}\n")
+    r = mfad.mfactl("policy", "check")
+    assert r.returncode == 1 and own + ":1" in r.stderr, r.stderr

@@ -286,8 +286,8 @@ def test_schema_validator_catches_drift(spec_and_docs):
     assert validate(spec, factor, {**good, "created_at": "yesterday"})
     # allOf: the union of the parts' properties closes the object.
     new_key = {"$ref": "#/components/schemas/NewApiKey"}
-    key = {"id": "k", "app": "a", "name": "n", "scopes": ["verify"], "created_at": 1,
-           "revoked": False, "key": "mfa_k_s"}
+    key = {"id": "k", "app": "a", "name": "n", "scopes": ["verify"],
+           "created_at": "2026-01-02T03:04:05Z", "revoked": False, "key": "mfa_k_s"}
     assert validate(spec, new_key, key) == []
     assert validate(spec, new_key, {**key, "secret": "x"})
     assert validate(spec, new_key, {k: v for k, v in key.items() if k != "key"})

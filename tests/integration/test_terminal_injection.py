@@ -190,7 +190,17 @@ def test_mfactl_still_draws_the_qr_code(mfad_factory):
     r = subprocess.run([str(MFACTL), "--socket", inst.socket, "enroll", "totp"],
                        input=b"\n", capture_output=True, timeout=30)
     out = r.stdout.decode()
-    # The QR code is the daemon's ANSI black-on-white rows of half blocks, drawn as such.
+    # The daemon's qr_text is plain half blocks; mfactl draws them black on white itself.
     assert "\x1b[30;47m" in out and "\x1b[0m" in out, out
     assert re.search("[\u2580\u2584\u2588]", out), out
     assert "Or enter this key by hand:" in out, out
+
+
+def test_api_qr_text_is_plain_text(mfad_factory):
+    """Issue 20: an API answer carries no terminal escapes; the client colours the QR code."""
+    inst = start_with_policy(mfad_factory, REQUIRED)
+    r = inst.unix_request("POST", "/v1/apps/system/users/root/factors", {"type": "totp"})
+    assert r.status == 201, r
+    qr = r.json()["qr_text"]
+    assert "\x1b" not in qr, repr(qr[:40])
+    assert set(qr) <= {"\u2580", "\u2584", "\u2588", " ", "\n"}, set(qr)

@@ -88,6 +88,16 @@ admin_group: wheel
   assert_string_equal(c.admin_group.c_str(), "wheel");
 }
 
+void test_per_app_issuer(void**) {
+  auto r = parse("totp:\n  issuer: ACME\n  apps:\n    shop: {issuer: Shop Web}\n    billing: {}\n");
+  assert_true(r.has_value());
+  assert_string_equal(r->totp_issuer.c_str(), "ACME");
+  assert_string_equal(r->totp_app_issuers.at("shop").c_str(), "Shop Web");
+  assert_string_equal(r->totp_app_issuers.at("billing").c_str(), "ACME");  // the global one
+  assert_false(parse("totp: {apps: {shop: {issuer: 'a:b'}}}\n").has_value());
+  assert_false(parse("totp: {apps: {shop: {label: x}}}\n").has_value());
+}
+
 void test_defaults(void**) {
   auto r = parse("dev_mode: false\n");
   assert_true(r.has_value());
@@ -226,10 +236,11 @@ void test_fido2(void**) {
 
 int main() {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_valid_full),  cmocka_unit_test(test_defaults),
-      cmocka_unit_test(test_unknown_key), cmocka_unit_test(test_wrong_type),
-      cmocka_unit_test(test_tls_rules),   cmocka_unit_test(test_file_limits),
-      cmocka_unit_test(test_fido2),       cmocka_unit_test(test_connection_budgets),
+      cmocka_unit_test(test_valid_full),         cmocka_unit_test(test_defaults),
+      cmocka_unit_test(test_per_app_issuer),     cmocka_unit_test(test_unknown_key),
+      cmocka_unit_test(test_wrong_type),         cmocka_unit_test(test_tls_rules),
+      cmocka_unit_test(test_file_limits),        cmocka_unit_test(test_fido2),
+      cmocka_unit_test(test_connection_budgets),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

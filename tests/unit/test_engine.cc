@@ -351,7 +351,7 @@ void test_challenge_expires(void**) {
 void test_admin_reset(void**) {
   Fixture f(kRequired);
   enroll(f, "bob");
-  auto n = f.engine->factors.reset("system", "bob", AuditContext{"uid:0", ""});
+  auto n = f.engine->factors.reset("system", "bob", AuditContext{"uid:0", "", ""});
   assert_true(n.has_value());
   assert_int_equal(*n, 1);
   auto left = f.engine->factors.backup_codes_remaining("system", "bob");

@@ -215,12 +215,12 @@ void test_open_migrate_reopen(void** state) {
   auto& f = F(state);
   auto v = f.store->schema_version();
   assert_true(v.has_value());
-  assert_int_equal(*v, 4);
+  assert_int_equal(*v, 5);
   assert_true(f.store->ensure_app("web", 5).has_value());
   f.store.reset();
   // Reopen: migrations are idempotent and the data survives.
   f.store = open_or_die(f.path);
-  assert_int_equal(*f.store->schema_version(), 4);
+  assert_int_equal(*f.store->schema_version(), 5);
   auto apps = f.store->list_apps();
   assert_int_equal(apps->size(), 1);
   assert_string_equal((*apps)[0].c_str(), "web");
@@ -492,6 +492,8 @@ void test_audit(void** state) {
     e.user = i < 5 ? "alice" : "bob";
     e.event = i % 3 ? "user.mfa_failed" : "user.mfa_succeeded";
     e.actor = "system";
+    e.remote_addr = "198.51.100." + std::to_string(i);
+    e.client_addr = "192.0.2." + std::to_string(i);
     e.detail = R"({"i":)" + std::to_string(i) + "}";
     auto id = s.append_audit(e);
     assert_true(id.has_value());
@@ -514,6 +516,9 @@ void test_audit(void** state) {
   assert_int_equal(tail->size(), 3);
   assert_int_equal((*tail)[0].id, (*all)[7].id);
   assert_string_equal((*tail)[0].detail.c_str(), R"({"i":7})");
+  // Both addresses come back, each in its own column (issue 20).
+  assert_string_equal((*tail)[0].remote_addr.c_str(), "198.51.100.7");
+  assert_string_equal((*tail)[0].client_addr.c_str(), "192.0.2.7");
   f = AuditFilter{};
   f.since_ms = 1008;
   assert_int_equal(s.query_audit(f)->size(), 2);
@@ -894,6 +899,7 @@ void test_unique_credential_ids(void** state) {
                                 "DELETE FROM factors; DROP INDEX factors_by_credential_id; "
                                 "DROP TABLE passkey_logins; "
                                 "ALTER TABLE challenges DROP COLUMN tty; "
+                                "ALTER TABLE audit_events DROP COLUMN client_addr; "
                                 "ALTER TABLE factors DROP COLUMN credential_id; "
                                 "INSERT INTO factors(id, app, user, type, status, secret_ct, "
                                 "params, created_at_s) VALUES ('f_old', 'system', 'alice', "
@@ -903,7 +909,7 @@ void test_unique_credential_ids(void** state) {
                    SQLITE_OK);
   sqlite3_close(db);
   f.store = open_or_die(f.path);
-  assert_int_equal(*f.store->schema_version(), 4);
+  assert_int_equal(*f.store->schema_version(), 5);
   auto old = f.store->find_webauthn_credential("b2xk");
   assert_true(old.has_value() && old->has_value());
   assert_string_equal((**old).id.c_str(), "f_old");
