@@ -311,8 +311,12 @@ Result<VerifiedFactor> LocalKeyService::check(const ChallengeRecord& c, const Ev
     return out;
   };
   auto outcome = run();
-  const AssertionSubject subject{c.app,     c.user, c.origin.remote_addr,
-                                 std::string(to_string(c.purpose)), std::string(to_string(kType)),  ev.settings.lockout};
+  const AssertionSubject subject{c.app,
+                                 c.user,
+                                 c.origin.remote_addr,
+                                 std::string(to_string(c.purpose)),
+                                 std::string(to_string(kType)),
+                                 ev.settings.lockout};
   if (!outcome) {
     const Error& err = outcome.error();
     return fail(record_assertion_failure(audit_, lockout_, subject, ctx, err, *claim,

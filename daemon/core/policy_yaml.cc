@@ -10,8 +10,8 @@
 #include "daemon/core/bounded_file.h"
 #include "daemon/core/cidr.h"
 #include "daemon/core/duration.h"
-#include "daemon/core/names.h"
 #include "daemon/core/limits.h"
+#include "daemon/core/names.h"
 #include "daemon/core/policy.h"
 
 namespace mfa::core {

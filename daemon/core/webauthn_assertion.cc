@@ -113,8 +113,12 @@ Result<VerifiedFactor> WebAuthnService::check_assertion(const ChallengeRecord& c
     return check_stored(*f, cred, *env, *expected, ctx);
   };
   auto outcome = check();
-  const AssertionSubject subject{c.app,     c.user,     c.origin.remote_addr,
-                                 std::string(to_string(c.purpose)), "webauthn", ev.settings.lockout};
+  const AssertionSubject subject{c.app,
+                                 c.user,
+                                 c.origin.remote_addr,
+                                 std::string(to_string(c.purpose)),
+                                 "webauthn",
+                                 ev.settings.lockout};
   if (!outcome) {
     return fail(
         record_assertion_failure(audit_, lockout_, subject, ctx, outcome.error(), *claim, true));
