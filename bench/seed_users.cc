@@ -20,12 +20,12 @@
 #include <ctime>
 #include <string>
 
-#include "daemon/core/aead.h"
 #include "daemon/core/base32.h"
 #include "daemon/core/c_handles.h"
+#include "daemon/core/crypto/aead.h"
+#include "daemon/core/crypto/key_file.h"
+#include "daemon/core/crypto/random.h"
 #include "daemon/core/factor_params.h"
-#include "daemon/core/key_file.h"
-#include "daemon/core/random.h"
 #include "daemon/core/sqlite_store.h"
 
 namespace {

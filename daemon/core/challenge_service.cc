@@ -3,10 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/clock.h"
+#include "daemon/core/crypto/random.h"
 #include "daemon/core/factor_policy.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
-#include "daemon/core/random.h"
 
 namespace mfa::core {
 namespace {

@@ -7,10 +7,10 @@
 
 #include "daemon/core/clock.h"
 #include "daemon/core/contact.h"
+#include "daemon/core/crypto/random.h"
 #include "daemon/core/delivered_code.h"
 #include "daemon/core/factor_params.h"
 #include "daemon/core/limits.h"
-#include "daemon/core/random.h"
 #include "daemon/core/secret.h"
 #include "daemon/core/sender.h"
 

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "daemon/core/aead.h"
 #include "daemon/core/backup_codes.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/crypto/aead.h"
 #include "daemon/core/delivered_code.h"
 #include "daemon/core/factor_params.h"
 #include "daemon/core/limits.h"

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/random.h"
+#include "daemon/core/crypto/random.h"
 #include "daemon/core/result.h"
 
 namespace mfa::core {

@@ -5,13 +5,13 @@
 
 #include "daemon/core/clock.h"
 #include "daemon/core/contact.h"
+#include "daemon/core/crypto/random.h"
 #include "daemon/core/delivered_code.h"
 #include "daemon/core/factor_params.h"
 #include "daemon/core/factor_policy.h"
 #include "daemon/core/factor_service.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
-#include "daemon/core/random.h"
 
 namespace mfa::core {
 

@@ -6,8 +6,8 @@
 // until it is used once or expires (webauthn.enroll_link_ttl_s).
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/crypto/random.h"
 #include "daemon/core/limits.h"
-#include "daemon/core/random.h"
 #include "daemon/core/secret.h"
 #include "daemon/core/store.h"
 #include "daemon/core/webauthn_config.h"

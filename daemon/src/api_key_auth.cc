@@ -5,8 +5,8 @@
 #include <array>
 
 #include "daemon/core/clock.h"
+#include "daemon/core/crypto/random.h"
 #include "daemon/core/limits.h"
-#include "daemon/core/random.h"
 #include "daemon/core/secret.h"
 
 namespace mfa::daemon {

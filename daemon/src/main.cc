@@ -9,13 +9,13 @@
 #include <memory>
 #include <string>
 
-#include "daemon/core/aead.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/config.h"
+#include "daemon/core/crypto/aead.h"
+#include "daemon/core/crypto/key_file.h"
+#include "daemon/core/crypto/random.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/key_file.h"
 #include "daemon/core/policy_holder.h"
-#include "daemon/core/random.h"
 #include "daemon/core/sqlite_store.h"
 #include "daemon/src/audit_log.h"
 #include "daemon/src/check_config.h"

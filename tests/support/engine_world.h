@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/aead.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/crypto/aead.h"
+#include "daemon/core/crypto/random.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/policy_holder.h"
-#include "daemon/core/random.h"
 #include "daemon/core/result.h"
 #include "daemon/core/sender.h"
 #include "daemon/core/store.h"

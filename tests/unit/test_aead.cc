@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/aead.h"
-#include "daemon/core/random.h"
+#include "daemon/core/crypto/aead.h"
+#include "daemon/core/crypto/random.h"
 
 // cmocka last: it defines a `fail` macro that would clash with mfa::fail.
 // clang-format off

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "daemon/core/base32.h"
-#include "daemon/core/random.h"
+#include "daemon/core/crypto/random.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "daemon/core/key_file.h"
+#include "daemon/core/crypto/key_file.h"
 #include "tests/support/temp_dir.h"
 
 // cmocka last: it defines a `fail` macro that would clash with mfa::fail.

@@ -8,8 +8,8 @@
 #include <limits>
 #include <string>
 
+#include "daemon/core/crypto/random.h"
 #include "daemon/core/otp.h"
-#include "daemon/core/random.h"
 #include "tests/support/reference_otp.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.

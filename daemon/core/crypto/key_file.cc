@@ -1,4 +1,4 @@
-#include "daemon/core/key_file.h"
+#include "daemon/core/crypto/key_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/random.h"
+#include "daemon/core/crypto/random.h"
 #include "daemon/core/result.h"
 #include "daemon/core/secret.h"
 

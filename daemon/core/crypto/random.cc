@@ -1,4 +1,4 @@
-#include "daemon/core/random.h"
+#include "daemon/core/crypto/random.h"
 
 #include <openssl/rand.h>
 

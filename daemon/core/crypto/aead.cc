@@ -1,4 +1,4 @@
-#include "daemon/core/aead.h"
+#include "daemon/core/crypto/aead.h"
 
 #include <openssl/evp.h>
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "daemon/core/random.h"
+#include "daemon/core/crypto/random.h"
 #include "daemon/core/result.h"
 #include "daemon/core/secret.h"
 
