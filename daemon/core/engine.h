@@ -2,15 +2,15 @@
 // (and by tests); route handlers and the PAM conversation reach the services through it.
 #pragma once
 
-#include "daemon/core/audit.h"
-#include "daemon/core/challenge_service.h"
-#include "daemon/core/code_delivery.h"
-#include "daemon/core/code_verifier.h"
 #include "daemon/core/engine_deps.h"
-#include "daemon/core/factor_service.h"
 #include "daemon/core/local_key_service.h"
-#include "daemon/core/lockout.h"
-#include "daemon/core/login_service.h"
+#include "daemon/core/services/audit.h"
+#include "daemon/core/services/challenge_service.h"
+#include "daemon/core/services/code_delivery.h"
+#include "daemon/core/services/code_verifier.h"
+#include "daemon/core/services/factor_service.h"
+#include "daemon/core/services/lockout.h"
+#include "daemon/core/services/login_service.h"
 #include "daemon/core/webauthn_service.h"
 
 namespace mfa::core {

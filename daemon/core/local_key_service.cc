@@ -1,5 +1,5 @@
 #include "daemon/core/local_key_service.h"
-#include "daemon/core/assertion_result.h"
+#include "daemon/core/services/assertion_result.h"
 
 #include <nlohmann/json.hpp>
 
@@ -11,12 +11,12 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/factor_params.h"
-#include "daemon/core/factor_policy.h"
 #include "daemon/core/fido2_config.h"
 #include "daemon/core/fido_device.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/local_key_checks.h"
 #include "daemon/core/policy_context.h"
+#include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store.h"
 #include "daemon/core/webauthn_cose.h"
 #include "daemon/core/webauthn_service.h"

@@ -10,14 +10,14 @@
 #include <mutex>
 #include <string>
 
-#include "daemon/core/audit.h"
-#include "daemon/core/challenge_service.h"
-#include "daemon/core/code_verifier.h"
 #include "daemon/core/engine_deps.h"
-#include "daemon/core/factor_service.h"
-#include "daemon/core/lockout.h"
 #include "daemon/core/result.h"
 #include "daemon/core/secret.h"
+#include "daemon/core/services/audit.h"
+#include "daemon/core/services/challenge_service.h"
+#include "daemon/core/services/code_verifier.h"
+#include "daemon/core/services/factor_service.h"
+#include "daemon/core/services/lockout.h"
 
 namespace mfa::core {
 

@@ -1,13 +1,13 @@
 // WebAuthnService: the authentication ceremony for login and step-up challenges (WebAuthn 7.2).
 #include <algorithm>
 
-#include "daemon/core/assertion_result.h"
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/factor_params.h"
-#include "daemon/core/factor_policy.h"
 #include "daemon/core/policy_context.h"
+#include "daemon/core/services/assertion_result.h"
+#include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/core/webauthn_json.h"

@@ -12,13 +12,13 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/audit.h"
-#include "daemon/core/challenge_service.h"
 #include "daemon/core/engine_deps.h"
 #include "daemon/core/factor_params.h"
-#include "daemon/core/factor_service.h"
-#include "daemon/core/lockout.h"
 #include "daemon/core/result.h"
+#include "daemon/core/services/audit.h"
+#include "daemon/core/services/challenge_service.h"
+#include "daemon/core/services/factor_service.h"
+#include "daemon/core/services/lockout.h"
 #include "daemon/core/webauthn_rp.h"
 
 namespace mfa::core {

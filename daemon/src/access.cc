@@ -1,6 +1,6 @@
 #include "daemon/src/access.h"
 
-#include "daemon/core/factor_service.h"
+#include "daemon/core/services/factor_service.h"
 #include "daemon/core/system_app.h"
 #include "daemon/src/http_errors.h"
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "daemon/core/config.h"
-#include "daemon/core/sender.h"
+#include "daemon/core/services/sender.h"
 
 namespace mfa::daemon {
 

@@ -1,6 +1,6 @@
 #include "daemon/src/delivery_json.h"
 
-#include "daemon/core/contact.h"
+#include "daemon/core/services/contact.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/code_delivery.h"
-#include "daemon/core/login_service.h"
+#include "daemon/core/services/code_delivery.h"
+#include "daemon/core/services/login_service.h"
 #include "daemon/core/store.h"
 #include "daemon/src/api_types.h"
 

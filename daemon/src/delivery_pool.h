@@ -17,7 +17,7 @@
 
 #include "daemon/core/config.h"
 #include "daemon/core/secret.h"
-#include "daemon/core/sender.h"
+#include "daemon/core/services/sender.h"
 
 namespace mfa::daemon {
 

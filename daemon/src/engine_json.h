@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/core/login_service.h"
 #include "daemon/core/otp.h"
+#include "daemon/core/services/login_service.h"
 #include "daemon/core/store.h"
 
 namespace mfa::daemon {

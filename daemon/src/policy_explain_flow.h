@@ -8,8 +8,8 @@
 
 #include <string>
 
-#include "daemon/core/login_service.h"
 #include "daemon/core/result.h"
+#include "daemon/core/services/login_service.h"
 #include "daemon/src/services.h"
 
 namespace mfa::daemon {

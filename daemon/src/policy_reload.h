@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "daemon/core/audit.h"
 #include "daemon/core/result.h"
+#include "daemon/core/services/audit.h"
 #include "daemon/src/services.h"
 
 namespace mfa::daemon {

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/core/audit.h"
-#include "daemon/core/step_up.h"
+#include "daemon/core/services/audit.h"
+#include "daemon/core/services/step_up.h"
 #include "daemon/src/api_types.h"
 
 namespace mfa::daemon {

@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/clock.h"
-#include "daemon/core/factor_service.h"
 #include "daemon/core/limits.h"
+#include "daemon/core/services/factor_service.h"
 #include "daemon/core/store.h"
 #include "daemon/src/api_key_auth.h"
 #include "daemon/src/engine_json.h"

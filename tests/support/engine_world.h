@@ -16,7 +16,7 @@
 #include "daemon/core/engine.h"
 #include "daemon/core/policy_holder.h"
 #include "daemon/core/result.h"
-#include "daemon/core/sender.h"
+#include "daemon/core/services/sender.h"
 #include "daemon/core/store.h"
 
 namespace mfa::testing {

@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "daemon/core/config.h"
-#include "daemon/core/contact.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/delivered_code.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/sender.h"
+#include "daemon/core/services/contact.h"
+#include "daemon/core/services/sender.h"
 #include "daemon/core/store.h"
 #include "daemon/src/delivery_channels.h"
 #include "daemon/src/message_template.h"

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "daemon/core/display_text.h"
-#include "daemon/core/factor_service.h"
+#include "daemon/core/services/factor_service.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "daemon/core/base32.h"
-#include "daemon/core/login_name.h"
 #include "daemon/core/pam_conversation.h"
+#include "daemon/core/services/login_name.h"
 #include "daemon/src/unix_directory.h"
 #include "tests/support/engine_world.h"
 #include "tests/support/reference_otp.h"

@@ -13,7 +13,7 @@
 
 #include "daemon/core/base32.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/lockout.h"
+#include "daemon/core/services/lockout.h"
 #include "daemon/core/store.h"
 #include "daemon/src/router.h"
 #include "daemon/src/routes_engine.h"

@@ -1,15 +1,15 @@
-#include "daemon/core/login_service.h"
+#include "daemon/core/services/login_service.h"
 
 #include <algorithm>
 
 #include "daemon/core/clock.h"
-#include "daemon/core/code_delivery.h"
-#include "daemon/core/code_verifier.h"
-#include "daemon/core/contact.h"
 #include "daemon/core/duration.h"
-#include "daemon/core/factor_service.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
+#include "daemon/core/services/code_delivery.h"
+#include "daemon/core/services/code_verifier.h"
+#include "daemon/core/services/contact.h"
+#include "daemon/core/services/factor_service.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {

@@ -1,4 +1,4 @@
-#include "daemon/core/audit.h"
+#include "daemon/core/services/audit.h"
 
 #include "daemon/core/clock.h"
 #include "daemon/core/store.h"

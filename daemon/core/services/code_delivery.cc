@@ -1,4 +1,4 @@
-#include "daemon/core/code_delivery.h"
+#include "daemon/core/services/code_delivery.h"
 
 #include <nlohmann/json.hpp>
 
@@ -6,13 +6,13 @@
 #include <utility>
 
 #include "daemon/core/clock.h"
-#include "daemon/core/contact.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/delivered_code.h"
 #include "daemon/core/factor_params.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/secret.h"
-#include "daemon/core/sender.h"
+#include "daemon/core/services/contact.h"
+#include "daemon/core/services/sender.h"
 
 namespace mfa::core {
 

@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <string>
 
-#include "daemon/core/audit.h"
 #include "daemon/core/engine_deps.h"
-#include "daemon/core/lockout.h"
 #include "daemon/core/policy.h"
 #include "daemon/core/result.h"
+#include "daemon/core/services/audit.h"
+#include "daemon/core/services/lockout.h"
 
 namespace mfa::core {
 

@@ -9,10 +9,10 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/audit.h"
 #include "daemon/core/engine_deps.h"
-#include "daemon/core/lockout.h"
 #include "daemon/core/result.h"
+#include "daemon/core/services/audit.h"
+#include "daemon/core/services/lockout.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {

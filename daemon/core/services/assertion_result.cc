@@ -1,4 +1,4 @@
-#include "daemon/core/assertion_result.h"
+#include "daemon/core/services/assertion_result.h"
 
 #include <nlohmann/json.hpp>
 

@@ -4,14 +4,14 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/clock.h"
-#include "daemon/core/contact.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/delivered_code.h"
 #include "daemon/core/factor_params.h"
-#include "daemon/core/factor_policy.h"
-#include "daemon/core/factor_service.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
+#include "daemon/core/services/contact.h"
+#include "daemon/core/services/factor_policy.h"
+#include "daemon/core/services/factor_service.h"
 
 namespace mfa::core {
 

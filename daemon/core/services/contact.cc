@@ -1,4 +1,4 @@
-#include "daemon/core/contact.h"
+#include "daemon/core/services/contact.h"
 
 #include <phonenumbers/phonenumberutil.h>
 

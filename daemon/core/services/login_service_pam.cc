@@ -3,8 +3,8 @@
 // login's, so they are written here rather than by the conversation (issue 11).
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/login_service.h"
 #include "daemon/core/policy_holder.h"
+#include "daemon/core/services/login_service.h"
 
 namespace mfa::core {
 

@@ -1,4 +1,4 @@
-#include "daemon/core/login_name.h"
+#include "daemon/core/services/login_name.h"
 
 namespace mfa::core {
 

@@ -9,12 +9,12 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/audit.h"
-#include "daemon/core/code_delivery.h"
-#include "daemon/core/code_verifier.h"
 #include "daemon/core/engine_deps.h"
 #include "daemon/core/login_origin.h"
 #include "daemon/core/result.h"
+#include "daemon/core/services/audit.h"
+#include "daemon/core/services/code_delivery.h"
+#include "daemon/core/services/code_verifier.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {

@@ -1,4 +1,4 @@
-#include "daemon/core/step_up.h"
+#include "daemon/core/services/step_up.h"
 
 #include <algorithm>
 

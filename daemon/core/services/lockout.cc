@@ -1,4 +1,4 @@
-#include "daemon/core/lockout.h"
+#include "daemon/core/services/lockout.h"
 
 #include <algorithm>
 

@@ -1,18 +1,18 @@
-#include "daemon/core/factor_service.h"
+#include "daemon/core/services/factor_service.h"
 
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/backup_codes.h"
 #include "daemon/core/base32.h"
 #include "daemon/core/clock.h"
-#include "daemon/core/contact.h"
 #include "daemon/core/crypto/aead.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/factor_params.h"
-#include "daemon/core/factor_policy.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/otpauth_uri.h"
 #include "daemon/core/policy_context.h"
+#include "daemon/core/services/contact.h"
+#include "daemon/core/services/factor_policy.h"
 #include "daemon/core/system_app.h"
 
 namespace mfa::core {

@@ -1,4 +1,4 @@
-#include "daemon/core/code_verifier.h"
+#include "daemon/core/services/code_verifier.h"
 
 #include <algorithm>
 

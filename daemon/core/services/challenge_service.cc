@@ -1,12 +1,12 @@
-#include "daemon/core/challenge_service.h"
+#include "daemon/core/services/challenge_service.h"
 
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/factor_policy.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
+#include "daemon/core/services/factor_policy.h"
 
 namespace mfa::core {
 namespace {

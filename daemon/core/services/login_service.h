@@ -11,15 +11,15 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/audit.h"
-#include "daemon/core/challenge_service.h"
 #include "daemon/core/engine_deps.h"
-#include "daemon/core/factor_service.h"
-#include "daemon/core/lockout.h"
-#include "daemon/core/login_name.h"
 #include "daemon/core/login_origin.h"
 #include "daemon/core/policy.h"
 #include "daemon/core/result.h"
+#include "daemon/core/services/audit.h"
+#include "daemon/core/services/challenge_service.h"
+#include "daemon/core/services/factor_service.h"
+#include "daemon/core/services/lockout.h"
+#include "daemon/core/services/login_name.h"
 #include "daemon/core/system_app.h"
 
 namespace mfa::core {

@@ -1,6 +1,6 @@
-#include "daemon/core/factor_policy.h"
+#include "daemon/core/services/factor_policy.h"
 
-#include "daemon/core/code_verifier.h"
+#include "daemon/core/services/code_verifier.h"
 
 namespace mfa::core {
 

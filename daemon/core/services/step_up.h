@@ -6,10 +6,10 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/core/audit.h"
-#include "daemon/core/code_verifier.h"
 #include "daemon/core/engine_deps.h"
 #include "daemon/core/result.h"
+#include "daemon/core/services/audit.h"
+#include "daemon/core/services/code_verifier.h"
 
 namespace mfa::core {
 
