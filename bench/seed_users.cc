@@ -25,7 +25,7 @@
 #include "daemon/core/crypto/aead.h"
 #include "daemon/core/crypto/key_file.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/factor_params.h"
+#include "daemon/core/otp/factor_params.h"
 #include "daemon/core/sqlite_store.h"
 
 namespace {

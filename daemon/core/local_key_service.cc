@@ -6,15 +6,15 @@
 #include <algorithm>
 #include <cstring>
 
-#include "daemon/core/backup_codes.h"
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/factor_params.h"
 #include "daemon/core/fido2_config.h"
 #include "daemon/core/fido_device.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/local_key_checks.h"
+#include "daemon/core/otp/backup_codes.h"
+#include "daemon/core/otp/factor_params.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store.h"

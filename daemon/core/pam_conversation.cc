@@ -2,12 +2,12 @@
 
 #include <iterator>
 
-#include "daemon/core/backup_codes.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/display_text.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/limits.h"
+#include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/remote_address.h"
 #include "daemon/core/secret.h"
 #include "daemon/core/store.h"

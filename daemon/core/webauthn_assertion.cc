@@ -4,7 +4,7 @@
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/factor_params.h"
+#include "daemon/core/otp/factor_params.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/services/assertion_result.h"
 #include "daemon/core/services/factor_policy.h"

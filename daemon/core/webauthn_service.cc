@@ -2,11 +2,11 @@
 
 #include <algorithm>
 
-#include "daemon/core/backup_codes.h"
 #include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/limits.h"
+#include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store.h"

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "daemon/core/engine_deps.h"
-#include "daemon/core/factor_params.h"
+#include "daemon/core/otp/factor_params.h"
 #include "daemon/core/result.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/challenge_service.h"

@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include "daemon/core/factor_params.h"
+#include "daemon/core/otp/factor_params.h"
 
 namespace mfa::daemon {
 

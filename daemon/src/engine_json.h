@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/core/otp.h"
+#include "daemon/core/otp/otp.h"
 #include "daemon/core/services/login_service.h"
 #include "daemon/core/store.h"
 

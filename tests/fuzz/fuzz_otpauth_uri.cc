@@ -1,11 +1,11 @@
-// parse_otpauth_uri (daemon/core/otpauth_uri.cc) on arbitrary text. Property: whatever the
+// parse_otpauth_uri (daemon/core/otp/otpauth_uri.cc) on arbitrary text. Property: whatever the
 // strict parser accepts, make_otpauth_uri can write back and the parser reads the same fields
 // again (the URI we show in a QR code is the URI an authenticator app would import).
 #include <cstdint>
 #include <string_view>
 
-#include "daemon/core/otp.h"
-#include "daemon/core/otpauth_uri.h"
+#include "daemon/core/otp/otp.h"
+#include "daemon/core/otp/otpauth_uri.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

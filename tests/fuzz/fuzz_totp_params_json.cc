@@ -1,10 +1,10 @@
-// parse_factor_params (daemon/core/factor_params.cc) of a TOTP factor: FactorRecord.params as
+// parse_factor_params (daemon/core/otp/factor_params.cc) of a TOTP factor: FactorRecord.params as
 // read back from the store. Property: accepted params are valid and survive
 // factor_params_json -> parse_factor_params unchanged.
 #include <cstdint>
 #include <string_view>
 
-#include "daemon/core/factor_params.h"
+#include "daemon/core/otp/factor_params.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "daemon/core/otp.h"
+#include "daemon/core/otp/otp.h"
 #include "daemon/core/secret.h"
 
 namespace mfa::testing {

@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "daemon/core/backup_codes.h"
+#include "daemon/core/otp/backup_codes.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off

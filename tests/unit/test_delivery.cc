@@ -10,8 +10,8 @@
 
 #include "daemon/core/config.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/delivered_code.h"
 #include "daemon/core/engine.h"
+#include "daemon/core/otp/delivered_code.h"
 #include "daemon/core/services/contact.h"
 #include "daemon/core/services/sender.h"
 #include "daemon/core/store.h"

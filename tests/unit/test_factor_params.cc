@@ -1,10 +1,10 @@
-// FactorRecord::params (daemon/core/factor_params.h): the stored JSON of each factor type,
+// FactorRecord::params (daemon/core/otp/factor_params.h): the stored JSON of each factor type,
 // read with bounds and written back unchanged, and the refusals.
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "daemon/core/factor_params.h"
+#include "daemon/core/otp/factor_params.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off

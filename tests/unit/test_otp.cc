@@ -9,7 +9,7 @@
 #include <string>
 
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/otp.h"
+#include "daemon/core/otp/otp.h"
 #include "tests/support/reference_otp.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.

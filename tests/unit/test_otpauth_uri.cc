@@ -2,7 +2,7 @@
 #include <cstring>
 #include <string>
 
-#include "daemon/core/otpauth_uri.h"
+#include "daemon/core/otp/otpauth_uri.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off

@@ -7,9 +7,9 @@
 
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/delivered_code.h"
-#include "daemon/core/factor_params.h"
 #include "daemon/core/limits.h"
+#include "daemon/core/otp/delivered_code.h"
+#include "daemon/core/otp/factor_params.h"
 #include "daemon/core/secret.h"
 #include "daemon/core/services/contact.h"
 #include "daemon/core/services/sender.h"

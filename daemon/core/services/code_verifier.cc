@@ -2,13 +2,13 @@
 
 #include <algorithm>
 
-#include "daemon/core/backup_codes.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/aead.h"
-#include "daemon/core/delivered_code.h"
-#include "daemon/core/factor_params.h"
 #include "daemon/core/limits.h"
-#include "daemon/core/otp.h"
+#include "daemon/core/otp/backup_codes.h"
+#include "daemon/core/otp/delivered_code.h"
+#include "daemon/core/otp/factor_params.h"
+#include "daemon/core/otp/otp.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {

@@ -2,14 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/backup_codes.h"
 #include "daemon/core/base32.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/aead.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/factor_params.h"
 #include "daemon/core/limits.h"
-#include "daemon/core/otpauth_uri.h"
+#include "daemon/core/otp/backup_codes.h"
+#include "daemon/core/otp/factor_params.h"
+#include "daemon/core/otp/otpauth_uri.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/services/contact.h"
 #include "daemon/core/services/factor_policy.h"

@@ -14,7 +14,7 @@
 
 #include "daemon/core/engine_deps.h"
 #include "daemon/core/names.h"
-#include "daemon/core/otp.h"
+#include "daemon/core/otp/otp.h"
 #include "daemon/core/result.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/code_delivery.h"

@@ -1,4 +1,4 @@
-#include "daemon/core/factor_params.h"
+#include "daemon/core/otp/factor_params.h"
 
 #include <limits>
 #include <nlohmann/json.hpp>

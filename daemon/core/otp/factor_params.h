@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/otp.h"
+#include "daemon/core/otp/otp.h"
 #include "daemon/core/result.h"
 #include "daemon/core/store.h"
 

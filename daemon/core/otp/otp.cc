@@ -1,4 +1,4 @@
-#include "daemon/core/otp.h"
+#include "daemon/core/otp/otp.h"
 
 #include <liboath/oath.h>
 

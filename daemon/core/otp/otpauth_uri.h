@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/core/otp.h"
+#include "daemon/core/otp/otp.h"
 #include "daemon/core/result.h"
 
 namespace mfa::core {

@@ -1,4 +1,4 @@
-#include "daemon/core/backup_codes.h"
+#include "daemon/core/otp/backup_codes.h"
 
 #include <openssl/evp.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/core/otpauth_uri.h"
+#include "daemon/core/otp/otpauth_uri.h"
 
 #include <charconv>
 #include <optional>

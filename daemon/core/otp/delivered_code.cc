@@ -1,4 +1,4 @@
-#include "daemon/core/delivered_code.h"
+#include "daemon/core/otp/delivered_code.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
