@@ -20,11 +20,11 @@
 #include <ctime>
 #include <string>
 
-#include "daemon/core/base32.h"
 #include "daemon/core/c_handles.h"
 #include "daemon/core/crypto/aead.h"
 #include "daemon/core/crypto/key_file.h"
 #include "daemon/core/crypto/random.h"
+#include "daemon/core/encoding/base32.h"
 #include "daemon/core/otp/factor_params.h"
 #include "daemon/core/sqlite_store.h"
 

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/random.h"
+#include "daemon/core/encoding/base64url.h"
 #include "daemon/core/fido2_config.h"
 #include "daemon/core/fido_device.h"
 #include "daemon/core/limits.h"

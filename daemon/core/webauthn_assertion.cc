@@ -1,9 +1,9 @@
 // WebAuthnService: the authentication ceremony for login and step-up challenges (WebAuthn 7.2).
 #include <algorithm>
 
-#include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/random.h"
+#include "daemon/core/encoding/base64url.h"
 #include "daemon/core/otp/factor_params.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/services/assertion_result.h"

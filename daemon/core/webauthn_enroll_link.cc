@@ -4,9 +4,9 @@
 // Whoever may add a factor for the user (an admin, or the user with a step-up code when a
 // factor is already active) may issue one; the link itself then stands in for that right
 // until it is used once or expires (webauthn.enroll_link_ttl_s).
-#include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/random.h"
+#include "daemon/core/encoding/base64url.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/secret.h"
 #include "daemon/core/store.h"

@@ -1,6 +1,6 @@
 #include "daemon/core/webauthn_json.h"
 
-#include "daemon/core/base64url.h"
+#include "daemon/core/encoding/base64url.h"
 #include "daemon/core/webauthn_service.h"
 
 namespace mfa::core {

@@ -3,9 +3,9 @@
 // belongs to the app (store: passkey_logins, single use, timeout_ms); the credential id names
 // the factor, and step 6 requires response.userHandle to be present and to be the user handle
 // that credential was registered with. Everything else is the ceremony of webauthn_rp.cc.
-#include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/random.h"
+#include "daemon/core/encoding/base64url.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/services/assertion_result.h"
 #include "daemon/core/services/factor_policy.h"

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/random.h"
+#include "daemon/core/encoding/base64url.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/policy_context.h"

@@ -1,7 +1,7 @@
-// base32_decode / base32_encode (daemon/core/base32.cc: our input rules in front of liboath's
-// coder) against a reference written here bit by bit from RFC 4648 section 6 and the rules in
-// base32.h, so that the oracle is not liboath: both must accept and refuse the same texts and
-// produce the same bytes, and encode the same bytes to the same text. Plus the round trip
+// base32_decode / base32_encode (daemon/core/encoding/base32.cc: our input rules in front of
+// liboath's coder) against a reference written here bit by bit from RFC 4648 section 6 and the
+// rules in base32.h, so that the oracle is not liboath: both must accept and refuse the same texts
+// and produce the same bytes, and encode the same bytes to the same text. Plus the round trip
 // decode(encode(bytes)) == bytes. The reference must first reproduce the RFC 4648 section 10
 // vectors (checked once per process).
 #include <cstdint>
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/base32.h"
+#include "daemon/core/encoding/base32.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

@@ -5,7 +5,7 @@
 
 #include <array>
 
-#include "daemon/core/base32.h"
+#include "daemon/core/encoding/base32.h"
 
 namespace mfa::testing {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/base64url.h"
 #include "daemon/core/c_handles.h"
+#include "daemon/core/encoding/base64url.h"
 #include "daemon/core/webauthn_rp.h"
 
 namespace mfa::testing {

@@ -3,8 +3,8 @@
 // inputs on which liboath's own rules differ from ours.
 #include <string>
 
-#include "daemon/core/base32.h"
 #include "daemon/core/crypto/random.h"
+#include "daemon/core/encoding/base32.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off

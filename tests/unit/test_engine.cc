@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/core/base32.h"
+#include "daemon/core/encoding/base32.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/store.h"
 #include "tests/support/engine_world.h"

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/base64url.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/encoding/base64url.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/fido2_config.h"
 #include "daemon/core/fido_device.h"

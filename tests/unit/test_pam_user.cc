@@ -8,7 +8,7 @@
 #include <cctype>
 #include <string>
 
-#include "daemon/core/base32.h"
+#include "daemon/core/encoding/base32.h"
 #include "daemon/core/pam_conversation.h"
 #include "daemon/core/services/login_name.h"
 #include "daemon/src/unix_directory.h"

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/core/base32.h"
+#include "daemon/core/encoding/base32.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/services/lockout.h"
 #include "daemon/core/store.h"

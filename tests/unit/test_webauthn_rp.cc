@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/base64url.h"
+#include "daemon/core/encoding/base64url.h"
 #include "daemon/core/webauthn_authdata.h"
 #include "daemon/core/webauthn_cbor.h"
 #include "daemon/core/webauthn_cose.h"

@@ -7,7 +7,7 @@
 #include <limits>
 #include <utility>
 
-#include "daemon/core/oath_library.h"
+#include "daemon/core/encoding/oath_library.h"
 
 namespace mfa::core {
 namespace {

@@ -4,7 +4,7 @@
 #include <optional>
 #include <set>
 
-#include "daemon/core/base32.h"
+#include "daemon/core/encoding/base32.h"
 
 namespace mfa::core {
 namespace {

@@ -2,10 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/base32.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/crypto/aead.h"
 #include "daemon/core/crypto/random.h"
+#include "daemon/core/encoding/base32.h"
 #include "daemon/core/limits.h"
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/otp/factor_params.h"

@@ -1,4 +1,4 @@
-#include "daemon/core/base64url.h"
+#include "daemon/core/encoding/base64url.h"
 
 namespace mfa {
 namespace {

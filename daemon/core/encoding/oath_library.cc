@@ -1,4 +1,4 @@
-#include "daemon/core/oath_library.h"
+#include "daemon/core/encoding/oath_library.h"
 
 #include <liboath/oath.h>
 

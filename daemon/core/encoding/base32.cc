@@ -1,4 +1,4 @@
-#include "daemon/core/base32.h"
+#include "daemon/core/encoding/base32.h"
 
 #include <liboath/oath.h>
 
@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "daemon/core/c_handles.h"
-#include "daemon/core/oath_library.h"
+#include "daemon/core/encoding/oath_library.h"
 
 namespace mfa::core {
 namespace {
