@@ -20,7 +20,7 @@
 #include <ctime>
 #include <string>
 
-#include "daemon/core/c_handles.h"
+#include "daemon/core/base/c_handles.h"
 #include "daemon/core/crypto/aead.h"
 #include "daemon/core/crypto/key_file.h"
 #include "daemon/core/crypto/random.h"

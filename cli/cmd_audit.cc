@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/self.h"
-#include "daemon/core/display_text.h"
+#include "daemon/core/base/display_text.h"
 
 namespace mfa::cli {
 namespace {

@@ -12,7 +12,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/self.h"
-#include "daemon/core/secret.h"
+#include "daemon/core/base/secret.h"
 
 namespace mfa::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "cli/http_client.h"
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 
 namespace mfa::cli {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 
 namespace mfa::cli {
 

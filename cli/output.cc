@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "daemon/core/display_text.h"
+#include "daemon/core/base/display_text.h"
 
 namespace mfa::cli {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "cli/http_client.h"
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 
 namespace mfa::cli {
 

@@ -12,7 +12,7 @@ inline constexpr int kMaxSteps = 32;              // requests (start + answers) 
 inline constexpr int kMaxMessages = 16;           // `messages` entries per response
 inline constexpr size_t kMaxTextLen = 16 * 1024;  // one message/prompt (QR codes are large)
 inline constexpr size_t kMaxIdLen = 128;
-// The PAM items the module sends: equal to the daemon's field limits (daemon/core/limits.h;
+// The PAM items the module sends: equal to the daemon's field limits (daemon/core/base/limits.h;
 // tests/unit/test_limits_agree.cc holds them equal), so that an item the module lets through
 // is never refused by the daemon as a malformed request, and the other way round.
 inline constexpr size_t kMaxUserLen = 256;    // limits::kMaxUserNameLen

@@ -57,7 +57,7 @@ void sanitize_text(const char* in, char* out, size_t cap) {
     }
     // Bidirectional marks, embeddings, overrides and isolates and the line/paragraph
     // separators: they make a line show other than what it holds (CVE-2021-42574). The same
-    // set as daemon/core/display_text.h, which this libc-only tier cannot link.
+    // set as daemon/core/base/display_text.h, which this libc-only tier cannot link.
     if (cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
         (cp >= 0x2066 && cp <= 0x2069)) {
       p += len;

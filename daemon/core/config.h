@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/fido2_config.h"
-#include "daemon/core/limits.h"
-#include "daemon/core/result.h"
 #include "daemon/core/webauthn_config.h"
 
 namespace mfa {

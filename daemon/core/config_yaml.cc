@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string_view>
 
-#include "daemon/core/bounded_file.h"
+#include "daemon/core/base/bounded_file.h"
 #include "daemon/core/config.h"
 #include "daemon/core/webauthn_attestation.h"
 

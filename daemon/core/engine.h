@@ -2,7 +2,7 @@
 // (and by tests); route handlers and the PAM conversation reach the services through it.
 #pragma once
 
-#include "daemon/core/engine_deps.h"
+#include "daemon/core/base/engine_deps.h"
 #include "daemon/core/local_key_service.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/challenge_service.h"

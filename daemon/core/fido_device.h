@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/result.h"
-#include "daemon/core/secret.h"
+#include "daemon/core/base/result.h"
+#include "daemon/core/base/secret.h"
 
 namespace mfa::fido {
 

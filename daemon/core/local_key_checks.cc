@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "daemon/core/secret.h"
+#include "daemon/core/base/secret.h"
 #include "daemon/core/webauthn_authdata.h"
 #include "daemon/core/webauthn_cose.h"
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/core/base/result.h"
 #include "daemon/core/fido_device.h"
-#include "daemon/core/result.h"
 #include "daemon/core/webauthn_rp.h"
 
 namespace mfa::fido {

@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <cstring>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/limits.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base64url.h"
 #include "daemon/core/fido2_config.h"
 #include "daemon/core/fido_device.h"
-#include "daemon/core/limits.h"
 #include "daemon/core/local_key_checks.h"
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/otp/factor_params.h"

@@ -10,9 +10,9 @@
 #include <mutex>
 #include <string>
 
-#include "daemon/core/engine_deps.h"
-#include "daemon/core/result.h"
-#include "daemon/core/secret.h"
+#include "daemon/core/base/engine_deps.h"
+#include "daemon/core/base/result.h"
+#include "daemon/core/base/secret.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/challenge_service.h"
 #include "daemon/core/services/code_verifier.h"

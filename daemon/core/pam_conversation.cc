@@ -2,14 +2,14 @@
 
 #include <iterator>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/display_text.h"
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/secret.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/display_text.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/limits.h"
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/remote_address.h"
-#include "daemon/core/secret.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {

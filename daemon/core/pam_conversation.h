@@ -21,8 +21,8 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/core/login_origin.h"
-#include "daemon/core/result.h"
+#include "daemon/core/base/login_origin.h"
+#include "daemon/core/base/result.h"
 
 namespace mfa::core {
 

@@ -5,10 +5,10 @@
 // no touch or a wrong PIN uses up one of the conversation's tries, as a wrong code does.
 #include <cctype>
 
+#include "daemon/core/base/secret.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/fido_device.h"
 #include "daemon/core/pam_conversation.h"
-#include "daemon/core/secret.h"
 
 namespace mfa::core {
 namespace {

@@ -3,9 +3,9 @@
 // conversation replaces. Every function here runs with PamConversations::mu_ held.
 #include <algorithm>
 
-#include "daemon/core/limits.h"
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/secret.h"
 #include "daemon/core/pam_conversation.h"
-#include "daemon/core/secret.h"
 
 namespace mfa::core {
 

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/login_origin.h"
-#include "daemon/core/result.h"
-#include "daemon/core/system_app.h"
+#include "daemon/core/base/login_origin.h"
+#include "daemon/core/base/result.h"
+#include "daemon/core/base/system_app.h"
 
 namespace mfa::core {
 

@@ -1,7 +1,7 @@
 #include "daemon/core/policy_context.h"
 
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/policy_holder.h"
-#include "daemon/core/system_app.h"
 
 namespace mfa::core {
 

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "daemon/core/engine_deps.h"
-#include "daemon/core/login_origin.h"
+#include "daemon/core/base/engine_deps.h"
+#include "daemon/core/base/login_origin.h"
 #include "daemon/core/policy.h"
 #include "daemon/core/store.h"
 

@@ -1,10 +1,10 @@
 // evaluate(): defaults -> apps.<name> -> first matching rule.
 #include <algorithm>
 
+#include "daemon/core/base/duration.h"
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/cidr.h"
-#include "daemon/core/duration.h"
 #include "daemon/core/policy.h"
-#include "daemon/core/system_app.h"
 
 namespace mfa::core {
 namespace {

@@ -1,7 +1,7 @@
 #include "daemon/core/policy_explain.h"
 
-#include "daemon/core/duration.h"
-#include "daemon/core/system_app.h"
+#include "daemon/core/base/duration.h"
+#include "daemon/core/base/system_app.h"
 
 namespace mfa::core {
 namespace {

@@ -7,8 +7,8 @@
 #include <mutex>
 #include <string>
 
+#include "daemon/core/base/result.h"
 #include "daemon/core/policy.h"
-#include "daemon/core/result.h"
 
 namespace mfa::core {
 

@@ -7,11 +7,11 @@
 #include <set>
 #include <sstream>
 
-#include "daemon/core/bounded_file.h"
+#include "daemon/core/base/bounded_file.h"
+#include "daemon/core/base/duration.h"
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/names.h"
 #include "daemon/core/cidr.h"
-#include "daemon/core/duration.h"
-#include "daemon/core/limits.h"
-#include "daemon/core/names.h"
 #include "daemon/core/policy.h"
 
 namespace mfa::core {

@@ -10,7 +10,7 @@
 #include <climits>
 #include <cstring>
 
-#include "daemon/core/limits.h"
+#include "daemon/core/base/limits.h"
 #include "daemon/core/sqlite_store_impl.h"
 
 namespace mfa::sqlite {

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/store.h"
 
 namespace mfa {

@@ -1,7 +1,7 @@
 // SQLite backend: the audit trail and lockout counters.
 #include <algorithm>
 
-#include "daemon/core/limits.h"
+#include "daemon/core/base/limits.h"
 #include "daemon/core/sqlite_store_impl.h"
 
 namespace mfa::sqlite {

@@ -22,8 +22,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "daemon/core/c_handles.h"
-#include "daemon/core/result.h"
+#include "daemon/core/base/c_handles.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/store.h"
 
 namespace mfa::sqlite {

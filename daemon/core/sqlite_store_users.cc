@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "daemon/core/limits.h"
+#include "daemon/core/base/limits.h"
 #include "daemon/core/sqlite_store_impl.h"
 
 namespace mfa::sqlite {

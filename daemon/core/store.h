@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/login_origin.h"
-#include "daemon/core/result.h"
+#include "daemon/core/base/login_origin.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/store_enums.h"
 
 namespace mfa {

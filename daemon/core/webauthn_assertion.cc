@@ -1,7 +1,7 @@
 // WebAuthnService: the authentication ceremony for login and step-up challenges (WebAuthn 7.2).
 #include <algorithm>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base64url.h"
 #include "daemon/core/otp/factor_params.h"

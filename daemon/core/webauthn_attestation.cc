@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "daemon/core/bounded_file.h"
+#include "daemon/core/base/bounded_file.h"
 
 namespace mfa::webauthn {
 namespace {

@@ -17,9 +17,9 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/c_handles.h"
-#include "daemon/core/limits.h"
-#include "daemon/core/result.h"
+#include "daemon/core/base/c_handles.h"
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/webauthn_cbor.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/core/webauthn_cose.h"

@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 
 namespace mfa::webauthn {
 

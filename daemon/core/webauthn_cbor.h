@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 
 namespace mfa::webauthn {
 

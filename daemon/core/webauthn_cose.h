@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <span>
 
-#include "daemon/core/c_handles.h"
-#include "daemon/core/result.h"
+#include "daemon/core/base/c_handles.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/webauthn_cbor.h"
 
 namespace mfa::webauthn {

@@ -4,11 +4,11 @@
 // Whoever may add a factor for the user (an admin, or the user with a step-up code when a
 // factor is already active) may issue one; the link itself then stands in for that right
 // until it is used once or expires (webauthn.enroll_link_ttl_s).
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/secret.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base64url.h"
-#include "daemon/core/limits.h"
-#include "daemon/core/secret.h"
 #include "daemon/core/store.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/core/webauthn_rp.h"

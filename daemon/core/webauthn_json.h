@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 
 namespace mfa::core {
 

@@ -3,7 +3,7 @@
 // belongs to the app (store: passkey_logins, single use, timeout_ms); the credential id names
 // the factor, and step 6 requires response.userHandle to be present and to be the user handle
 // that credential was registered with. Everything else is the ceremony of webauthn_rp.cc.
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base64url.h"
 #include "daemon/core/policy_context.h"

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "daemon/core/base/secret.h"
 #include "daemon/core/encoding/base64url.h"
-#include "daemon/core/secret.h"
 #include "daemon/core/webauthn_attestation.h"
 #include "daemon/core/webauthn_authdata.h"
 #include "daemon/core/webauthn_cbor.h"

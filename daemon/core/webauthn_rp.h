@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/webauthn_config.h"
 
 namespace mfa::webauthn {

@@ -2,15 +2,15 @@
 
 #include <algorithm>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base64url.h"
-#include "daemon/core/limits.h"
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store.h"
-#include "daemon/core/system_app.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/core/webauthn_cose.h"
 #include "daemon/core/webauthn_json.h"

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/engine_deps.h"
+#include "daemon/core/base/engine_deps.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/otp/factor_params.h"
-#include "daemon/core/result.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/challenge_service.h"
 #include "daemon/core/services/factor_service.h"

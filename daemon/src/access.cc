@@ -1,7 +1,7 @@
 #include "daemon/src/access.h"
 
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/services/factor_service.h"
-#include "daemon/core/system_app.h"
 #include "daemon/src/http_errors.h"
 
 namespace mfa::daemon {

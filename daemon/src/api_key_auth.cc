@@ -4,10 +4,10 @@
 
 #include <array>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/secret.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/limits.h"
-#include "daemon/core/secret.h"
 
 namespace mfa::daemon {
 namespace {

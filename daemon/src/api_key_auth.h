@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/store.h"
 #include "daemon/src/api_types.h"
 

@@ -3,7 +3,7 @@
 // never carry any).
 #pragma once
 
-#include "daemon/core/engine_deps.h"
+#include "daemon/core/base/engine_deps.h"
 
 namespace mfa::daemon {
 

@@ -2,9 +2,9 @@
 
 #include <chrono>
 
-#include "daemon/core/bounded_file.h"
-#include "daemon/core/limits.h"
-#include "daemon/core/secret.h"
+#include "daemon/core/base/bounded_file.h"
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/secret.h"
 #include "daemon/src/delivery_channels.h"
 #include "daemon/src/log.h"
 

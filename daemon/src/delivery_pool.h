@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/core/base/secret.h"
 #include "daemon/core/config.h"
-#include "daemon/core/secret.h"
 #include "daemon/core/services/sender.h"
 
 namespace mfa::daemon {

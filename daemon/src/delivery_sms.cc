@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/secret.h"
+#include "daemon/core/base/secret.h"
 #include "daemon/src/curl_handles.h"
 #include "daemon/src/delivery_channels.h"
 #include "daemon/src/delivery_tls.h"

@@ -1,7 +1,7 @@
 #include "daemon/src/delivery_tls.h"
 
-#include "daemon/core/bounded_file.h"
-#include "daemon/core/limits.h"
+#include "daemon/core/base/bounded_file.h"
+#include "daemon/core/base/limits.h"
 
 namespace mfa::daemon {
 

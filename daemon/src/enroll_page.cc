@@ -5,9 +5,9 @@
 // without an API key, and every one resolves the token first.
 #include <nlohmann/json.hpp>
 
+#include "daemon/core/base/limits.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/limits.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <new>
 
-#include "daemon/core/c_handles.h"
+#include "daemon/core/base/c_handles.h"
 
 namespace mfa::daemon {
 namespace {

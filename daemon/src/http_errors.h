@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 #include "daemon/src/api_types.h"
 
 namespace mfa::daemon {

@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/core/bounded_file.h"
-#include "daemon/core/limits.h"
+#include "daemon/core/base/bounded_file.h"
+#include "daemon/core/base/limits.h"
 #include "daemon/core/remote_address.h"
 #include "daemon/src/http_internal.h"
 #include "daemon/src/log.h"

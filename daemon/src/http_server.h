@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 
 namespace mfa {
 struct DaemonConfig;

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/clock.h"
-#include "daemon/core/limits.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/limits.h"
 #include "daemon/src/api_key_auth.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/http_internal.h"

@@ -2,8 +2,8 @@
 
 #include <charconv>
 
-#include "daemon/core/display_text.h"
-#include "daemon/core/limits.h"
+#include "daemon/core/base/display_text.h"
+#include "daemon/core/base/limits.h"
 #include "daemon/core/remote_address.h"
 #include "daemon/src/http_errors.h"
 

@@ -10,7 +10,7 @@
 #include <ctime>
 #include <mutex>
 
-#include "daemon/core/display_text.h"
+#include "daemon/core/base/display_text.h"
 
 namespace mfa::daemon {
 namespace {

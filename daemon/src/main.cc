@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
 #include "daemon/core/config.h"
 #include "daemon/core/crypto/aead.h"
 #include "daemon/core/crypto/key_file.h"

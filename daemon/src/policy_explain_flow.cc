@@ -1,11 +1,11 @@
 #include "daemon/src/policy_explain_flow.h"
 
-#include "daemon/core/clock.h"
-#include "daemon/core/duration.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/duration.h"
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/policy_explain.h"
 #include "daemon/core/policy_holder.h"
-#include "daemon/core/system_app.h"
 #include "daemon/src/engine_json.h"
 
 namespace mfa::daemon {

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/services/login_service.h"
 #include "daemon/src/services.h"
 

@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/policy_holder.h"
-#include "daemon/core/system_app.h"
 
 namespace mfa::daemon {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/src/services.h"
 

@@ -1,6 +1,6 @@
 #include "daemon/src/requester.h"
 
-#include "daemon/core/limits.h"
+#include "daemon/core/base/limits.h"
 #include "daemon/src/access.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"

@@ -2,8 +2,8 @@
 // app. The full key is returned once, at creation; lists show ids and metadata only.
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/clock.h"
-#include "daemon/core/limits.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/limits.h"
 #include "daemon/core/services/factor_service.h"
 #include "daemon/core/store.h"
 #include "daemon/src/api_key_auth.h"

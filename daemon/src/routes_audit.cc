@@ -4,9 +4,9 @@
 // `next`, the query parameter that fetches the page after it.
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/limits.h"
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/store.h"
-#include "daemon/core/system_app.h"
 #include "daemon/src/access.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"

@@ -2,8 +2,8 @@
 // status and admin reset, under /v1/apps/{app}/users/{user}/...
 #include <nlohmann/json.hpp>
 
+#include "daemon/core/base/limits.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/limits.h"
 #include "daemon/src/access.h"
 #include "daemon/src/delivery_json.h"
 #include "daemon/src/engine_json.h"

@@ -4,12 +4,12 @@
 // key is on this machine, and the PIN (when UV is required) never crosses the network.
 #include <nlohmann/json.hpp>
 
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/secret.h"
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/config.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/fido_device.h"
-#include "daemon/core/limits.h"
-#include "daemon/core/secret.h"
-#include "daemon/core/system_app.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"

@@ -1,9 +1,9 @@
 // Logins and challenges: POST /v1/apps/{app}/logins and /v1/apps/{app}/challenges/...
 #include <nlohmann/json.hpp>
 
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/limits.h"
-#include "daemon/core/system_app.h"
 #include "daemon/src/access.h"
 #include "daemon/src/delivery_json.h"
 #include "daemon/src/engine_json.h"

@@ -6,8 +6,8 @@
 
 #include <memory>
 
+#include "daemon/core/base/limits.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/limits.h"
 #include "daemon/core/pam_conversation.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"

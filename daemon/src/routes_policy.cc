@@ -2,14 +2,14 @@
 // POST /v1/policy/reload. Admin only: the policy tells an attacker where MFA is off.
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/display_text.h"
+#include "daemon/core/base/display_text.h"
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/policy_explain.h"
 #include "daemon/core/policy_holder.h"
 #include "daemon/core/remote_address.h"
-#include "daemon/core/system_app.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
 #include "daemon/src/policy_explain_flow.h"

@@ -3,9 +3,9 @@
 // enrolment links for the self-service page.
 #include "daemon/src/routes_webauthn.h"
 
+#include "daemon/core/base/limits.h"
 #include "daemon/core/config.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/limits.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/src/access.h"
 #include "daemon/src/engine_json.h"

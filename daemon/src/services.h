@@ -4,7 +4,7 @@
 // Pointers are non-owning; main.cc owns the objects.
 #pragma once
 
-#include "daemon/core/engine_deps.h"
+#include "daemon/core/base/engine_deps.h"
 
 namespace mfa {
 struct DaemonConfig;

@@ -3,7 +3,7 @@
 // canonical account behind a login name).
 #pragma once
 
-#include "daemon/core/engine_deps.h"
+#include "daemon/core/base/engine_deps.h"
 
 namespace mfa::daemon {
 

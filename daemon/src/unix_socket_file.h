@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 
 namespace mfa::daemon {
 

@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/crypto/aead.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/policy_holder.h"
-#include "daemon/core/result.h"
 #include "daemon/core/services/sender.h"
 #include "daemon/core/store.h"
 

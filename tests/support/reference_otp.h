@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "daemon/core/base/secret.h"
 #include "daemon/core/otp/otp.h"
-#include "daemon/core/secret.h"
 
 namespace mfa::testing {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/c_handles.h"
+#include "daemon/core/base/c_handles.h"
 #include "daemon/core/encoding/base64url.h"
 #include "daemon/core/webauthn_rp.h"
 

@@ -56,7 +56,7 @@ CORE_DENY = [
     (re.compile(r"^iostream$"), "core code does not log or print"),
     (re.compile(r"^qrencode\.h$"), "libqrencode belongs to daemon/src/qr_render.cc"),
     (re.compile(r"^fstream$"),
-     "read files with daemon/core/bounded_file.h (size cap, checks on the open descriptor)"),
+     "read files with daemon/core/base/bounded_file.h (size cap, checks on the open descriptor)"),
 ]
 # Address text conversion is not socket I/O: inet_pton/inet_ntop (arpa/inet.h) and
 # IF_NAMESIZE (net/if.h) parse and print addresses. Allowed in the files that do exactly that.
@@ -240,7 +240,7 @@ SELF_TEST_BAD = {
     "daemon/core/k.cc": "#include <fstream>",
     "pam_module/a.cc": "#include <string>",
     "pam_module/b.cc": "#include <curl/curl.h>",
-    "pam_module/c.cc": '#include "daemon/core/result.h"',
+    "pam_module/c.cc": '#include "daemon/core/base/result.h"',
     "client/a.cc": "#include <vector>",
     "client/b.cc": '#include "pam_module/options.h"',
     "nss/a.cc": "#include <security/pam_modules.h>",
@@ -259,9 +259,9 @@ SELF_TEST_GOOD = {
     "pam_module/ok.cc": "#include <security/pam_ext.h>\n#include <syslog.h>\n#include <memory>\n"
                         "#include \"client/client.h\"\n#include \"pam_module/options.h\"",
     "client/ok.cc": "#include <sys/socket.h>\n#include <jsmn.h>\n#include \"client/http.h\"",
-    "daemon/src/http_server.cc": "#include <boost/asio.hpp>\n#include \"daemon/core/result.h\"",
+    "daemon/src/http_server.cc": "#include <boost/asio.hpp>\n#include \"daemon/core/base/result.h\"",
     "daemon/src/log.cc": "#include <systemd/sd-journal.h>",
-    "cli/http_client.cc": "#include <boost/beast/http.hpp>\n#include \"daemon/core/result.h\"",
+    "cli/http_client.cc": "#include <boost/beast/http.hpp>\n#include \"daemon/core/base/result.h\"",
     "daemon/core/services/ok.cc": '#include "daemon/core/base/result.h"\n'
                                   '#include "daemon/core/services/audit.h"',
     "daemon/core/pam/ok.cc": '#include "daemon/core/engine.h"',

@@ -13,7 +13,7 @@
 #include <new>
 #include <string>
 
-#include "daemon/core/bounded_file.h"
+#include "daemon/core/base/bounded_file.h"
 #include "daemon/src/delivery_pool.h"
 #include "tests/support/temp_dir.h"
 

@@ -2,7 +2,7 @@
 // they enter (core/display_text.h), escaped where they are printed (mfactl, the log).
 #include <string>
 
-#include "daemon/core/display_text.h"
+#include "daemon/core/base/display_text.h"
 #include "daemon/core/services/factor_service.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.

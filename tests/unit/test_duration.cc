@@ -2,7 +2,7 @@
 #include <cstring>
 #include <string>
 
-#include "daemon/core/duration.h"
+#include "daemon/core/base/duration.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off

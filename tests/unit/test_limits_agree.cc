@@ -1,9 +1,9 @@
-// The PAM module (libc-only, loaded into sshd) cannot include daemon/core/limits.h, so it
+// The PAM module (libc-only, loaded into sshd) cannot include daemon/core/base/limits.h, so it
 // keeps its own copies of the field limits of the conversation it relays. They must equal the
 // daemon's: a longer module limit lets through an item that the daemon then refuses as a
 // malformed request (a login failing for a reason nobody is told), a shorter one refuses
 // logins the daemon would take. This binary holds them equal, at compile time and at run time.
-#include "daemon/core/limits.h"
+#include "daemon/core/base/limits.h"
 #include "pam_module/conversation.h"
 #include "pam_module/pam_io.h"
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
 #include "daemon/core/encoding/base64url.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/fido2_config.h"

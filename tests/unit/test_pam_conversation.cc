@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/core/base/limits.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/limits.h"
 #include "daemon/core/pam_conversation.h"
 #include "daemon/core/store.h"
 #include "tests/support/engine_world.h"

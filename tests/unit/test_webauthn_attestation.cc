@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/c_handles.h"
+#include "daemon/core/base/c_handles.h"
 #include "daemon/core/webauthn_attestation.h"
 #include "daemon/core/webauthn_cbor.h"
 #include "daemon/core/webauthn_config.h"

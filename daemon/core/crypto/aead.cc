@@ -6,7 +6,7 @@
 #include <array>
 #include <climits>
 
-#include "daemon/core/c_handles.h"
+#include "daemon/core/base/c_handles.h"
 
 namespace mfa {
 namespace {

@@ -22,9 +22,9 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/base/result.h"
+#include "daemon/core/base/secret.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/result.h"
-#include "daemon/core/secret.h"
 
 namespace mfa {
 

@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "daemon/core/bounded_file.h"
-#include "daemon/core/c_handles.h"
+#include "daemon/core/base/bounded_file.h"
+#include "daemon/core/base/c_handles.h"
 
 namespace mfa {
 namespace {

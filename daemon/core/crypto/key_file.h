@@ -5,9 +5,9 @@
 
 #include <string>
 
+#include "daemon/core/base/result.h"
+#include "daemon/core/base/secret.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/result.h"
-#include "daemon/core/secret.h"
 
 namespace mfa {
 

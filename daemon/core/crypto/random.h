@@ -7,8 +7,8 @@
 #include <span>
 #include <string>
 
-#include "daemon/core/result.h"
-#include "daemon/core/secret.h"
+#include "daemon/core/base/result.h"
+#include "daemon/core/base/secret.h"
 
 namespace mfa {
 

@@ -6,7 +6,7 @@
 #include <new>
 #include <stdexcept>
 
-#include "daemon/core/c_handles.h"
+#include "daemon/core/base/c_handles.h"
 #include "daemon/core/encoding/oath_library.h"
 
 namespace mfa::core {

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/core/result.h"
-#include "daemon/core/secret.h"
+#include "daemon/core/base/result.h"
+#include "daemon/core/base/secret.h"
 
 namespace mfa::core {
 

@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 
 namespace mfa::core {
 

@@ -5,7 +5,7 @@
 #include <climits>
 #include <set>
 
-#include "daemon/core/secret.h"
+#include "daemon/core/base/secret.h"
 
 namespace mfa::core {
 

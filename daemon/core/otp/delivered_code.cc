@@ -5,7 +5,7 @@
 
 #include <array>
 
-#include "daemon/core/secret.h"
+#include "daemon/core/base/secret.h"
 
 namespace mfa::core {
 namespace {

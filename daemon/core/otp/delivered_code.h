@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/base/result.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/result.h"
 
 namespace mfa::core {
 

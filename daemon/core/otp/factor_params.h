@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/base/result.h"
 #include "daemon/core/otp/otp.h"
-#include "daemon/core/result.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {

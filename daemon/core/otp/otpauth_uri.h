@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/core/base/result.h"
 #include "daemon/core/otp/otp.h"
-#include "daemon/core/result.h"
 
 namespace mfa::core {
 

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {

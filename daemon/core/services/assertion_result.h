@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "daemon/core/engine_deps.h"
+#include "daemon/core/base/engine_deps.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/policy.h"
-#include "daemon/core/result.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/lockout.h"
 

@@ -1,6 +1,6 @@
 #include "daemon/core/services/audit.h"
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "daemon/core/engine_deps.h"
-#include "daemon/core/result.h"
+#include "daemon/core/base/engine_deps.h"
+#include "daemon/core/base/result.h"
 
 namespace mfa::core {
 

@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/limits.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/limits.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/services/factor_policy.h"
 

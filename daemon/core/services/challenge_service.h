@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/engine_deps.h"
-#include "daemon/core/login_origin.h"
-#include "daemon/core/result.h"
+#include "daemon/core/base/engine_deps.h"
+#include "daemon/core/base/login_origin.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/code_delivery.h"
 #include "daemon/core/services/code_verifier.h"

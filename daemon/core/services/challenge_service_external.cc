@@ -3,7 +3,7 @@
 // audit records) belongs to the caller; this file only moves the challenge.
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/services/challenge_service.h"
 

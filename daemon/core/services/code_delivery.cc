@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <utility>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/secret.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/limits.h"
 #include "daemon/core/otp/delivered_code.h"
 #include "daemon/core/otp/factor_params.h"
-#include "daemon/core/secret.h"
 #include "daemon/core/services/contact.h"
 #include "daemon/core/services/sender.h"
 

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/limits.h"
 #include "daemon/core/crypto/aead.h"
-#include "daemon/core/limits.h"
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/otp/delivered_code.h"
 #include "daemon/core/otp/factor_params.h"

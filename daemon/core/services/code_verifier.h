@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/engine_deps.h"
-#include "daemon/core/result.h"
+#include "daemon/core/base/engine_deps.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/lockout.h"
 #include "daemon/core/store.h"

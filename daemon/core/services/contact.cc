@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "daemon/core/limits.h"
+#include "daemon/core/base/limits.h"
 
 namespace mfa::core {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/store_enums.h"
 
 namespace mfa::core {

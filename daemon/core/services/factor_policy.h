@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/store_enums.h"
 
 namespace mfa::core {

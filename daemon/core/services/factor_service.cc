@@ -2,18 +2,18 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/limits.h"
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/crypto/aead.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base32.h"
-#include "daemon/core/limits.h"
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/otp/factor_params.h"
 #include "daemon/core/otp/otpauth_uri.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/services/contact.h"
 #include "daemon/core/services/factor_policy.h"
-#include "daemon/core/system_app.h"
 
 namespace mfa::core {
 namespace {

@@ -3,9 +3,9 @@
 // proved they receive it).
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/limits.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/limits.h"
 #include "daemon/core/otp/delivered_code.h"
 #include "daemon/core/otp/factor_params.h"
 #include "daemon/core/policy_context.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {

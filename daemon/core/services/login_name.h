@@ -7,9 +7,9 @@
 
 #include <string>
 
-#include "daemon/core/engine_deps.h"
+#include "daemon/core/base/engine_deps.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/policy.h"
-#include "daemon/core/result.h"
 
 namespace mfa::core {
 

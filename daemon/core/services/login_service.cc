@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "daemon/core/clock.h"
-#include "daemon/core/duration.h"
-#include "daemon/core/limits.h"
+#include "daemon/core/base/clock.h"
+#include "daemon/core/base/duration.h"
+#include "daemon/core/base/limits.h"
 #include "daemon/core/policy_context.h"
 #include "daemon/core/services/code_delivery.h"
 #include "daemon/core/services/code_verifier.h"

@@ -11,16 +11,16 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/core/engine_deps.h"
-#include "daemon/core/login_origin.h"
+#include "daemon/core/base/engine_deps.h"
+#include "daemon/core/base/login_origin.h"
+#include "daemon/core/base/result.h"
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/policy.h"
-#include "daemon/core/result.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/challenge_service.h"
 #include "daemon/core/services/factor_service.h"
 #include "daemon/core/services/lockout.h"
 #include "daemon/core/services/login_name.h"
-#include "daemon/core/system_app.h"
 
 namespace mfa::core {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/core/engine_deps.h"
-#include "daemon/core/result.h"
+#include "daemon/core/base/engine_deps.h"
+#include "daemon/core/base/result.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/code_verifier.h"
 

@@ -1,4 +1,4 @@
-#include "daemon/core/errc.h"
+#include "daemon/core/base/errc.h"
 
 namespace mfa {
 

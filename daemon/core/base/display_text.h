@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 
 namespace mfa::core {
 

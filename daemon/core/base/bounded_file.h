@@ -21,9 +21,9 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/core/errc.h"
-#include "daemon/core/result.h"
-#include "daemon/core/secret.h"
+#include "daemon/core/base/errc.h"
+#include "daemon/core/base/result.h"
+#include "daemon/core/base/secret.h"
 
 namespace mfa {
 

@@ -1,4 +1,4 @@
-#include "daemon/core/display_text.h"
+#include "daemon/core/base/display_text.h"
 
 #include <cstdint>
 #include <optional>

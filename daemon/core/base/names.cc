@@ -1,9 +1,9 @@
-#include "daemon/core/names.h"
+#include "daemon/core/base/names.h"
 
 #include <string_view>
 
-#include "daemon/core/display_text.h"
-#include "daemon/core/limits.h"
+#include "daemon/core/base/display_text.h"
+#include "daemon/core/base/limits.h"
 
 namespace mfa::core {
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon/core/bounded_file.h"
+#include "daemon/core/base/bounded_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <utility>
 
-#include "daemon/core/c_handles.h"
+#include "daemon/core/base/c_handles.h"
 
 namespace mfa {
 namespace {

@@ -7,7 +7,7 @@
 #include <utility>
 #include <variant>
 
-#include "daemon/core/errc.h"
+#include "daemon/core/base/errc.h"
 
 namespace mfa {
 

@@ -1,4 +1,4 @@
-#include "daemon/core/secret.h"
+#include "daemon/core/base/secret.h"
 
 #include <openssl/crypto.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/core/clock.h"
+#include "daemon/core/base/clock.h"
 
 #include <chrono>
 

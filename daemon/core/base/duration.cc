@@ -1,4 +1,4 @@
-#include "daemon/core/duration.h"
+#include "daemon/core/base/duration.h"
 
 #include <algorithm>
 #include <array>

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/result.h"
+#include "daemon/core/base/result.h"
 
 namespace mfa {
 class Store;

@@ -43,7 +43,7 @@ inline constexpr std::size_t kMaxPamAnswerLen = 256;
 inline constexpr std::size_t kMaxEmailLen = 254;
 inline constexpr std::size_t kMaxApiKeyNameLen = 64;
 
-// Files the daemon reads (daemon/core/bounded_file.h: at most the limit + 1 bytes are read,
+// Files the daemon reads (daemon/core/base/bounded_file.h: at most the limit + 1 bytes are read,
 // a larger file is refused at start or reload).
 // mfad.yaml and policy.yaml: hand-written YAML; the commented examples are a few KiB, so a
 // MiB is room for any real file while keeping yaml-cpp's node tree (a multiple of the text)
