@@ -12,8 +12,8 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/self.h"
-#include "daemon/core/policy.h"
-#include "daemon/core/policy_holder.h"
+#include "daemon/core/policy/policy.h"
+#include "daemon/core/policy/policy_holder.h"
 
 namespace mfa::cli {
 namespace {

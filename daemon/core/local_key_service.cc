@@ -15,7 +15,7 @@
 #include "daemon/core/local_key_checks.h"
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/otp/factor_params.h"
-#include "daemon/core/policy_context.h"
+#include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store.h"
 #include "daemon/core/webauthn_cose.h"

@@ -9,7 +9,7 @@
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/otp/backup_codes.h"
-#include "daemon/core/remote_address.h"
+#include "daemon/core/policy/remote_address.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {

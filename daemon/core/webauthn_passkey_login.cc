@@ -6,7 +6,7 @@
 #include "daemon/core/base/clock.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base64url.h"
-#include "daemon/core/policy_context.h"
+#include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/assertion_result.h"
 #include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store.h"

@@ -8,7 +8,7 @@
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base64url.h"
 #include "daemon/core/otp/backup_codes.h"
-#include "daemon/core/policy_context.h"
+#include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store.h"
 #include "daemon/core/webauthn_config.h"

@@ -16,7 +16,7 @@
 
 #include "daemon/core/base/bounded_file.h"
 #include "daemon/core/base/limits.h"
-#include "daemon/core/remote_address.h"
+#include "daemon/core/policy/remote_address.h"
 #include "daemon/src/http_internal.h"
 #include "daemon/src/log.h"
 #include "daemon/src/metrics.h"

@@ -4,7 +4,7 @@
 
 #include "daemon/core/base/display_text.h"
 #include "daemon/core/base/limits.h"
-#include "daemon/core/remote_address.h"
+#include "daemon/core/policy/remote_address.h"
 #include "daemon/src/http_errors.h"
 
 namespace mfa::daemon {

@@ -4,8 +4,8 @@
 #include "daemon/core/base/duration.h"
 #include "daemon/core/base/system_app.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/policy_explain.h"
-#include "daemon/core/policy_holder.h"
+#include "daemon/core/policy/policy_explain.h"
+#include "daemon/core/policy/policy_holder.h"
 #include "daemon/src/engine_json.h"
 
 namespace mfa::daemon {

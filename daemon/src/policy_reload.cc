@@ -4,7 +4,7 @@
 
 #include "daemon/core/base/system_app.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/policy_holder.h"
+#include "daemon/core/policy/policy_holder.h"
 
 namespace mfa::daemon {
 

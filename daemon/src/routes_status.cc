@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/engine.h"
-#include "daemon/core/policy_context.h"
+#include "daemon/core/policy/policy_context.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/routes_engine.h"

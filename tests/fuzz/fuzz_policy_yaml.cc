@@ -1,5 +1,5 @@
-// parse_policy (daemon/core/policy_yaml.cc, yaml-cpp) on arbitrary text, then every pure view
-// of an accepted policy: evaluation for a few contexts, the JSON views and the explain text.
+// parse_policy (daemon/core/policy/policy_yaml.cc, yaml-cpp) on arbitrary text, then every pure
+// view of an accepted policy: evaluation for a few contexts, the JSON views and the explain text.
 // Properties: errors are kPolicyInvalid and name the source; error text and summary can be
 // put into a JSON audit record with a strict dump() (what daemon/src/policy_reload.cc does on
 // SIGHUP); evaluation always names a matched layer.
@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "daemon/core/policy.h"
-#include "daemon/core/policy_explain.h"
-#include "daemon/core/policy_holder.h"
+#include "daemon/core/policy/policy.h"
+#include "daemon/core/policy/policy_explain.h"
+#include "daemon/core/policy/policy_holder.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "daemon/core/policy.h"
+#include "daemon/core/policy/policy.h"
 #include "daemon/core/sqlite_store.h"
 
 namespace mfa::testing {

@@ -15,7 +15,7 @@
 #include "daemon/core/crypto/aead.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/policy_holder.h"
+#include "daemon/core/policy/policy_holder.h"
 #include "daemon/core/services/sender.h"
 #include "daemon/core/store.h"
 

@@ -61,11 +61,11 @@ CORE_DENY = [
 # Address text conversion is not socket I/O: inet_pton/inet_ntop (arpa/inet.h) and
 # IF_NAMESIZE (net/if.h) parse and print addresses. Allowed in the files that do exactly that.
 CORE_FILE_ONLY = [
-    (re.compile(r"^arpa/inet\.h$"), {"daemon/core/cidr.cc", "daemon/core/remote_address.cc"},
+    (re.compile(r"^arpa/inet\.h$"), {"daemon/core/policy/cidr.cc", "daemon/core/policy/remote_address.cc"},
      "only the address parsers (cidr.cc, remote_address.cc) may use inet_pton/inet_ntop"),
-    (re.compile(r"^net/if\.h$"), {"daemon/core/cidr.cc", "daemon/core/remote_address.cc"},
+    (re.compile(r"^net/if\.h$"), {"daemon/core/policy/cidr.cc", "daemon/core/policy/remote_address.cc"},
      "only the address parsers (cidr.cc, remote_address.cc) may use IF_NAMESIZE"),
-    (re.compile(r"^yaml-cpp/"), {"daemon/core/config_yaml.cc", "daemon/core/policy_yaml.cc"},
+    (re.compile(r"^yaml-cpp/"), {"daemon/core/config_yaml.cc", "daemon/core/policy/policy_yaml.cc"},
      "yaml-cpp is confined to the two YAML adapters (config_yaml.cc, policy_yaml.cc)"),
 ]
 CORE_QUOTED = ("daemon/core/",)
@@ -253,7 +253,7 @@ SELF_TEST_BAD = {
     "daemon/src/os/c.cc": '#include "daemon/src/routes/services.h"',
 }
 SELF_TEST_GOOD = {
-    "daemon/core/cidr.cc": "#include <arpa/inet.h>\n#include <string>\n#include \"daemon/core/cidr.h\"",
+    "daemon/core/policy/cidr.cc": "#include <arpa/inet.h>\n#include <string>\n#include \"daemon/core/policy/cidr.h\"",
     "daemon/core/config_yaml.cc": "#include <yaml-cpp/yaml.h>",
     "daemon/core/ok.cc": "#include <openssl/evp.h>\n#include <sys/stat.h>\n// #include <curl/curl.h>",
     "pam_module/ok.cc": "#include <security/pam_ext.h>\n#include <syslog.h>\n#include <memory>\n"

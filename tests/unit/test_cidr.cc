@@ -2,7 +2,7 @@
 #include <cstring>
 #include <string>
 
-#include "daemon/core/cidr.h"
+#include "daemon/core/policy/cidr.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off

@@ -10,9 +10,9 @@
 #include <string>
 #include <thread>
 
-#include "daemon/core/policy.h"
-#include "daemon/core/policy_explain.h"
-#include "daemon/core/policy_holder.h"
+#include "daemon/core/policy/policy.h"
+#include "daemon/core/policy/policy_explain.h"
+#include "daemon/core/policy/policy_holder.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off

@@ -2,7 +2,7 @@
 // key on it, so every other spelling is normalised or refused.
 #include <string>
 
-#include "daemon/core/remote_address.h"
+#include "daemon/core/policy/remote_address.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off

@@ -5,7 +5,7 @@
 #include "daemon/core/base/clock.h"
 #include "daemon/core/base/limits.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/policy_context.h"
+#include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/factor_policy.h"
 
 namespace mfa::core {

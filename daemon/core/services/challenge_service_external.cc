@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/base/clock.h"
-#include "daemon/core/policy_context.h"
+#include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/challenge_service.h"
 
 namespace mfa::core {

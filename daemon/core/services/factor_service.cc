@@ -11,7 +11,7 @@
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/otp/factor_params.h"
 #include "daemon/core/otp/otpauth_uri.h"
-#include "daemon/core/policy_context.h"
+#include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/contact.h"
 #include "daemon/core/services/factor_policy.h"
 

@@ -8,7 +8,7 @@
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/otp/delivered_code.h"
 #include "daemon/core/otp/factor_params.h"
-#include "daemon/core/policy_context.h"
+#include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/contact.h"
 #include "daemon/core/services/factor_policy.h"
 #include "daemon/core/services/factor_service.h"

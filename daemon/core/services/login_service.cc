@@ -5,7 +5,7 @@
 #include "daemon/core/base/clock.h"
 #include "daemon/core/base/duration.h"
 #include "daemon/core/base/limits.h"
-#include "daemon/core/policy_context.h"
+#include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/code_delivery.h"
 #include "daemon/core/services/code_verifier.h"
 #include "daemon/core/services/contact.h"

@@ -15,7 +15,7 @@
 #include "daemon/core/base/login_origin.h"
 #include "daemon/core/base/result.h"
 #include "daemon/core/base/system_app.h"
-#include "daemon/core/policy.h"
+#include "daemon/core/policy/policy.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/challenge_service.h"
 #include "daemon/core/services/factor_service.h"

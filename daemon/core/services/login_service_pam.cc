@@ -3,7 +3,7 @@
 // login's, so they are written here rather than by the conversation (issue 11).
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/policy_holder.h"
+#include "daemon/core/policy/policy_holder.h"
 #include "daemon/core/services/login_service.h"
 
 namespace mfa::core {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "daemon/core/policy_context.h"
+#include "daemon/core/policy/policy_context.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {

@@ -1,4 +1,4 @@
-#include "daemon/core/cidr.h"
+#include "daemon/core/policy/cidr.h"
 
 #include <arpa/inet.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/core/policy_explain.h"
+#include "daemon/core/policy/policy_explain.h"
 
 #include "daemon/core/base/duration.h"
 #include "daemon/core/base/system_app.h"

@@ -3,8 +3,8 @@
 
 #include "daemon/core/base/duration.h"
 #include "daemon/core/base/system_app.h"
-#include "daemon/core/cidr.h"
-#include "daemon/core/policy.h"
+#include "daemon/core/policy/cidr.h"
+#include "daemon/core/policy/policy.h"
 
 namespace mfa::core {
 namespace {

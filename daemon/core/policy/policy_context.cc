@@ -1,7 +1,7 @@
-#include "daemon/core/policy_context.h"
+#include "daemon/core/policy/policy_context.h"
 
 #include "daemon/core/base/system_app.h"
-#include "daemon/core/policy_holder.h"
+#include "daemon/core/policy/policy_holder.h"
 
 namespace mfa::core {
 

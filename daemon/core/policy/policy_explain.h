@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/policy.h"
+#include "daemon/core/policy/policy.h"
 
 namespace mfa::core {
 

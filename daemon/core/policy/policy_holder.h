@@ -8,7 +8,7 @@
 #include <string>
 
 #include "daemon/core/base/result.h"
-#include "daemon/core/policy.h"
+#include "daemon/core/policy/policy.h"
 
 namespace mfa::core {
 

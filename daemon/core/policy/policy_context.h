@@ -6,7 +6,7 @@
 
 #include "daemon/core/base/engine_deps.h"
 #include "daemon/core/base/login_origin.h"
-#include "daemon/core/policy.h"
+#include "daemon/core/policy/policy.h"
 #include "daemon/core/store.h"
 
 namespace mfa::core {

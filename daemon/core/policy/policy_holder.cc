@@ -1,4 +1,4 @@
-#include "daemon/core/policy_holder.h"
+#include "daemon/core/policy/policy_holder.h"
 
 #include <utility>
 

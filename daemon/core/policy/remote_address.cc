@@ -1,10 +1,10 @@
-#include "daemon/core/remote_address.h"
+#include "daemon/core/policy/remote_address.h"
 
 #include <net/if.h>
 
 #include <algorithm>
 
-#include "daemon/core/cidr.h"
+#include "daemon/core/policy/cidr.h"
 
 namespace mfa::core {
 namespace {
