@@ -8,9 +8,9 @@
 
 #include "daemon/core/base/clock.h"
 #include "daemon/core/base/limits.h"
+#include "daemon/core/config/fido2_config.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base64url.h"
-#include "daemon/core/fido2_config.h"
 #include "daemon/core/fido_device.h"
 #include "daemon/core/local_key_checks.h"
 #include "daemon/core/otp/backup_codes.h"

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "daemon/core/config.h"
+#include "daemon/core/config/config.h"
 #include "daemon/core/policy/policy_holder.h"
 #include "daemon/src/delivery_pool.h"
 #include "daemon/src/delivery_tls.h"

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <string>
 
-#include "daemon/core/config.h"
+#include "daemon/core/config/config.h"
 
 namespace mfa::daemon {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "daemon/core/config.h"
+#include "daemon/core/config/config.h"
 #include "daemon/core/services/sender.h"
 
 namespace mfa::daemon {

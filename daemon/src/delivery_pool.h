@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "daemon/core/base/secret.h"
-#include "daemon/core/config.h"
+#include "daemon/core/config/config.h"
 #include "daemon/core/services/sender.h"
 
 namespace mfa::daemon {

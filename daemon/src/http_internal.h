@@ -15,7 +15,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/core/config.h"
+#include "daemon/core/config/config.h"
 #include "daemon/src/api_types.h"
 #include "daemon/src/connection_budget.h"
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "daemon/core/base/clock.h"
-#include "daemon/core/config.h"
+#include "daemon/core/config/config.h"
 #include "daemon/core/crypto/aead.h"
 #include "daemon/core/crypto/key_file.h"
 #include "daemon/core/crypto/random.h"

@@ -7,7 +7,7 @@
 #include "daemon/core/base/limits.h"
 #include "daemon/core/base/secret.h"
 #include "daemon/core/base/system_app.h"
-#include "daemon/core/config.h"
+#include "daemon/core/config/config.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/fido_device.h"
 #include "daemon/src/engine_json.h"

@@ -4,7 +4,7 @@
 #include "daemon/src/routes_webauthn.h"
 
 #include "daemon/core/base/limits.h"
-#include "daemon/core/config.h"
+#include "daemon/core/config/config.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/src/access.h"

@@ -18,7 +18,7 @@ namespace mfa::daemon {
 class Metrics;
 
 struct Services : core::EngineDeps {
-  const DaemonConfig* config = nullptr;  // daemon/core/config.h
+  const DaemonConfig* config = nullptr;  // daemon/core/config/config.h
   core::Engine* engine = nullptr;        // factors, logins, challenges, lockout, audit
   Metrics* metrics = nullptr;            // daemon/src/metrics.h
 };

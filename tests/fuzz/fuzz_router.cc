@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/core/config.h"
+#include "daemon/core/config/config.h"
 #include "daemon/core/engine.h"
 #include "daemon/src/metrics.h"
 #include "daemon/src/router.h"

@@ -65,7 +65,7 @@ CORE_FILE_ONLY = [
      "only the address parsers (cidr.cc, remote_address.cc) may use inet_pton/inet_ntop"),
     (re.compile(r"^net/if\.h$"), {"daemon/core/policy/cidr.cc", "daemon/core/policy/remote_address.cc"},
      "only the address parsers (cidr.cc, remote_address.cc) may use IF_NAMESIZE"),
-    (re.compile(r"^yaml-cpp/"), {"daemon/core/config_yaml.cc", "daemon/core/policy/policy_yaml.cc"},
+    (re.compile(r"^yaml-cpp/"), {"daemon/core/config/config_yaml.cc", "daemon/core/policy/policy_yaml.cc"},
      "yaml-cpp is confined to the two YAML adapters (config_yaml.cc, policy_yaml.cc)"),
 ]
 CORE_QUOTED = ("daemon/core/",)
@@ -81,13 +81,13 @@ SRC_FILE_ONLY = [
     (re.compile(r"^systemd/|^syslog\.h$"), {"daemon/src/log.cc"},
      "the journal and syslog are written by log.cc only"),
     (re.compile(r"^yaml-cpp/"), set(),
-     "yaml-cpp is confined to daemon/core/config_yaml.cc and policy_yaml.cc"),
+     "yaml-cpp is confined to daemon/core/config/config_yaml.cc and policy_yaml.cc"),
 ]
 SRC_QUOTED = ("daemon/core/", "daemon/src/")
 CLI_FILE_ONLY = [
     (re.compile(r"^boost/"), {"cli/http_client.cc"}, "Beast/Asio are confined to http_client.cc"),
     (re.compile(r"^yaml-cpp/"), set(),
-     "yaml-cpp is confined to daemon/core/config_yaml.cc and policy_yaml.cc"),
+     "yaml-cpp is confined to daemon/core/config/config_yaml.cc and policy_yaml.cc"),
 ]
 CLI_QUOTED = ("daemon/core/", "cli/")
 
@@ -254,7 +254,7 @@ SELF_TEST_BAD = {
 }
 SELF_TEST_GOOD = {
     "daemon/core/policy/cidr.cc": "#include <arpa/inet.h>\n#include <string>\n#include \"daemon/core/policy/cidr.h\"",
-    "daemon/core/config_yaml.cc": "#include <yaml-cpp/yaml.h>",
+    "daemon/core/config/config_yaml.cc": "#include <yaml-cpp/yaml.h>",
     "daemon/core/ok.cc": "#include <openssl/evp.h>\n#include <sys/stat.h>\n// #include <curl/curl.h>",
     "pam_module/ok.cc": "#include <security/pam_ext.h>\n#include <syslog.h>\n#include <memory>\n"
                         "#include \"client/client.h\"\n#include \"pam_module/options.h\"",

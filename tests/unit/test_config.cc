@@ -7,7 +7,7 @@
 
 #include <unistd.h>
 
-#include "daemon/core/config.h"
+#include "daemon/core/config/config.h"
 
 // clang-format off
 #include <stdarg.h>

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/config.h"
+#include "daemon/core/config/config.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/otp/delivered_code.h"

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "daemon/core/base/clock.h"
+#include "daemon/core/config/fido2_config.h"
 #include "daemon/core/encoding/base64url.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/fido2_config.h"
 #include "daemon/core/fido_device.h"
 #include "daemon/core/local_key_checks.h"
 #include "daemon/core/store.h"

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "daemon/core/config.h"
+#include "daemon/core/config/config.h"
 #include "daemon/src/access.h"
 #include "daemon/src/metrics.h"
 #include "daemon/src/router.h"

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "daemon/core/base/bounded_file.h"
-#include "daemon/core/config.h"
+#include "daemon/core/config/config.h"
 #include "daemon/core/webauthn_attestation.h"
 
 namespace mfa {
