@@ -3,7 +3,7 @@
 #pragma once
 
 #include "daemon/core/base/engine_deps.h"
-#include "daemon/core/local_key_service.h"
+#include "daemon/core/fido/local_key_service.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/challenge_service.h"
 #include "daemon/core/services/code_delivery.h"

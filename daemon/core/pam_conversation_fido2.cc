@@ -7,7 +7,7 @@
 
 #include "daemon/core/base/secret.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/fido_device.h"
+#include "daemon/core/fido/fido_device.h"
 #include "daemon/core/pam_conversation.h"
 
 namespace mfa::core {

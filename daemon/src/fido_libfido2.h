@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/core/fido_device.h"
+#include "daemon/core/fido/fido_device.h"
 
 namespace mfa::daemon {
 

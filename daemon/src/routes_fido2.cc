@@ -9,7 +9,7 @@
 #include "daemon/core/base/system_app.h"
 #include "daemon/core/config/config.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/fido_device.h"
+#include "daemon/core/fido/fido_device.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"

@@ -1,4 +1,4 @@
-#include "daemon/core/local_key_checks.h"
+#include "daemon/core/fido/local_key_checks.h"
 
 #include <algorithm>
 

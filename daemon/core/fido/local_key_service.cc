@@ -1,4 +1,4 @@
-#include "daemon/core/local_key_service.h"
+#include "daemon/core/fido/local_key_service.h"
 #include "daemon/core/services/assertion_result.h"
 
 #include <nlohmann/json.hpp>
@@ -11,8 +11,8 @@
 #include "daemon/core/config/fido2_config.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base64url.h"
-#include "daemon/core/fido_device.h"
-#include "daemon/core/local_key_checks.h"
+#include "daemon/core/fido/fido_device.h"
+#include "daemon/core/fido/local_key_checks.h"
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/otp/factor_params.h"
 #include "daemon/core/policy/policy_context.h"

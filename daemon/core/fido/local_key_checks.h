@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "daemon/core/base/result.h"
-#include "daemon/core/fido_device.h"
+#include "daemon/core/fido/fido_device.h"
 #include "daemon/core/webauthn_rp.h"
 
 namespace mfa::fido {
