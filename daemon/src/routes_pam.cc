@@ -1,6 +1,6 @@
 // POST /v1/pam/conversations and POST /v1/pam/conversations/{id} (docs/pam-protocol.md).
 // Only Unix-socket callers: a PAM stack runs on this host. HTTP glue only: the state machine
-// is core's (daemon/core/pam_conversation.h); this file reads JSON, decides the caller from the
+// is core's (daemon/core/pam/pam_conversation.h); this file reads JSON, decides the caller from the
 // peer credentials, and writes the step back.
 #include <nlohmann/json.hpp>
 
@@ -8,7 +8,7 @@
 
 #include "daemon/core/base/limits.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/pam_conversation.h"
+#include "daemon/core/pam/pam_conversation.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/json_fields.h"
 #include "daemon/src/qr_render.h"

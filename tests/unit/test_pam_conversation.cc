@@ -1,4 +1,4 @@
-// The PAM conversation state machine (daemon/core/pam_conversation.h, docs/pam-protocol.md)
+// The PAM conversation state machine (daemon/core/pam/pam_conversation.h, docs/pam-protocol.md)
 // against a real engine on an in-memory SQLite store with a manual clock
 // (tests/support/engine_world.h). TOTP codes come from tests/support/reference_otp.h (OpenSSL
 // HMAC and the RFC 6238 algorithm written out, not the product's liboath). Each test drives
@@ -10,7 +10,7 @@
 
 #include "daemon/core/base/limits.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/pam_conversation.h"
+#include "daemon/core/pam/pam_conversation.h"
 #include "daemon/core/store.h"
 #include "tests/support/engine_world.h"
 #include "tests/support/reference_otp.h"

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "daemon/core/encoding/base32.h"
-#include "daemon/core/pam_conversation.h"
+#include "daemon/core/pam/pam_conversation.h"
 #include "daemon/core/services/login_name.h"
 #include "daemon/src/unix_directory.h"
 #include "tests/support/engine_world.h"

@@ -3,7 +3,7 @@
 // only that name is kept, so policy, factors, lockout, grace, enrolment and audit are the
 // account's.
 #include "daemon/core/engine.h"
-#include "daemon/core/pam_conversation.h"
+#include "daemon/core/pam/pam_conversation.h"
 #include "daemon/core/services/login_name.h"
 
 namespace mfa::core {

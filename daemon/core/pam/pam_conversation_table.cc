@@ -5,7 +5,7 @@
 
 #include "daemon/core/base/limits.h"
 #include "daemon/core/base/secret.h"
-#include "daemon/core/pam_conversation.h"
+#include "daemon/core/pam/pam_conversation.h"
 
 namespace mfa::core {
 

@@ -1,4 +1,4 @@
-#include "daemon/core/pam_conversation.h"
+#include "daemon/core/pam/pam_conversation.h"
 
 #include <iterator>
 

@@ -8,7 +8,7 @@
 #include "daemon/core/base/secret.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/fido/fido_device.h"
-#include "daemon/core/pam_conversation.h"
+#include "daemon/core/pam/pam_conversation.h"
 
 namespace mfa::core {
 namespace {
