@@ -26,7 +26,7 @@
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base32.h"
 #include "daemon/core/otp/factor_params.h"
-#include "daemon/core/sqlite_store.h"
+#include "daemon/core/store/sqlite_store.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include "daemon/core/base/secret.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base64url.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/core/webauthn_rp.h"
 #include "daemon/core/webauthn_service.h"

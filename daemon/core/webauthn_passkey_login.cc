@@ -9,7 +9,7 @@
 #include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/assertion_result.h"
 #include "daemon/core/services/factor_policy.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/core/webauthn_json.h"
 #include "daemon/core/webauthn_rp.h"

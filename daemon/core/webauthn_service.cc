@@ -10,7 +10,7 @@
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/factor_policy.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/core/webauthn_cose.h"
 #include "daemon/core/webauthn_json.h"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "daemon/core/base/result.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "daemon/src/api_types.h"
 
 namespace mfa {

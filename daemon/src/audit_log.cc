@@ -1,6 +1,6 @@
 #include "daemon/src/audit_log.h"
 
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "daemon/src/log.h"
 
 namespace mfa::daemon {

@@ -11,7 +11,7 @@
 
 #include "daemon/core/otp/otp.h"
 #include "daemon/core/services/login_service.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::daemon {
 

@@ -16,7 +16,7 @@
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/policy/policy_holder.h"
-#include "daemon/core/sqlite_store.h"
+#include "daemon/core/store/sqlite_store.h"
 #include "daemon/src/audit_log.h"
 #include "daemon/src/check_config.h"
 #include "daemon/src/delivery_pool.h"

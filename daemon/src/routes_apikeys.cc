@@ -5,7 +5,7 @@
 #include "daemon/core/base/clock.h"
 #include "daemon/core/base/limits.h"
 #include "daemon/core/services/factor_service.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "daemon/src/api_key_auth.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"

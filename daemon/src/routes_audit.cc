@@ -6,7 +6,7 @@
 
 #include "daemon/core/base/limits.h"
 #include "daemon/core/base/system_app.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "daemon/src/access.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"

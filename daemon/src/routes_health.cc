@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "daemon/src/http_errors.h"
 #include "daemon/src/metrics.h"
 #include "daemon/src/router.h"

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "daemon/src/api_types.h"
 #include "daemon/src/router.h"
 #include "daemon/src/services.h"

@@ -1,5 +1,5 @@
 """Issue 11: challenge purpose/method/status and factor types are parsed once at the HTTP edge
-with the store's tables (daemon/core/store_enums.cc): known values filter and round-trip as
+with the store's tables (daemon/core/store/store_enums.cc): known values filter and round-trip as
 the same strings, unknown ones are a 400 instead of a silent empty answer."""
 
 from engine_helpers import REQUIRED, enroll_totp, start_with_policy

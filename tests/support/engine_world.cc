@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "daemon/core/policy/policy.h"
-#include "daemon/core/sqlite_store.h"
+#include "daemon/core/store/sqlite_store.h"
 
 namespace mfa::testing {
 

@@ -17,7 +17,7 @@
 #include "daemon/core/engine.h"
 #include "daemon/core/policy/policy_holder.h"
 #include "daemon/core/services/sender.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::testing {
 

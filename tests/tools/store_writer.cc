@@ -13,7 +13,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "daemon/core/sqlite_store.h"
+#include "daemon/core/store/sqlite_store.h"
 
 namespace {
 

@@ -14,7 +14,7 @@
 #include "daemon/core/otp/delivered_code.h"
 #include "daemon/core/services/contact.h"
 #include "daemon/core/services/sender.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "daemon/src/delivery_channels.h"
 #include "daemon/src/message_template.h"
 #include "tests/support/engine_world.h"

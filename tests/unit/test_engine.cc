@@ -10,7 +10,7 @@
 
 #include "daemon/core/encoding/base32.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "tests/support/engine_world.h"
 #include "tests/support/reference_otp.h"
 

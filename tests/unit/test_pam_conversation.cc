@@ -11,7 +11,7 @@
 #include "daemon/core/base/limits.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/pam/pam_conversation.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "tests/support/engine_world.h"
 #include "tests/support/reference_otp.h"
 

@@ -14,7 +14,7 @@
 #include "daemon/core/encoding/base32.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/services/lockout.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "daemon/src/router.h"
 #include "daemon/src/routes_engine.h"
 #include "daemon/src/services.h"

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/core/sqlite_store.h"
+#include "daemon/core/store/sqlite_store.h"
 
 // cmocka last: it defines a `fail` macro that would clash with mfa::fail.
 // clang-format off

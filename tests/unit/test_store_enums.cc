@@ -1,10 +1,10 @@
-// The store's closed sets (daemon/core/store_enums.h): every enumerator has its string, the
+// The store's closed sets (daemon/core/store/store_enums.h): every enumerator has its string, the
 // strings round-trip, anything else is refused, and JSON carries the string.
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
-#include "daemon/core/store_enums.h"
+#include "daemon/core/store/store_enums.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off

@@ -17,7 +17,7 @@
 #include "daemon/core/otp/factor_params.h"
 #include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/factor_policy.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 #include "daemon/core/webauthn_cose.h"
 #include "daemon/core/webauthn_service.h"
 

@@ -12,7 +12,7 @@
 
 #include "daemon/core/base/result.h"
 #include "daemon/core/crypto/random.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::core {
 

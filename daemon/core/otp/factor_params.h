@@ -12,7 +12,7 @@
 
 #include "daemon/core/base/result.h"
 #include "daemon/core/otp/otp.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::core {
 

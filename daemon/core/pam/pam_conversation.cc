@@ -10,7 +10,7 @@
 #include "daemon/core/engine.h"
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/policy/remote_address.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::core {
 namespace {

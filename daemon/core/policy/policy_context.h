@@ -7,7 +7,7 @@
 #include "daemon/core/base/engine_deps.h"
 #include "daemon/core/base/login_origin.h"
 #include "daemon/core/policy/policy.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::core {
 

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/base/clock.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::core {
 

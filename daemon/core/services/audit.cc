@@ -1,7 +1,7 @@
 #include "daemon/core/services/audit.h"
 
 #include "daemon/core/base/clock.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::core {
 

@@ -15,7 +15,7 @@
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/code_delivery.h"
 #include "daemon/core/services/code_verifier.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::core {
 

@@ -13,7 +13,7 @@
 #include "daemon/core/base/engine_deps.h"
 #include "daemon/core/base/result.h"
 #include "daemon/core/services/audit.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::core {
 

@@ -9,7 +9,7 @@
 #include "daemon/core/otp/delivered_code.h"
 #include "daemon/core/otp/factor_params.h"
 #include "daemon/core/otp/otp.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::core {
 namespace {

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "daemon/core/base/result.h"
-#include "daemon/core/store_enums.h"
+#include "daemon/core/store/store_enums.h"
 
 namespace mfa::core {
 

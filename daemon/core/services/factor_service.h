@@ -20,7 +20,7 @@
 #include "daemon/core/services/code_delivery.h"
 #include "daemon/core/services/code_verifier.h"
 #include "daemon/core/services/step_up.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::core {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "daemon/core/base/clock.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::core {
 

@@ -10,7 +10,7 @@
 #include "daemon/core/services/code_verifier.h"
 #include "daemon/core/services/contact.h"
 #include "daemon/core/services/factor_service.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::core {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "daemon/core/base/result.h"
-#include "daemon/core/store_enums.h"
+#include "daemon/core/store/store_enums.h"
 
 namespace mfa::core {
 

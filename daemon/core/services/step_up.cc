@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "daemon/core/policy/policy_context.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::core {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "daemon/core/base/result.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa {
 

@@ -1,5 +1,5 @@
 // SQLite backend: commit_verification, the one transaction behind an accepted code.
-#include "daemon/core/sqlite_store_impl.h"
+#include "daemon/core/store/sqlite_store_impl.h"
 
 namespace mfa::sqlite {
 

@@ -3,7 +3,7 @@
 // AttemptReservation; issue 10 #6: read-then-record let parallel guesses pass the limit).
 #include <algorithm>
 
-#include "daemon/core/sqlite_store_impl.h"
+#include "daemon/core/store/sqlite_store_impl.h"
 
 namespace mfa::sqlite {
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon/core/store_enums.h"
+#include "daemon/core/store/store_enums.h"
 
 #include <array>
 #include <nlohmann/json.hpp>

@@ -1,7 +1,7 @@
 // SQLite backend: factors and backup codes, including the two replay guards (TOTP last step,
 // single-use backup codes), each one compare-and-set UPDATE so that two verifications racing
 // on the same code — in this process or another one on the same file — cannot both succeed.
-#include "daemon/core/sqlite_store_impl.h"
+#include "daemon/core/store/sqlite_store_impl.h"
 
 namespace mfa::sqlite {
 namespace {

@@ -1,5 +1,5 @@
 // SQLite backend: remembered logins, seen remote addresses and API keys.
-#include "daemon/core/sqlite_store_impl.h"
+#include "daemon/core/store/sqlite_store_impl.h"
 
 namespace mfa::sqlite {
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "daemon/core/base/limits.h"
-#include "daemon/core/sqlite_store_impl.h"
+#include "daemon/core/store/sqlite_store_impl.h"
 
 namespace mfa::sqlite {
 namespace {

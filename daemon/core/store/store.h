@@ -13,7 +13,7 @@
 
 #include "daemon/core/base/login_origin.h"
 #include "daemon/core/base/result.h"
-#include "daemon/core/store_enums.h"
+#include "daemon/core/store/store_enums.h"
 
 namespace mfa {
 

@@ -1,6 +1,6 @@
 // SQLite backend: opening, pragmas, the statement cache and the read/write transaction paths.
 // The per-table methods live in sqlite_store_{users,factors,challenges,audit,misc}.cc.
-#include "daemon/core/sqlite_store.h"
+#include "daemon/core/store/sqlite_store.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include "daemon/core/base/limits.h"
-#include "daemon/core/sqlite_store_impl.h"
+#include "daemon/core/store/sqlite_store_impl.h"
 
 namespace mfa::sqlite {
 

@@ -24,7 +24,7 @@
 
 #include "daemon/core/base/c_handles.h"
 #include "daemon/core/base/result.h"
-#include "daemon/core/store.h"
+#include "daemon/core/store/store.h"
 
 namespace mfa::sqlite {
 

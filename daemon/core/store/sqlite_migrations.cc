@@ -9,7 +9,7 @@
 // transaction — a table rebuild must use the 12-step procedure from sqlite.org/lang_altertable.
 #include <string>
 
-#include "daemon/core/sqlite_store_impl.h"
+#include "daemon/core/store/sqlite_store_impl.h"
 
 namespace mfa::sqlite {
 namespace {

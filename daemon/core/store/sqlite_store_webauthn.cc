@@ -1,7 +1,7 @@
 // SQLite backend: the two WebAuthn lookups. Credential ids live in the factor's params JSON
 // (json1 is built into SQLite >= 3.38); schema version 2 derives factors.credential_id from it
 // with a UNIQUE index, which this lookup uses.
-#include "daemon/core/sqlite_store_impl.h"
+#include "daemon/core/store/sqlite_store_impl.h"
 
 namespace mfa::sqlite {
 
