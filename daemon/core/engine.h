@@ -4,6 +4,7 @@
 
 #include "daemon/core/base/engine_deps.h"
 #include "daemon/core/fido/local_key_service.h"
+#include "daemon/core/passkeys/webauthn_service.h"
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/challenge_service.h"
 #include "daemon/core/services/code_delivery.h"
@@ -11,7 +12,6 @@
 #include "daemon/core/services/factor_service.h"
 #include "daemon/core/services/lockout.h"
 #include "daemon/core/services/login_service.h"
-#include "daemon/core/webauthn_service.h"
 
 namespace mfa::core {
 

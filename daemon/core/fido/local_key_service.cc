@@ -15,11 +15,11 @@
 #include "daemon/core/fido/local_key_checks.h"
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/otp/factor_params.h"
+#include "daemon/core/passkeys/webauthn_service.h"
 #include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store/store.h"
 #include "daemon/core/webauthn_cose.h"
-#include "daemon/core/webauthn_service.h"
 
 namespace mfa::core {
 namespace {

@@ -5,14 +5,14 @@
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base64url.h"
 #include "daemon/core/otp/factor_params.h"
+#include "daemon/core/passkeys/webauthn_json.h"
+#include "daemon/core/passkeys/webauthn_service.h"
 #include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/assertion_result.h"
 #include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store/store.h"
 #include "daemon/core/webauthn_config.h"
-#include "daemon/core/webauthn_json.h"
 #include "daemon/core/webauthn_rp.h"
-#include "daemon/core/webauthn_service.h"
 
 namespace mfa::core {
 namespace {

@@ -9,10 +9,10 @@
 #include "daemon/core/base/secret.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base64url.h"
+#include "daemon/core/passkeys/webauthn_service.h"
 #include "daemon/core/store/store.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/core/webauthn_rp.h"
-#include "daemon/core/webauthn_service.h"
 
 namespace mfa::core {
 namespace {

@@ -1,7 +1,7 @@
-#include "daemon/core/webauthn_json.h"
+#include "daemon/core/passkeys/webauthn_json.h"
 
 #include "daemon/core/encoding/base64url.h"
-#include "daemon/core/webauthn_service.h"
+#include "daemon/core/passkeys/webauthn_service.h"
 
 namespace mfa::core {
 

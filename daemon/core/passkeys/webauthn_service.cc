@@ -1,4 +1,4 @@
-#include "daemon/core/webauthn_service.h"
+#include "daemon/core/passkeys/webauthn_service.h"
 
 #include <algorithm>
 
@@ -8,12 +8,12 @@
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base64url.h"
 #include "daemon/core/otp/backup_codes.h"
+#include "daemon/core/passkeys/webauthn_json.h"
 #include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store/store.h"
 #include "daemon/core/webauthn_config.h"
 #include "daemon/core/webauthn_cose.h"
-#include "daemon/core/webauthn_json.h"
 #include "daemon/core/webauthn_rp.h"
 
 namespace mfa::core {
