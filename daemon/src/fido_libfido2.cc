@@ -4,7 +4,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "daemon/core/webauthn_cbor.h"
+#include "daemon/core/webauthn/webauthn_cbor.h"
 #include "daemon/src/fido_handles.h"
 #include "daemon/src/fido_unix_io.h"
 

@@ -6,7 +6,7 @@
 #include "daemon/core/base/limits.h"
 #include "daemon/core/config/config.h"
 #include "daemon/core/engine.h"
-#include "daemon/core/webauthn_config.h"
+#include "daemon/core/webauthn/webauthn_config.h"
 #include "daemon/src/access.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/http_errors.h"

@@ -1,4 +1,4 @@
-// verify_attestation (daemon/core/webauthn_attestation.cc) on an attestation object as a
+// verify_attestation (daemon/core/webauthn/webauthn_attestation.cc) on an attestation object as a
 // browser sends it (CBOR map: fmt, attStmt, authData), with the credential key taken from its
 // own authData, as registration does. With no trust anchors configured, properties: nothing is
 // ever `trusted`, the type is none, self or basic, and require_trusted refuses everything.
@@ -9,10 +9,10 @@
 #include <span>
 #include <string>
 
-#include "daemon/core/webauthn_attestation.h"
-#include "daemon/core/webauthn_authdata.h"
-#include "daemon/core/webauthn_cbor.h"
-#include "daemon/core/webauthn_cose.h"
+#include "daemon/core/webauthn/webauthn_attestation.h"
+#include "daemon/core/webauthn/webauthn_authdata.h"
+#include "daemon/core/webauthn/webauthn_cbor.h"
+#include "daemon/core/webauthn/webauthn_cose.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

@@ -1,12 +1,12 @@
-// parse_authenticator_data (daemon/core/webauthn_authdata.cc): the authenticator's bytes, as
-// relayed by a browser anyone controls. Properties: an accepted authData has the fixed header,
+// parse_authenticator_data (daemon/core/webauthn/webauthn_authdata.cc): the authenticator's bytes,
+// as relayed by a browser anyone controls. Properties: an accepted authData has the fixed header,
 // attested credential data exactly when the AT flag says so, a credential id within bounds,
 // and a COSE key that is one well-formed CBOR item.
 #include <cstdint>
 #include <span>
 
-#include "daemon/core/webauthn_authdata.h"
-#include "daemon/core/webauthn_cbor.h"
+#include "daemon/core/webauthn/webauthn_authdata.h"
+#include "daemon/core/webauthn/webauthn_cbor.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -1,11 +1,11 @@
-// cbor_decode (daemon/core/webauthn_cbor.cc) on arbitrary bytes: attestation objects, COSE
+// cbor_decode (daemon/core/webauthn/webauthn_cbor.cc) on arbitrary bytes: attestation objects, COSE
 // keys and extensions arrive from the browser or the security key. Properties: a decoded item
 // respects the nesting and item bounds; decoding with `consumed` agrees with decoding exactly
 // that prefix; without `consumed`, trailing bytes are refused.
 #include <cstdint>
 #include <span>
 
-#include "daemon/core/webauthn_cbor.h"
+#include "daemon/core/webauthn/webauthn_cbor.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

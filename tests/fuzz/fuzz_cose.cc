@@ -1,5 +1,5 @@
-// cose_key_parse and verify_signature (daemon/core/webauthn_cose.cc): a credential public key
-// as registered by whoever enrols a passkey. Properties: an accepted key has a supported
+// cose_key_parse and verify_signature (daemon/core/webauthn/webauthn_cose.cc): a credential public
+// key as registered by whoever enrols a passkey. Properties: an accepted key has a supported
 // algorithm and an OpenSSL key of the matching type (RSA at least kMinRsaBits); a signature
 // check over it with input-chosen bytes never crashes, and an empty signature never verifies.
 #include <openssl/evp.h>
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-#include "daemon/core/webauthn_cose.h"
+#include "daemon/core/webauthn/webauthn_cose.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -15,7 +15,7 @@
 
 #include "daemon/core/base/c_handles.h"
 #include "daemon/core/encoding/base64url.h"
-#include "daemon/core/webauthn_rp.h"
+#include "daemon/core/webauthn/webauthn_rp.h"
 
 namespace mfa::testing {
 

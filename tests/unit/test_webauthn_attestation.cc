@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "daemon/core/base/c_handles.h"
-#include "daemon/core/webauthn_attestation.h"
-#include "daemon/core/webauthn_cbor.h"
-#include "daemon/core/webauthn_config.h"
-#include "daemon/core/webauthn_cose.h"
+#include "daemon/core/webauthn/webauthn_attestation.h"
+#include "daemon/core/webauthn/webauthn_cbor.h"
+#include "daemon/core/webauthn/webauthn_config.h"
+#include "daemon/core/webauthn/webauthn_cose.h"
 
 // cmocka last: it defines a `fail` macro that would clash with mfa::fail.
 // clang-format off

@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "daemon/core/encoding/base64url.h"
-#include "daemon/core/webauthn_authdata.h"
-#include "daemon/core/webauthn_cbor.h"
-#include "daemon/core/webauthn_cose.h"
-#include "daemon/core/webauthn_rp.h"
+#include "daemon/core/webauthn/webauthn_authdata.h"
+#include "daemon/core/webauthn/webauthn_cbor.h"
+#include "daemon/core/webauthn/webauthn_cose.h"
+#include "daemon/core/webauthn/webauthn_rp.h"
 #include "tests/support/soft_authenticator.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.

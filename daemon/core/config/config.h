@@ -14,7 +14,7 @@
 #include "daemon/core/base/limits.h"
 #include "daemon/core/base/result.h"
 #include "daemon/core/config/fido2_config.h"
-#include "daemon/core/webauthn_config.h"
+#include "daemon/core/webauthn/webauthn_config.h"
 
 namespace mfa {
 

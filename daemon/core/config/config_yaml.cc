@@ -13,7 +13,7 @@
 
 #include "daemon/core/base/bounded_file.h"
 #include "daemon/core/config/config.h"
-#include "daemon/core/webauthn_attestation.h"
+#include "daemon/core/webauthn/webauthn_attestation.h"
 
 namespace mfa {
 namespace {

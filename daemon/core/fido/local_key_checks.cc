@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "daemon/core/base/secret.h"
-#include "daemon/core/webauthn_authdata.h"
-#include "daemon/core/webauthn_cose.h"
+#include "daemon/core/webauthn/webauthn_authdata.h"
+#include "daemon/core/webauthn/webauthn_cose.h"
 
 namespace mfa::fido {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "daemon/core/base/result.h"
 #include "daemon/core/fido/fido_device.h"
-#include "daemon/core/webauthn_rp.h"
+#include "daemon/core/webauthn/webauthn_rp.h"
 
 namespace mfa::fido {
 

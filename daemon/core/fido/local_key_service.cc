@@ -19,7 +19,7 @@
 #include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store/store.h"
-#include "daemon/core/webauthn_cose.h"
+#include "daemon/core/webauthn/webauthn_cose.h"
 
 namespace mfa::core {
 namespace {

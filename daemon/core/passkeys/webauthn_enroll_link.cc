@@ -11,8 +11,8 @@
 #include "daemon/core/encoding/base64url.h"
 #include "daemon/core/passkeys/webauthn_service.h"
 #include "daemon/core/store/store.h"
-#include "daemon/core/webauthn_config.h"
-#include "daemon/core/webauthn_rp.h"
+#include "daemon/core/webauthn/webauthn_config.h"
+#include "daemon/core/webauthn/webauthn_rp.h"
 
 namespace mfa::core {
 namespace {

@@ -12,8 +12,8 @@
 #include "daemon/core/services/assertion_result.h"
 #include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store/store.h"
-#include "daemon/core/webauthn_config.h"
-#include "daemon/core/webauthn_rp.h"
+#include "daemon/core/webauthn/webauthn_config.h"
+#include "daemon/core/webauthn/webauthn_rp.h"
 
 namespace mfa::core {
 namespace {

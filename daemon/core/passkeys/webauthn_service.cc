@@ -12,9 +12,9 @@
 #include "daemon/core/policy/policy_context.h"
 #include "daemon/core/services/factor_policy.h"
 #include "daemon/core/store/store.h"
-#include "daemon/core/webauthn_config.h"
-#include "daemon/core/webauthn_cose.h"
-#include "daemon/core/webauthn_rp.h"
+#include "daemon/core/webauthn/webauthn_config.h"
+#include "daemon/core/webauthn/webauthn_cose.h"
+#include "daemon/core/webauthn/webauthn_rp.h"
 
 namespace mfa::core {
 namespace {

@@ -19,7 +19,7 @@
 #include "daemon/core/services/challenge_service.h"
 #include "daemon/core/services/factor_service.h"
 #include "daemon/core/services/lockout.h"
-#include "daemon/core/webauthn_rp.h"
+#include "daemon/core/webauthn/webauthn_rp.h"
 
 namespace mfa::core {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "daemon/core/base/result.h"
-#include "daemon/core/webauthn_config.h"
+#include "daemon/core/webauthn/webauthn_config.h"
 
 namespace mfa::webauthn {
 

@@ -1,4 +1,4 @@
-#include "daemon/core/webauthn_attestation.h"
+#include "daemon/core/webauthn/webauthn_attestation.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>

@@ -9,7 +9,7 @@
 
 #include "daemon/core/base/c_handles.h"
 #include "daemon/core/base/result.h"
-#include "daemon/core/webauthn_cbor.h"
+#include "daemon/core/webauthn/webauthn_cbor.h"
 
 namespace mfa::webauthn {
 

@@ -1,8 +1,8 @@
-#include "daemon/core/webauthn_authdata.h"
+#include "daemon/core/webauthn/webauthn_authdata.h"
 
 #include <algorithm>
 
-#include "daemon/core/webauthn_cbor.h"
+#include "daemon/core/webauthn/webauthn_cbor.h"
 
 namespace mfa::webauthn {
 namespace {

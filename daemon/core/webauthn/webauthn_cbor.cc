@@ -1,4 +1,4 @@
-#include "daemon/core/webauthn_cbor.h"
+#include "daemon/core/webauthn/webauthn_cbor.h"
 
 #include <cbor.h>
 

@@ -20,9 +20,9 @@
 #include "daemon/core/base/c_handles.h"
 #include "daemon/core/base/limits.h"
 #include "daemon/core/base/result.h"
-#include "daemon/core/webauthn_cbor.h"
-#include "daemon/core/webauthn_config.h"
-#include "daemon/core/webauthn_cose.h"
+#include "daemon/core/webauthn/webauthn_cbor.h"
+#include "daemon/core/webauthn/webauthn_config.h"
+#include "daemon/core/webauthn/webauthn_cose.h"
 
 namespace mfa::webauthn {
 

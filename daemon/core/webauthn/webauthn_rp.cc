@@ -1,4 +1,4 @@
-#include "daemon/core/webauthn_rp.h"
+#include "daemon/core/webauthn/webauthn_rp.h"
 
 #include <openssl/evp.h>
 
@@ -7,10 +7,10 @@
 
 #include "daemon/core/base/secret.h"
 #include "daemon/core/encoding/base64url.h"
-#include "daemon/core/webauthn_attestation.h"
-#include "daemon/core/webauthn_authdata.h"
-#include "daemon/core/webauthn_cbor.h"
-#include "daemon/core/webauthn_cose.h"
+#include "daemon/core/webauthn/webauthn_attestation.h"
+#include "daemon/core/webauthn/webauthn_authdata.h"
+#include "daemon/core/webauthn/webauthn_cbor.h"
+#include "daemon/core/webauthn/webauthn_cose.h"
 
 namespace mfa::webauthn {
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon/core/webauthn_cose.h"
+#include "daemon/core/webauthn/webauthn_cose.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
