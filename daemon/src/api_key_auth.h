@@ -9,7 +9,7 @@
 
 #include "daemon/core/base/result.h"
 #include "daemon/core/store/store.h"
-#include "daemon/src/api_types.h"
+#include "daemon/src/api/api_types.h"
 
 namespace mfa {
 class Clock;

@@ -1,8 +1,8 @@
 #include "daemon/src/delivery_json.h"
 
 #include "daemon/core/services/contact.h"
+#include "daemon/src/api/http_errors.h"
 #include "daemon/src/engine_json.h"
-#include "daemon/src/http_errors.h"
 
 namespace mfa::daemon {
 

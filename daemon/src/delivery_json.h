@@ -7,7 +7,7 @@
 #include "daemon/core/services/code_delivery.h"
 #include "daemon/core/services/login_service.h"
 #include "daemon/core/store/store.h"
-#include "daemon/src/api_types.h"
+#include "daemon/src/api/api_types.h"
 
 namespace mfa::daemon {
 

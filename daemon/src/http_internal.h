@@ -16,7 +16,7 @@
 #include <string>
 
 #include "daemon/core/config/config.h"
-#include "daemon/src/api_types.h"
+#include "daemon/src/api/api_types.h"
 #include "daemon/src/connection_budget.h"
 
 namespace mfa::daemon {

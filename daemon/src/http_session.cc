@@ -13,14 +13,14 @@
 
 #include "daemon/core/base/clock.h"
 #include "daemon/core/base/limits.h"
+#include "daemon/src/api/http_errors.h"
+#include "daemon/src/api/router.h"
+#include "daemon/src/api/url.h"
 #include "daemon/src/api_key_auth.h"
-#include "daemon/src/http_errors.h"
 #include "daemon/src/http_internal.h"
 #include "daemon/src/log.h"
 #include "daemon/src/metrics.h"
-#include "daemon/src/router.h"
 #include "daemon/src/services.h"
-#include "daemon/src/url.h"
 
 namespace mfa::daemon {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "daemon/core/base/result.h"
-#include "daemon/src/api_types.h"
+#include "daemon/src/api/api_types.h"
 
 namespace mfa::daemon {
 

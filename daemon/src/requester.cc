@@ -1,9 +1,9 @@
 #include "daemon/src/requester.h"
 
 #include "daemon/core/base/limits.h"
-#include "daemon/src/access.h"
-#include "daemon/src/http_errors.h"
-#include "daemon/src/json_fields.h"
+#include "daemon/src/api/access.h"
+#include "daemon/src/api/http_errors.h"
+#include "daemon/src/api/json_fields.h"
 
 namespace mfa::daemon {
 

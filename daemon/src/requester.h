@@ -8,7 +8,7 @@
 
 #include "daemon/core/services/audit.h"
 #include "daemon/core/services/step_up.h"
-#include "daemon/src/api_types.h"
+#include "daemon/src/api/api_types.h"
 
 namespace mfa::daemon {
 

@@ -6,10 +6,10 @@
 #include "daemon/core/base/limits.h"
 #include "daemon/core/services/factor_service.h"
 #include "daemon/core/store/store.h"
+#include "daemon/src/api/http_errors.h"
+#include "daemon/src/api/router.h"
 #include "daemon/src/api_key_auth.h"
 #include "daemon/src/engine_json.h"
-#include "daemon/src/http_errors.h"
-#include "daemon/src/router.h"
 #include "daemon/src/routes.h"
 #include "daemon/src/services.h"
 

@@ -7,10 +7,10 @@
 #include "daemon/core/base/limits.h"
 #include "daemon/core/base/system_app.h"
 #include "daemon/core/store/store.h"
-#include "daemon/src/access.h"
+#include "daemon/src/api/access.h"
+#include "daemon/src/api/http_errors.h"
+#include "daemon/src/api/json_fields.h"
 #include "daemon/src/engine_json.h"
-#include "daemon/src/http_errors.h"
-#include "daemon/src/json_fields.h"
 #include "daemon/src/routes_engine.h"
 
 namespace mfa::daemon {

@@ -2,7 +2,7 @@
 // PAM conversations). main.cc calls register_engine_routes once.
 #pragma once
 
-#include "daemon/src/router.h"
+#include "daemon/src/api/router.h"
 #include "daemon/src/routes_webauthn.h"
 #include "daemon/src/services.h"
 

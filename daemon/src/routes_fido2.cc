@@ -10,9 +10,9 @@
 #include "daemon/core/config/config.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/fido/fido_device.h"
+#include "daemon/src/api/http_errors.h"
+#include "daemon/src/api/json_fields.h"
 #include "daemon/src/engine_json.h"
-#include "daemon/src/http_errors.h"
-#include "daemon/src/json_fields.h"
 #include "daemon/src/requester.h"
 #include "daemon/src/routes_engine.h"
 

@@ -5,9 +5,9 @@
 #include <chrono>
 
 #include "daemon/core/store/store.h"
-#include "daemon/src/http_errors.h"
+#include "daemon/src/api/http_errors.h"
+#include "daemon/src/api/router.h"
 #include "daemon/src/metrics.h"
-#include "daemon/src/router.h"
 #include "daemon/src/routes.h"
 #include "daemon/src/services.h"
 #include "daemon/src/version.h"

@@ -9,8 +9,8 @@
 #include "daemon/core/base/limits.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/pam/pam_conversation.h"
-#include "daemon/src/http_errors.h"
-#include "daemon/src/json_fields.h"
+#include "daemon/src/api/http_errors.h"
+#include "daemon/src/api/json_fields.h"
 #include "daemon/src/qr_render.h"
 #include "daemon/src/routes_engine.h"
 

@@ -7,10 +7,10 @@
 #include "daemon/core/config/config.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/webauthn/webauthn_config.h"
-#include "daemon/src/access.h"
+#include "daemon/src/api/access.h"
+#include "daemon/src/api/http_errors.h"
+#include "daemon/src/api/json_fields.h"
 #include "daemon/src/engine_json.h"
-#include "daemon/src/http_errors.h"
-#include "daemon/src/json_fields.h"
 #include "daemon/src/requester.h"
 
 namespace mfa::daemon {

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/store/store.h"
-#include "daemon/src/api_types.h"
-#include "daemon/src/router.h"
+#include "daemon/src/api/api_types.h"
+#include "daemon/src/api/router.h"
 #include "daemon/src/services.h"
 
 namespace mfa::daemon {

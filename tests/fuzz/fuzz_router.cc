@@ -1,4 +1,4 @@
-// The daemon's request path below the listener: parse_target (daemon/src/url.cc) then
+// The daemon's request path below the listener: parse_target (daemon/src/api/url.cc) then
 // Router::dispatch over the real route table (health, API keys, every engine route) wired to
 // an in-memory SQLite store, as four kinds of caller. Input: byte 0 picks the caller and the
 // clock, then "METHOD TARGET\n", then the body.
@@ -14,12 +14,12 @@
 
 #include "daemon/core/config/config.h"
 #include "daemon/core/engine.h"
+#include "daemon/src/api/router.h"
+#include "daemon/src/api/url.h"
 #include "daemon/src/metrics.h"
-#include "daemon/src/router.h"
 #include "daemon/src/routes.h"
 #include "daemon/src/routes_engine.h"
 #include "daemon/src/services.h"
-#include "daemon/src/url.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/support/engine_world.h"
 

@@ -92,7 +92,7 @@ def test_non_admin_uid_is_refused_on_every_route_for_another_user(mfad_factory):
 
 # The routes each scope opens over TCP (the admin scope opens all). Everything else under
 # /v1/apps/{app} must be refused to that key. Derived from DESIGN.md section 3 and
-# daemon/src/access.h (and what each route declares at router.add); a 4xx such as 409 (wrong state) is also not an opening.
+# daemon/src/api/access.h (and what each route declares at router.add); a 4xx such as 409 (wrong state) is also not an opening.
 VERIFY_SCOPE = {("POST", "/v1/apps/{app}/logins"), ("POST", "/v1/apps/{app}/challenges"),
                 ("GET", "/v1/apps/{app}/challenges"), ("GET", "/v1/apps/{app}/challenges/{id}"),
                 ("POST", "/v1/apps/{app}/challenges/{id}/cancel"),

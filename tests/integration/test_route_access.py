@@ -1,4 +1,4 @@
-"""Each route declares its access where it is registered (daemon/src/access.h) and the router
+"""Each route declares its access where it is registered (daemon/src/api/access.h) and the router
 decides before any handler runs (issue 11). Against the running daemon:
 - a TCP request without a key reaches the open routes only (health, the enrolment link and
   its API, whose token is the credential): every other route, and an unknown path, is 401

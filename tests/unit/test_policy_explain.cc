@@ -15,7 +15,7 @@
 #include "daemon/core/engine.h"
 #include "daemon/core/services/lockout.h"
 #include "daemon/core/store/store.h"
-#include "daemon/src/router.h"
+#include "daemon/src/api/router.h"
 #include "daemon/src/routes_engine.h"
 #include "daemon/src/services.h"
 #include "tests/support/engine_world.h"

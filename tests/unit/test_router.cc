@@ -11,13 +11,13 @@
 #include <string>
 
 #include "daemon/core/config/config.h"
-#include "daemon/src/access.h"
+#include "daemon/src/api/access.h"
+#include "daemon/src/api/router.h"
+#include "daemon/src/api/url.h"
 #include "daemon/src/metrics.h"
-#include "daemon/src/router.h"
 #include "daemon/src/routes.h"
 #include "daemon/src/routes_engine.h"
 #include "daemon/src/services.h"
-#include "daemon/src/url.h"
 #include "tests/support/engine_world.h"
 
 // clang-format off

@@ -1,5 +1,5 @@
 // The one project-wide error enum. Core code returns these inside mfa::Error; the daemon maps
-// them to HTTP statuses at the boundary (daemon/src/http_errors.cc). No I/O here.
+// them to HTTP statuses at the boundary (daemon/src/api/http_errors.cc). No I/O here.
 #pragma once
 
 #include <string_view>

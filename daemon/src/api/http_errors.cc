@@ -1,4 +1,4 @@
-#include "daemon/src/http_errors.h"
+#include "daemon/src/api/http_errors.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,11 +1,11 @@
-#include "daemon/src/router.h"
+#include "daemon/src/api/router.h"
 
 #include <algorithm>
 #include <exception>
 #include <stdexcept>
 #include <string_view>
 
-#include "daemon/src/http_errors.h"
+#include "daemon/src/api/http_errors.h"
 
 namespace mfa::daemon {
 namespace {

@@ -1,8 +1,8 @@
-#include "daemon/src/access.h"
+#include "daemon/src/api/access.h"
 
 #include "daemon/core/base/system_app.h"
 #include "daemon/core/services/factor_service.h"
-#include "daemon/src/http_errors.h"
+#include "daemon/src/api/http_errors.h"
 
 namespace mfa::daemon {
 namespace {

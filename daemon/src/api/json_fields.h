@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/src/api_types.h"
+#include "daemon/src/api/api_types.h"
 
 namespace mfa::daemon {
 

@@ -1,11 +1,11 @@
-#include "daemon/src/json_fields.h"
+#include "daemon/src/api/json_fields.h"
 
 #include <charconv>
 
 #include "daemon/core/base/display_text.h"
 #include "daemon/core/base/limits.h"
 #include "daemon/core/policy/remote_address.h"
-#include "daemon/src/http_errors.h"
+#include "daemon/src/api/http_errors.h"
 
 namespace mfa::daemon {
 

@@ -1,4 +1,4 @@
-#include "daemon/src/api_types.h"
+#include "daemon/src/api/api_types.h"
 
 namespace mfa::daemon {
 

@@ -1,4 +1,4 @@
-#include "daemon/src/url.h"
+#include "daemon/src/api/url.h"
 
 namespace mfa::daemon {
 namespace {

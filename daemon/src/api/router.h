@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/src/access.h"
-#include "daemon/src/api_types.h"
+#include "daemon/src/api/access.h"
+#include "daemon/src/api/api_types.h"
 
 namespace mfa::daemon {
 
