@@ -17,10 +17,10 @@
 #include "daemon/core/base/bounded_file.h"
 #include "daemon/core/base/limits.h"
 #include "daemon/core/policy/remote_address.h"
+#include "daemon/src/auth/peer_cred.h"
 #include "daemon/src/http_internal.h"
 #include "daemon/src/log.h"
 #include "daemon/src/metrics.h"
-#include "daemon/src/peer_cred.h"
 #include "daemon/src/services.h"
 #include "daemon/src/unix_socket_file.h"
 

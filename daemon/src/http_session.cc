@@ -16,7 +16,7 @@
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/router.h"
 #include "daemon/src/api/url.h"
-#include "daemon/src/api_key_auth.h"
+#include "daemon/src/auth/api_key_auth.h"
 #include "daemon/src/http_internal.h"
 #include "daemon/src/log.h"
 #include "daemon/src/metrics.h"

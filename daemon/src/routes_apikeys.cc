@@ -8,7 +8,7 @@
 #include "daemon/core/store/store.h"
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/router.h"
-#include "daemon/src/api_key_auth.h"
+#include "daemon/src/auth/api_key_auth.h"
 #include "daemon/src/engine_json.h"
 #include "daemon/src/routes.h"
 #include "daemon/src/services.h"

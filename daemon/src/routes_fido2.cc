@@ -12,8 +12,8 @@
 #include "daemon/core/fido/fido_device.h"
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/json_fields.h"
+#include "daemon/src/auth/requester.h"
 #include "daemon/src/engine_json.h"
-#include "daemon/src/requester.h"
 #include "daemon/src/routes_engine.h"
 
 namespace mfa::daemon {

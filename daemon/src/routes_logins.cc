@@ -7,9 +7,9 @@
 #include "daemon/src/api/access.h"
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/json_fields.h"
+#include "daemon/src/auth/requester.h"
 #include "daemon/src/delivery_json.h"
 #include "daemon/src/engine_json.h"
-#include "daemon/src/requester.h"
 #include "daemon/src/routes_engine.h"
 #include "daemon/src/routes_webauthn.h"
 

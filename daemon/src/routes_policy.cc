@@ -12,9 +12,9 @@
 #include "daemon/core/policy/remote_address.h"
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/json_fields.h"
+#include "daemon/src/auth/requester.h"
 #include "daemon/src/policy_explain_flow.h"
 #include "daemon/src/policy_reload.h"
-#include "daemon/src/requester.h"
 #include "daemon/src/routes_engine.h"
 
 namespace mfa::daemon {

@@ -1,4 +1,4 @@
-#include "daemon/src/requester.h"
+#include "daemon/src/auth/requester.h"
 
 #include "daemon/core/base/limits.h"
 #include "daemon/src/api/access.h"

@@ -1,4 +1,4 @@
-#include "daemon/src/api_key_auth.h"
+#include "daemon/src/auth/api_key_auth.h"
 
 #include <openssl/evp.h>
 

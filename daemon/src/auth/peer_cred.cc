@@ -1,4 +1,4 @@
-#include "daemon/src/peer_cred.h"
+#include "daemon/src/auth/peer_cred.h"
 
 #include <grp.h>
 #include <pwd.h>
