@@ -24,7 +24,7 @@
 #include "daemon/src/delivery_tls.h"
 #include "daemon/src/dev_config.h"
 #include "daemon/src/fido_libfido2.h"
-#include "daemon/src/http_server.h"
+#include "daemon/src/http/http_server.h"
 #include "daemon/src/log.h"
 #include "daemon/src/metrics.h"
 #include "daemon/src/policy_reload.h"

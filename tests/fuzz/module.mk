@@ -36,7 +36,7 @@ FUZZ_CXXFLAGS := -std=c++20 -O1 -g $(FUZZ_SAN) -pthread -MMD -MP -I. \
 FUZZ_CORE_OBJS := $(CORE_SRCS:%.cc=$(FUZZ_BUILD)/%.o)
 # The listener is left out: Boost 1.74's asio sees no C++20 coroutine support in clang 14 with
 # libstdc++, and no harness reaches it (the router harness starts below the listener).
-FUZZ_MFAD_SKIP := main http_server http_session
+FUZZ_MFAD_SKIP := main http/http_server http/http_session
 FUZZ_MFAD_OBJS := $(filter-out $(FUZZ_MFAD_SKIP:%=$(FUZZ_BUILD)/daemon/src/%.o),\
                     $(MFAD_SRCS:%.cc=$(FUZZ_BUILD)/%.o))
 

@@ -73,7 +73,7 @@ CORE_QUOTED = ("daemon/core/",)
 # --- daemon/src/ and cli/ -------------------------------------------------------------------
 SRC_FILE_ONLY = [
     (re.compile(r"^boost/"),
-     {"daemon/src/http_internal.h", "daemon/src/http_server.cc", "daemon/src/http_session.cc"},
+     {"daemon/src/http/http_internal.h", "daemon/src/http/http_server.cc", "daemon/src/http/http_session.cc"},
      "Beast/Asio are confined to the HTTP server (http_internal.h, http_server.cc, "
      "http_session.cc)"),
     (re.compile(r"^qrencode\.h$"), {"daemon/src/qr_render.cc"},
@@ -259,7 +259,7 @@ SELF_TEST_GOOD = {
     "pam_module/ok.cc": "#include <security/pam_ext.h>\n#include <syslog.h>\n#include <memory>\n"
                         "#include \"client/client.h\"\n#include \"pam_module/options.h\"",
     "client/ok.cc": "#include <sys/socket.h>\n#include <jsmn.h>\n#include \"client/http.h\"",
-    "daemon/src/http_server.cc": "#include <boost/asio.hpp>\n#include \"daemon/core/base/result.h\"",
+    "daemon/src/http/http_server.cc": "#include <boost/asio.hpp>\n#include \"daemon/core/base/result.h\"",
     "daemon/src/log.cc": "#include <systemd/sd-journal.h>",
     "cli/http_client.cc": "#include <boost/beast/http.hpp>\n#include \"daemon/core/base/result.h\"",
     "daemon/core/services/ok.cc": '#include "daemon/core/base/result.h"\n'

@@ -1,9 +1,9 @@
-// Connection budgets (daemon/src/connection_budget.h, issue 10): the socket's per-uid share and
-// root reserve; TCP's totals, and which idle connection a full TCP budget sheds.
+// Connection budgets (daemon/src/http/connection_budget.h, issue 10): the socket's per-uid share
+// and root reserve; TCP's totals, and which idle connection a full TCP budget sheds.
 #include <string>
 #include <vector>
 
-#include "daemon/src/connection_budget.h"
+#include "daemon/src/http/connection_budget.h"
 
 // clang-format off
 #include <stdarg.h>

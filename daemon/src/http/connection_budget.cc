@@ -1,4 +1,4 @@
-#include "daemon/src/connection_budget.h"
+#include "daemon/src/http/connection_budget.h"
 
 #include <tuple>
 #include <utility>

@@ -17,7 +17,7 @@
 
 #include "daemon/core/config/config.h"
 #include "daemon/src/api/api_types.h"
-#include "daemon/src/connection_budget.h"
+#include "daemon/src/http/connection_budget.h"
 
 namespace mfa::daemon {
 

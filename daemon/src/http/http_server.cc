@@ -1,6 +1,6 @@
 // Listeners, signals and drain for mfad's HTTP server. Accept loops and signal handling run
 // on one control strand; each connection runs on its own strand (see http_session.cc).
-#include "daemon/src/http_server.h"
+#include "daemon/src/http/http_server.h"
 
 #include <grp.h>
 #include <sys/socket.h>
@@ -18,7 +18,7 @@
 #include "daemon/core/base/limits.h"
 #include "daemon/core/policy/remote_address.h"
 #include "daemon/src/auth/peer_cred.h"
-#include "daemon/src/http_internal.h"
+#include "daemon/src/http/http_internal.h"
 #include "daemon/src/log.h"
 #include "daemon/src/metrics.h"
 #include "daemon/src/services.h"

@@ -17,7 +17,7 @@
 #include "daemon/src/api/router.h"
 #include "daemon/src/api/url.h"
 #include "daemon/src/auth/api_key_auth.h"
-#include "daemon/src/http_internal.h"
+#include "daemon/src/http/http_internal.h"
 #include "daemon/src/log.h"
 #include "daemon/src/metrics.h"
 #include "daemon/src/services.h"
