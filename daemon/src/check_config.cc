@@ -4,8 +4,8 @@
 
 #include "daemon/core/config/config.h"
 #include "daemon/core/policy/policy_holder.h"
-#include "daemon/src/delivery_pool.h"
-#include "daemon/src/delivery_tls.h"
+#include "daemon/src/delivery/delivery_pool.h"
+#include "daemon/src/delivery/delivery_tls.h"
 
 namespace mfa::daemon {
 namespace {

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "daemon/core/base/bounded_file.h"
-#include "daemon/src/delivery_pool.h"
+#include "daemon/src/delivery/delivery_pool.h"
 #include "tests/support/temp_dir.h"
 
 // cmocka last: it defines a `fail` macro that would clash with mfa::fail.

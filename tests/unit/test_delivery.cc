@@ -15,8 +15,8 @@
 #include "daemon/core/services/contact.h"
 #include "daemon/core/services/sender.h"
 #include "daemon/core/store/store.h"
-#include "daemon/src/delivery_channels.h"
-#include "daemon/src/message_template.h"
+#include "daemon/src/delivery/delivery_channels.h"
+#include "daemon/src/delivery/message_template.h"
 #include "tests/support/engine_world.h"
 
 // cmocka last: it defines a fail() macro that would clash with mfa::fail.

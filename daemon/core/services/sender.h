@@ -1,6 +1,6 @@
 // Sender: hands one delivered one-time code (SMS or email) to the outside world. The core
 // decides what to send and records the outcome; the daemon implements this with libcurl on a
-// bounded worker pool (daemon/src/delivery_pool.h) — core never opens a socket. Unit tests
+// bounded worker pool (daemon/src/delivery/delivery_pool.h) — core never opens a socket. Unit tests
 // inject a recording sender.
 #pragma once
 

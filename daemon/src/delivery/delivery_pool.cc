@@ -1,11 +1,11 @@
-#include "daemon/src/delivery_pool.h"
+#include "daemon/src/delivery/delivery_pool.h"
 
 #include <chrono>
 
 #include "daemon/core/base/bounded_file.h"
 #include "daemon/core/base/limits.h"
 #include "daemon/core/base/secret.h"
-#include "daemon/src/delivery_channels.h"
+#include "daemon/src/delivery/delivery_channels.h"
 #include "daemon/src/log.h"
 
 namespace mfa::daemon {

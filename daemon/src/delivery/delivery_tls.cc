@@ -1,4 +1,4 @@
-#include "daemon/src/delivery_tls.h"
+#include "daemon/src/delivery/delivery_tls.h"
 
 #include "daemon/core/base/bounded_file.h"
 #include "daemon/core/base/limits.h"

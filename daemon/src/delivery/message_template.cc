@@ -1,4 +1,4 @@
-#include "daemon/src/message_template.h"
+#include "daemon/src/delivery/message_template.h"
 
 namespace mfa::daemon {
 

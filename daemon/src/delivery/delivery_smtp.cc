@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "daemon/core/base/secret.h"
-#include "daemon/src/curl_handles.h"
-#include "daemon/src/delivery_channels.h"
-#include "daemon/src/delivery_tls.h"
-#include "daemon/src/message_template.h"
+#include "daemon/src/delivery/curl_handles.h"
+#include "daemon/src/delivery/delivery_channels.h"
+#include "daemon/src/delivery/delivery_tls.h"
+#include "daemon/src/delivery/message_template.h"
 
 namespace mfa::daemon {
 namespace {
