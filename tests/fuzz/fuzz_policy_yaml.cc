@@ -1,8 +1,8 @@
 // parse_policy (daemon/core/policy/policy_yaml.cc, yaml-cpp) on arbitrary text, then every pure
 // view of an accepted policy: evaluation for a few contexts, the JSON views and the explain text.
 // Properties: errors are kPolicyInvalid and name the source; error text and summary can be
-// put into a JSON audit record with a strict dump() (what daemon/src/policy_reload.cc does on
-// SIGHUP); evaluation always names a matched layer.
+// put into a JSON audit record with a strict dump() (what daemon/src/routes/policy_reload.cc does
+// on SIGHUP); evaluation always names a matched layer.
 #include <nlohmann/json.hpp>
 
 #include <cstdint>

@@ -17,9 +17,9 @@
 #include "daemon/src/api/router.h"
 #include "daemon/src/api/url.h"
 #include "daemon/src/metrics.h"
-#include "daemon/src/routes.h"
-#include "daemon/src/routes_engine.h"
-#include "daemon/src/services.h"
+#include "daemon/src/routes/routes.h"
+#include "daemon/src/routes/routes_engine.h"
+#include "daemon/src/routes/services.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/support/engine_world.h"
 

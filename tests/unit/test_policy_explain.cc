@@ -16,8 +16,8 @@
 #include "daemon/core/services/lockout.h"
 #include "daemon/core/store/store.h"
 #include "daemon/src/api/router.h"
-#include "daemon/src/routes_engine.h"
-#include "daemon/src/services.h"
+#include "daemon/src/routes/routes_engine.h"
+#include "daemon/src/routes/services.h"
 #include "tests/support/engine_world.h"
 #include "tests/support/reference_otp.h"
 

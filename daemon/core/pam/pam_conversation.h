@@ -5,8 +5,8 @@
 // it beyond an enrolment's key (to show its QR code again) and the backup codes waiting to be
 // shown once. The table is bounded globally, per PAM
 // user and per non-admin caller uid (issue 10 finding 2, limits.h).
-// Core code (issue 11): the daemon's HTTP glue (daemon/src/routes_pam.cc) hands it the caller
-// it read from the socket's peer credentials and the QR renderer (libqrencode lives in src).
+// Core code (issue 11): the daemon's HTTP glue (daemon/src/routes/routes_pam.cc) hands it the
+// caller it read from the socket's peer credentials and the QR renderer (libqrencode lives in src).
 #pragma once
 
 #include <sys/types.h>

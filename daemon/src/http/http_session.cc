@@ -20,7 +20,7 @@
 #include "daemon/src/http/http_internal.h"
 #include "daemon/src/log.h"
 #include "daemon/src/metrics.h"
-#include "daemon/src/services.h"
+#include "daemon/src/routes/services.h"
 
 namespace mfa::daemon {
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon/src/engine_json.h"
+#include "daemon/src/routes/engine_json.h"
 
 #include <ctime>
 

@@ -1,8 +1,8 @@
-#include "daemon/src/delivery_json.h"
+#include "daemon/src/routes/delivery_json.h"
 
 #include "daemon/core/services/contact.h"
 #include "daemon/src/api/http_errors.h"
-#include "daemon/src/engine_json.h"
+#include "daemon/src/routes/engine_json.h"
 
 namespace mfa::daemon {
 

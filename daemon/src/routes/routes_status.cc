@@ -5,8 +5,8 @@
 #include "daemon/core/engine.h"
 #include "daemon/core/policy/policy_context.h"
 #include "daemon/src/api/http_errors.h"
-#include "daemon/src/engine_json.h"
-#include "daemon/src/routes_engine.h"
+#include "daemon/src/routes/engine_json.h"
+#include "daemon/src/routes/routes_engine.h"
 
 namespace mfa::daemon {
 namespace {

@@ -8,8 +8,8 @@
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/router.h"
 #include "daemon/src/metrics.h"
-#include "daemon/src/routes.h"
-#include "daemon/src/services.h"
+#include "daemon/src/routes/routes.h"
+#include "daemon/src/routes/services.h"
 #include "daemon/src/version.h"
 
 namespace mfa::daemon {

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "daemon/src/api/router.h"
-#include "daemon/src/routes_webauthn.h"
-#include "daemon/src/services.h"
+#include "daemon/src/routes/routes_webauthn.h"
+#include "daemon/src/routes/services.h"
 
 namespace mfa::daemon {
 

@@ -11,8 +11,8 @@
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/json_fields.h"
 #include "daemon/src/auth/requester.h"
-#include "daemon/src/engine_json.h"
-#include "daemon/src/routes_webauthn.h"
+#include "daemon/src/routes/engine_json.h"
+#include "daemon/src/routes/routes_webauthn.h"
 
 namespace mfa::daemon {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "daemon/core/base/result.h"
 #include "daemon/core/services/audit.h"
-#include "daemon/src/services.h"
+#include "daemon/src/routes/services.h"
 
 namespace mfa::daemon {
 

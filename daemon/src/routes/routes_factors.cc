@@ -8,12 +8,12 @@
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/json_fields.h"
 #include "daemon/src/auth/requester.h"
-#include "daemon/src/delivery_json.h"
-#include "daemon/src/engine_json.h"
 #include "daemon/src/qr_render.h"
-#include "daemon/src/routes_engine.h"
-#include "daemon/src/routes_webauthn.h"
-#include "daemon/src/services.h"
+#include "daemon/src/routes/delivery_json.h"
+#include "daemon/src/routes/engine_json.h"
+#include "daemon/src/routes/routes_engine.h"
+#include "daemon/src/routes/routes_webauthn.h"
+#include "daemon/src/routes/services.h"
 
 namespace mfa::daemon {
 namespace {

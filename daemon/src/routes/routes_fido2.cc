@@ -13,8 +13,8 @@
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/json_fields.h"
 #include "daemon/src/auth/requester.h"
-#include "daemon/src/engine_json.h"
-#include "daemon/src/routes_engine.h"
+#include "daemon/src/routes/engine_json.h"
+#include "daemon/src/routes/routes_engine.h"
 
 namespace mfa::daemon {
 namespace {

@@ -12,7 +12,7 @@
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/json_fields.h"
 #include "daemon/src/qr_render.h"
-#include "daemon/src/routes_engine.h"
+#include "daemon/src/routes/routes_engine.h"
 
 namespace mfa::daemon {
 namespace {

@@ -9,9 +9,9 @@
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/router.h"
 #include "daemon/src/auth/api_key_auth.h"
-#include "daemon/src/engine_json.h"
-#include "daemon/src/routes.h"
-#include "daemon/src/services.h"
+#include "daemon/src/routes/engine_json.h"
+#include "daemon/src/routes/routes.h"
+#include "daemon/src/routes/services.h"
 
 namespace mfa::daemon {
 namespace {

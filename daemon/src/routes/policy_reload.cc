@@ -1,4 +1,4 @@
-#include "daemon/src/policy_reload.h"
+#include "daemon/src/routes/policy_reload.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 // WebAuthn routes for apps: passkey enrolment (through POST .../factors), activation with the
 // attestation, request options for a login challenge, assertion verification, and one-time
 // enrolment links for the self-service page.
-#include "daemon/src/routes_webauthn.h"
+#include "daemon/src/routes/routes_webauthn.h"
 
 #include "daemon/core/base/limits.h"
 #include "daemon/core/config/config.h"
@@ -11,7 +11,7 @@
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/json_fields.h"
 #include "daemon/src/auth/requester.h"
-#include "daemon/src/engine_json.h"
+#include "daemon/src/routes/engine_json.h"
 
 namespace mfa::daemon {
 namespace {

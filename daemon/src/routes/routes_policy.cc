@@ -13,9 +13,9 @@
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/json_fields.h"
 #include "daemon/src/auth/requester.h"
-#include "daemon/src/policy_explain_flow.h"
-#include "daemon/src/policy_reload.h"
-#include "daemon/src/routes_engine.h"
+#include "daemon/src/routes/policy_explain_flow.h"
+#include "daemon/src/routes/policy_reload.h"
+#include "daemon/src/routes/routes_engine.h"
 
 namespace mfa::daemon {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "daemon/core/base/result.h"
 #include "daemon/core/services/login_service.h"
-#include "daemon/src/services.h"
+#include "daemon/src/routes/services.h"
 
 namespace mfa::daemon {
 

@@ -7,7 +7,7 @@
 #include "daemon/core/store/store.h"
 #include "daemon/src/api/api_types.h"
 #include "daemon/src/api/router.h"
-#include "daemon/src/services.h"
+#include "daemon/src/routes/services.h"
 
 namespace mfa::daemon {
 

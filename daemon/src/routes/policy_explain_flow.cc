@@ -1,4 +1,4 @@
-#include "daemon/src/policy_explain_flow.h"
+#include "daemon/src/routes/policy_explain_flow.h"
 
 #include "daemon/core/base/clock.h"
 #include "daemon/core/base/duration.h"
@@ -6,7 +6,7 @@
 #include "daemon/core/engine.h"
 #include "daemon/core/policy/policy_explain.h"
 #include "daemon/core/policy/policy_holder.h"
-#include "daemon/src/engine_json.h"
+#include "daemon/src/routes/engine_json.h"
 
 namespace mfa::daemon {
 namespace {
