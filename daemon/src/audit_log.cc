@@ -1,7 +1,7 @@
 #include "daemon/src/audit_log.h"
 
 #include "daemon/core/store/store.h"
-#include "daemon/src/log.h"
+#include "daemon/src/os/log.h"
 
 namespace mfa::daemon {
 

@@ -22,17 +22,17 @@
 #include "daemon/src/check_config.h"
 #include "daemon/src/delivery/delivery_pool.h"
 #include "daemon/src/delivery/delivery_tls.h"
-#include "daemon/src/dev_config.h"
 #include "daemon/src/fido_libfido2.h"
 #include "daemon/src/http/http_server.h"
-#include "daemon/src/log.h"
-#include "daemon/src/metrics.h"
+#include "daemon/src/os/dev_config.h"
+#include "daemon/src/os/log.h"
+#include "daemon/src/os/metrics.h"
+#include "daemon/src/os/unix_directory.h"
+#include "daemon/src/os/version.h"
 #include "daemon/src/routes/policy_reload.h"
 #include "daemon/src/routes/routes.h"
 #include "daemon/src/routes/routes_engine.h"
 #include "daemon/src/routes/services.h"
-#include "daemon/src/unix_directory.h"
-#include "daemon/src/version.h"
 
 namespace {
 

@@ -16,7 +16,7 @@
 #include "daemon/core/engine.h"
 #include "daemon/src/api/router.h"
 #include "daemon/src/api/url.h"
-#include "daemon/src/metrics.h"
+#include "daemon/src/os/metrics.h"
 #include "daemon/src/routes/routes.h"
 #include "daemon/src/routes/routes_engine.h"
 #include "daemon/src/routes/services.h"

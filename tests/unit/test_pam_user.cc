@@ -11,7 +11,7 @@
 #include "daemon/core/encoding/base32.h"
 #include "daemon/core/pam/pam_conversation.h"
 #include "daemon/core/services/login_name.h"
-#include "daemon/src/unix_directory.h"
+#include "daemon/src/os/unix_directory.h"
 #include "tests/support/engine_world.h"
 #include "tests/support/reference_otp.h"
 

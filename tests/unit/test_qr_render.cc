@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/src/qr_render.h"
+#include "daemon/src/os/qr_render.h"
 
 // cmocka last: it defines a fail() macro that clashes with mfa::fail.
 // clang-format off

@@ -14,7 +14,7 @@
 #include "daemon/src/api/access.h"
 #include "daemon/src/api/router.h"
 #include "daemon/src/api/url.h"
-#include "daemon/src/metrics.h"
+#include "daemon/src/os/metrics.h"
 #include "daemon/src/routes/routes.h"
 #include "daemon/src/routes/routes_engine.h"
 #include "daemon/src/routes/services.h"

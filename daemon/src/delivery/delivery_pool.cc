@@ -6,7 +6,7 @@
 #include "daemon/core/base/limits.h"
 #include "daemon/core/base/secret.h"
 #include "daemon/src/delivery/delivery_channels.h"
-#include "daemon/src/log.h"
+#include "daemon/src/os/log.h"
 
 namespace mfa::daemon {
 namespace {

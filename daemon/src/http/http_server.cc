@@ -19,10 +19,10 @@
 #include "daemon/core/policy/remote_address.h"
 #include "daemon/src/auth/peer_cred.h"
 #include "daemon/src/http/http_internal.h"
-#include "daemon/src/log.h"
-#include "daemon/src/metrics.h"
+#include "daemon/src/os/log.h"
+#include "daemon/src/os/metrics.h"
+#include "daemon/src/os/unix_socket_file.h"
 #include "daemon/src/routes/services.h"
-#include "daemon/src/unix_socket_file.h"
 
 namespace mfa::daemon {
 

@@ -18,8 +18,8 @@
 #include "daemon/src/api/url.h"
 #include "daemon/src/auth/api_key_auth.h"
 #include "daemon/src/http/http_internal.h"
-#include "daemon/src/log.h"
-#include "daemon/src/metrics.h"
+#include "daemon/src/os/log.h"
+#include "daemon/src/os/metrics.h"
 #include "daemon/src/routes/services.h"
 
 namespace mfa::daemon {

@@ -8,7 +8,7 @@
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/json_fields.h"
 #include "daemon/src/auth/requester.h"
-#include "daemon/src/qr_render.h"
+#include "daemon/src/os/qr_render.h"
 #include "daemon/src/routes/delivery_json.h"
 #include "daemon/src/routes/engine_json.h"
 #include "daemon/src/routes/routes_engine.h"

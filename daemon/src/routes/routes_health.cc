@@ -7,10 +7,10 @@
 #include "daemon/core/store/store.h"
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/router.h"
-#include "daemon/src/metrics.h"
+#include "daemon/src/os/metrics.h"
+#include "daemon/src/os/version.h"
 #include "daemon/src/routes/routes.h"
 #include "daemon/src/routes/services.h"
-#include "daemon/src/version.h"
 
 namespace mfa::daemon {
 

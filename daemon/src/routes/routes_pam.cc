@@ -11,7 +11,7 @@
 #include "daemon/core/pam/pam_conversation.h"
 #include "daemon/src/api/http_errors.h"
 #include "daemon/src/api/json_fields.h"
-#include "daemon/src/qr_render.h"
+#include "daemon/src/os/qr_render.h"
 #include "daemon/src/routes/routes_engine.h"
 
 namespace mfa::daemon {

@@ -20,7 +20,7 @@ class Metrics;
 struct Services : core::EngineDeps {
   const DaemonConfig* config = nullptr;  // daemon/core/config/config.h
   core::Engine* engine = nullptr;        // factors, logins, challenges, lockout, audit
-  Metrics* metrics = nullptr;            // daemon/src/metrics.h
+  Metrics* metrics = nullptr;            // daemon/src/os/metrics.h
 };
 
 }  // namespace mfa::daemon

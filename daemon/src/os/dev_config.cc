@@ -1,4 +1,4 @@
-#include "daemon/src/dev_config.h"
+#include "daemon/src/os/dev_config.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

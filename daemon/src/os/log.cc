@@ -1,4 +1,4 @@
-#include "daemon/src/log.h"
+#include "daemon/src/os/log.h"
 
 #include <sys/stat.h>
 #include <syslog.h>

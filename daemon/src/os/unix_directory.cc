@@ -1,4 +1,4 @@
-#include "daemon/src/unix_directory.h"
+#include "daemon/src/os/unix_directory.h"
 
 #include <grp.h>
 #include <pwd.h>

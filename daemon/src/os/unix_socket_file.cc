@@ -1,4 +1,4 @@
-#include "daemon/src/unix_socket_file.h"
+#include "daemon/src/os/unix_socket_file.h"
 
 #include <grp.h>
 #include <sys/socket.h>

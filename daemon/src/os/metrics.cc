@@ -1,8 +1,8 @@
-#include "daemon/src/metrics.h"
+#include "daemon/src/os/metrics.h"
 
 #include <cstdio>
 
-#include "daemon/src/version.h"
+#include "daemon/src/os/version.h"
 
 namespace mfa::daemon {
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon/src/qr_render.h"
+#include "daemon/src/os/qr_render.h"
 
 #include <qrencode.h>
 
