@@ -22,7 +22,7 @@
 #include "daemon/src/check_config.h"
 #include "daemon/src/delivery/delivery_pool.h"
 #include "daemon/src/delivery/delivery_tls.h"
-#include "daemon/src/fido_libfido2.h"
+#include "daemon/src/fido/fido_libfido2.h"
 #include "daemon/src/http/http_server.h"
 #include "daemon/src/os/dev_config.h"
 #include "daemon/src/os/log.h"

@@ -3,7 +3,7 @@
 libfido2 can talk to, for testing mfad's local security keys on hosts without /dev/uhid.
 
 Transport: a SOCK_SEQPACKET Unix socket; each message is one raw 64-byte CTAPHID report (CTAP
-2.1 section 11.2.4), the form mfad's fido2.device "unix:/path" speaks (daemon/src/fido_unix_io.cc).
+2.1 section 11.2.4), the form mfad's fido2.device "unix:/path" speaks (daemon/src/fido/fido_unix_io.cc).
 Implemented: CTAPHID INIT, PING, CBOR, CANCEL, WINK, KEEPALIVE (UPNEEDED while "waiting for a
 touch"), ERROR; authenticatorGetInfo, MakeCredential (packed self attestation, ES256 and
 EdDSA, excludeList), GetAssertion (allowList, up, pinAuth -> UV), ClientPIN protocol 1

@@ -19,7 +19,7 @@
 #include "daemon/core/fido/fido_device.h"
 #include "daemon/core/fido/local_key_checks.h"
 #include "daemon/core/store/store.h"
-#include "daemon/src/fido_libfido2.h"
+#include "daemon/src/fido/fido_libfido2.h"
 #include "tests/support/engine_world.h"
 #include "tests/support/soft_authenticator.h"
 

@@ -11,7 +11,7 @@ struct Fido2Config {
   bool enabled = false;  // a `fido2:` section turns local keys on
   // Which key: "" = the first one libfido2 finds (fido_dev_info_manifest); "/dev/hidrawN" = that
   // HID device; "unix:/path" = an authenticator speaking raw 64-byte CTAPHID reports over a
-  // SOCK_SEQPACKET Unix socket (tests/tools/soft_ctap2.py; daemon/src/fido_unix_io.cc).
+  // SOCK_SEQPACKET Unix socket (tests/tools/soft_ctap2.py; daemon/src/fido/fido_unix_io.cc).
   std::string device;
   // Relying party id of local credentials; "" = "pam://<hostname>" (pam_u2f's convention),
   // filled in at start. Stored with each credential, so a later change keeps old keys working.

@@ -1,7 +1,7 @@
 // FidoDevice: a FIDO2 authenticator plugged into this host, as the daemon sees it (issue 7,
 // "local keys"; DESIGN.md section 3 "Local FIDO2 keys"). The daemon owns device I/O; the PAM
 // module only shows the daemon's "touch your security key" step. The real implementation is
-// libfido2 (daemon/src/fido_libfido2.cc); tests point it at a software authenticator over a
+// libfido2 (daemon/src/fido/fido_libfido2.cc); tests point it at a software authenticator over a
 // Unix socket (tests/tools/soft_ctap2.py). Core code only sees this interface.
 //
 // Errors are values with distinct codes so that callers can tell the user what happened (the

@@ -1,12 +1,12 @@
-#include "daemon/src/fido_libfido2.h"
+#include "daemon/src/fido/fido_libfido2.h"
 
 #include <chrono>
 #include <cstring>
 #include <mutex>
 
 #include "daemon/core/webauthn/webauthn_cbor.h"
-#include "daemon/src/fido_handles.h"
-#include "daemon/src/fido_unix_io.h"
+#include "daemon/src/fido/fido_handles.h"
+#include "daemon/src/fido/fido_unix_io.h"
 
 namespace mfa::daemon {
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon/src/fido_unix_io.h"
+#include "daemon/src/fido/fido_unix_io.h"
 
 #include <poll.h>
 #include <sys/socket.h>
