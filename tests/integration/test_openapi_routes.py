@@ -2,7 +2,7 @@
 
 Routes are read from the source, not from a running daemon: every
 `router.add("METHOD", "PATTERN", ...)` or `router.add("METHOD", base + "/suffix", ...)` in
-daemon/src/*.cc, where `base` is a `const std::string NAME = "..."` in the same file
+daemon/src/ (every folder), where `base` is a `const std::string NAME = "..."` in the same file
 (routes_factors.cc). A route added without docs, or a documented path that no code serves,
 fails this test. No daemon is started for those checks: they run in well under a second.
 The last tests start one and validate its answers in the common flows against the spec
