@@ -258,7 +258,7 @@ struct World {
     assert_int_equal(static_cast<int>(r->decision),
                      static_cast<int>(core::LoginDecision::kMfaRequired));
     bool offered = false;
-    for (const auto& f : r->factors) offered = offered || f.type == "fido2";
+    for (const auto& f : r->factors) offered = offered || f.type == core::FactorType::kFido2;
     assert_true(offered);  // the policy's `webauthn` covers local keys
     return r->challenge_id;
   }

@@ -165,7 +165,7 @@ void test_commit_verification(void** state) {
   c.clear_lockout_key = "user:system/alice";
   c.app = "system";
   c.user = "alice";
-  c.rhost = "10.0.0.1";
+  c.remote_addr = "10.0.0.1";
   c.remember_service = "sshd";
   c.remember_until_s = 5000;
   c.now_s = 1100;

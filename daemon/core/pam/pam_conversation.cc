@@ -162,17 +162,17 @@ PamStep PamConversations::decide(Conv& c) {
   bool key_offered = false;
   for (const auto& f : r->factors) {
     // A browser passkey cannot answer a terminal prompt; a key plugged into this host can.
-    if (f.type == "webauthn") continue;
-    if (f.type == "fido2") {
+    if (f.type == FactorType::kWebauthn) continue;
+    if (f.type == FactorType::kFido2) {
       // One option for all of the user's local keys: the key that is plugged in answers.
       if (key_offered || !engine_.local_keys.enabled()) continue;
       key_offered = true;
-      c.options.push_back(Option{{}, "Security key '" + f.label + "'", "fido2", {}});
+      c.options.push_back(Option{{}, "Security key '" + f.label + "'", FactorType::kFido2, {}});
       continue;
     }
     std::string label = "Authenticator app '" + f.label + "'";
-    if (f.type == "sms") label = "Text message to " + f.destination_short;
-    if (f.type == "email") label = "Email to " + f.destination_short;
+    if (f.type == FactorType::kSms) label = "Text message to " + f.destination_short;
+    if (f.type == FactorType::kEmail) label = "Email to " + f.destination_short;
     c.options.push_back(Option{f.id, label, f.type, f.destination_short});
   }
   if (c.options.size() > 1) return picker(c);
@@ -200,11 +200,11 @@ PamStep PamConversations::picker(Conv& c) const {
 PamStep PamConversations::choose(Conv& c, std::size_t i) {
   const Option& o = c.options[i];
   c.picked_factor = o.factor_id;
-  c.picked_type = o.type == "sms" || o.type == "email" ? o.type : std::string();
+  c.picked_type = is_delivery_type(o.type) ? std::optional<FactorType>(o.type) : std::nullopt;
   c.picked_hint = o.hint;
   c.state = State::kCode;
-  if (o.type == "fido2") return key_start(c);
-  if (c.picked_type.empty()) return code_prompt(c);
+  if (o.type == FactorType::kFido2) return key_start(c);
+  if (!c.picked_type) return code_prompt(c);
   return deliver(c, false);
 }
 
@@ -237,12 +237,12 @@ PamStep PamConversations::deliver(Conv& c, bool resend) {
 PamStep PamConversations::code_prompt(const Conv& c) const {
   PamStep p;
   p.echo = false;
-  if (c.picked_type.empty()) {
+  if (!c.picked_type) {
     p.text =
         c.backup_code_accepted ? "Verification code (or a backup code): " : "Verification code: ";
   } else {
-    p.text = std::string(c.picked_type == "sms" ? "A code was sent by text message to "
-                                                : "A code was sent by email to ") +
+    p.text = std::string(c.picked_type == FactorType::kSms ? "A code was sent by text message to "
+                                                           : "A code was sent by email to ") +
              c.picked_hint + ".\nCode (or r to send a new one): ";
   }
   return p;
@@ -263,12 +263,12 @@ PamStep PamConversations::on_pick(Conv& c, const std::string& answer) {
   }
   // Anything else is taken as a code typed straight away (backup code or TOTP).
   c.picked_factor.clear();
-  c.picked_type.clear();
+  c.picked_type.reset();
   return on_code(c, answer);
 }
 
 PamStep PamConversations::on_code(Conv& c, const std::string& answer) {
-  if (!c.picked_type.empty() && (answer == "r" || answer == "R")) return deliver(c, true);
+  if (c.picked_type && (answer == "r" || answer == "R")) return deliver(c, true);
   if (answer.empty()) {
     if (--c.retries_left <= 0) {
       (void)engine_.challenges.cancel("system", c.challenge_id, pam_ctx(c.req));
@@ -303,7 +303,7 @@ PamStep PamConversations::begin_enrollment(Conv& c) {
   Requester who;
   who.admin = false;
   who.audit = pam_ctx(c.req);
-  who.rhost = c.req.origin.remote_addr;
+  who.remote_addr = c.req.origin.remote_addr;
   // sshd starts a new conversation after a failed one: the pending factor of the previous
   // attempt is shown again, since the user may have scanned it already.
   auto resumed = engine_.factors.resume_totp("system", c.req.user, who);

@@ -23,6 +23,7 @@
 
 #include "daemon/core/base/login_origin.h"
 #include "daemon/core/base/result.h"
+#include "daemon/core/store/store_enums.h"
 
 namespace mfa::core {
 
@@ -86,8 +87,8 @@ class PamConversations {
   struct Option {
     std::string factor_id;  // empty = any factor
     std::string label;
-    std::string type;  // totp | sms | email | fido2 (every local key of the user)
-    std::string hint;  // sms/email: obfuscated destination
+    FactorType type = FactorType::kTotp;  // fido2: every local key of the user
+    std::string hint;                     // sms/email: obfuscated destination
   };
   struct Conv {
     uid_t owner = 0;
@@ -96,7 +97,7 @@ class PamConversations {
     std::string challenge_id;
     std::vector<Option> options;
     std::string picked_factor;
-    std::string picked_type;  // sms/email: the code was delivered; `r` asks for a new one
+    std::optional<FactorType> picked_type;  // sms/email: the code was delivered; `r` resends
     std::string picked_hint;
     std::string enroll_factor_id;
     std::string enroll_prompt;  // the QR code and key: shown again on `q`, wiped at the end

@@ -33,7 +33,7 @@ std::string sentence(std::string s) {
 
 PamStep PamConversations::key_start(Conv& c) {
   c.picked_factor.clear();
-  c.picked_type.clear();
+  c.picked_type.reset();
   if (engine_.local_keys.uv_required() && c.key_pin.empty()) {
     c.state = State::kKeyPin;
     PamStep p;
@@ -112,7 +112,7 @@ PamStep PamConversations::on_key_wait(Conv& c) {
 PamStep PamConversations::on_key_retry(Conv& c, const std::string& answer) {
   if (answer.empty()) return key_start(c);
   c.picked_factor.clear();
-  c.picked_type.clear();
+  c.picked_type.reset();
   c.state = State::kCode;
   return on_code(c, answer);
 }

@@ -49,7 +49,7 @@ Result<EnrollLink> WebAuthnService::issue_link(const std::string& app, const std
   c.max_attempts = 1;
   c.created_at_s = now;
   c.expires_at_s = now + deps_.webauthn->enroll_link_ttl_s;
-  c.origin.remote_addr = who.rhost;
+  c.origin.remote_addr = who.remote_addr;
   c.origin.service = "enroll_link";
   c.code_hash = webauthn::sha256(secret->span());
   c.data = "{}";

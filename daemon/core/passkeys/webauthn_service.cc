@@ -71,7 +71,8 @@ Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::stri
   MFA_TRY(validate_user_name(user));
   MFA_TRY(validate_label(label));
   MFA_TRY(require_factor_allowed(
-      evaluate_for(deps_, make_login_context(deps_, app, user, LoginOrigin{"", who.rhost, ""}))
+      evaluate_for(deps_,
+                   make_login_context(deps_, app, user, LoginOrigin{"", who.remote_addr, ""}))
           .settings.factors,
       FactorType::kWebauthn));
   const WebAuthnConfig& cfg = *deps_.webauthn;
@@ -139,7 +140,7 @@ Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::stri
   c.max_attempts = 1;
   c.created_at_s = now;
   c.expires_at_s = now + cfg.timeout_ms / 1000;
-  c.origin.remote_addr = who.rhost;
+  c.origin.remote_addr = who.remote_addr;
   c.origin.service = "webauthn";
   c.data =
       json{{"webauthn_challenge", challenge_b64}, {"algs", kAlgs}, {"uv", cfg.user_verification}}

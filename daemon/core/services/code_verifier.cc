@@ -80,7 +80,7 @@ Result<CodeVerifier::Match> CodeVerifier::commit(const VerifyRequest& req, const
                        "{\"factor\":\"" + out.type + "\",\"factor_id\":\"" + out.factor_id + "\"}"};
   }
   if (req.mark_rhost_seen && !req.remote_addr.empty()) {
-    c.rhost = req.remote_addr;
+    c.remote_addr = req.remote_addr;
     c.remember_service = req.remember_service;
     c.remember_until_s = req.remember_until_s;
   }

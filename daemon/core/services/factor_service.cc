@@ -53,7 +53,8 @@ Result<TotpEnrollment> FactorService::begin_totp(const std::string& app, const s
   MFA_TRY(validate_label(label));
   MFA_TRY(validate_totp_params(params));
   MFA_TRY(require_factor_allowed(
-      evaluate_for(deps_, make_login_context(deps_, app, user, LoginOrigin{"", who.rhost, ""}))
+      evaluate_for(deps_,
+                   make_login_context(deps_, app, user, LoginOrigin{"", who.remote_addr, ""}))
           .settings.factors,
       FactorType::kTotp));
   auto factors = deps_.store->list_factors(app, user);
@@ -123,7 +124,8 @@ Result<std::optional<TotpEnrollment>> FactorService::resume_totp(const std::stri
   MFA_TRY(validate_app_name(app));
   MFA_TRY(validate_user_name(user));
   MFA_TRY(require_factor_allowed(
-      evaluate_for(deps_, make_login_context(deps_, app, user, LoginOrigin{"", who.rhost, ""}))
+      evaluate_for(deps_,
+                   make_login_context(deps_, app, user, LoginOrigin{"", who.remote_addr, ""}))
           .settings.factors,
       FactorType::kTotp));
   auto factors = deps_.store->list_factors(app, user);

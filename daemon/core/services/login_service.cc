@@ -159,7 +159,7 @@ Result<LoginResult> LoginService::decide(const LoginRequest& req, LoginTrace* tr
       note(trace, "not offered: " + factor_words(f) + ", the policy allows " + join(s.factors));
       continue;
     }
-    FactorSummary sum{f.id, std::string(to_string(f.type)), f.label, f.last_used_at_s, {}, {}};
+    FactorSummary sum{f.id, f.type, f.label, f.last_used_at_s, {}, {}};
     if (is_delivery_type(f.type)) {
       const std::string dest = factor_destination(f);
       // Delivery needs a configured sender; an unusable factor is not offered.

@@ -21,6 +21,7 @@
 #include "daemon/core/services/factor_service.h"
 #include "daemon/core/services/lockout.h"
 #include "daemon/core/services/login_name.h"
+#include "daemon/core/store/store_enums.h"
 
 namespace mfa::core {
 
@@ -39,7 +40,7 @@ struct LoginRequest {
 
 struct FactorSummary {
   std::string id;
-  std::string type;
+  FactorType type = FactorType::kTotp;
   std::string label;
   std::int64_t last_used_at_s = 0;
   std::string hint;  // sms/email: the obfuscated destination ("••• 4567" style), else empty

@@ -17,7 +17,8 @@ namespace mfa::core {
 struct Requester {
   bool admin = false;
   std::string_view step_up_code;  // a fresh code from an existing factor (non-admins)
-  std::string rhost;
+  std::string
+      remote_addr;  // the end user's address (policy rhost: rules), empty for a local caller
   AuditContext audit;
 };
 

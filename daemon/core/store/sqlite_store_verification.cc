@@ -36,12 +36,12 @@ Result<VerificationOutcome> SqliteStore::commit_verification(const VerificationC
     // The accepted attempt's reservation is no failure: given back with the success.
     MFA_TRY(apply_release(db, c.release));
     if (!c.clear_lockout_key.empty()) MFA_TRY(delete_lockout(db, c.clear_lockout_key));
-    if (!c.rhost.empty()) {
+    if (!c.remote_addr.empty()) {
       if (c.remember_until_s > 0) {
-        MFA_TRY(
-            upsert_remembered(db, c.app, c.user, c.rhost, c.remember_service, c.remember_until_s));
+        MFA_TRY(upsert_remembered(db, c.app, c.user, c.remote_addr, c.remember_service,
+                                  c.remember_until_s));
       }
-      MFA_TRY(upsert_seen_rhost(db, c.app, c.user, c.rhost, c.now_s));
+      MFA_TRY(upsert_seen_rhost(db, c.app, c.user, c.remote_addr, c.now_s));
     }
     if (!c.audit.event.empty()) {
       auto r = insert_audit(db, c.audit);

@@ -183,9 +183,9 @@ struct VerificationCommit {
   std::int64_t sign_count = 0;
   std::string app;
   std::string user;
-  std::string rhost;  // mark seen (step_up.new_rhost) when non-empty
+  std::string remote_addr;  // mark seen (step_up.new_rhost) when non-empty
   std::string remember_service;
-  std::int64_t remember_until_s = 0;  // remember window for rhost+service when > 0
+  std::int64_t remember_until_s = 0;  // remember window for remote_addr+service when > 0
   std::int64_t now_s = 0;
   AuditEvent audit;  // appended when `event` is set
 };

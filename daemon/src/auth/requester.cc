@@ -19,7 +19,7 @@ core::Requester requester(const ApiRequest& req, const std::string& app,
   core::Requester who;
   who.admin = is_admin_of(req.caller, app);
   who.step_up_code = step_up_code;
-  who.rhost = req.caller.remote_addr == "unix" ? "" : req.caller.remote_addr;
+  who.remote_addr = req.caller.remote_addr == "unix" ? "" : req.caller.remote_addr;
   who.audit = audit_context(req);
   return who;
 }

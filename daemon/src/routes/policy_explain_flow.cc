@@ -82,7 +82,7 @@ Result<nlohmann::json> explain_login_flow(Services& s, const core::LoginRequest&
   std::vector<std::string> offered;
   if (r->decision == core::LoginDecision::kMfaRequired) {
     for (const auto& f : r->factors)
-      offered.push_back(f.type + " '" + f.label + "' (" + f.id + ")");
+      offered.push_back(std::string(core::to_string(f.type)) + " '" + f.label + "' (" + f.id + ")");
     if (r->backup_codes_remaining > 0) {
       offered.push_back("backup code (" + std::to_string(r->backup_codes_remaining) + " left)");
     }
