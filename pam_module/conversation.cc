@@ -23,6 +23,7 @@
 #include "client/client.h"
 #include "client/json.h"
 #include "pam_module/pam_io.h"
+#include "pam_module/reminder.h"
 #include "pam_module/sanitize.h"
 
 namespace mfa::pam {
@@ -139,6 +140,22 @@ void display(Ctx& c, int style, const char* text) {
   }
 }
 
+// reminder=session: the text is shown by pam_sm_open_session instead (pam_module/reminder.h).
+// sshd appends the info text of a keyboard-interactive conversation that ends in success to its
+// `loginmsg` buffer (OpenSSH 9.2 auth-pam.c, sshpam_query, case PAM_SUCCESS), sends that buffer
+// as a userauth banner (auth2.c, userauth_finish) without clearing it, and a pty session prints
+// it again (session.c, do_login -> display_loginmsg): twice. The session's messages reach
+// `loginmsg` only after the banner was sent (sshd.c main: do_pam_session after authentication,
+// auth-pam.c sshpam_store_conv), so they are printed once, by a pty session only.
+void defer(Ctx& c, const char* text) {
+  if ((c.flags & PAM_SILENT) != 0) return;
+  const int rc = defer_reminder(c.pamh, text);
+  if (rc != PAM_SUCCESS) {  // informative only: the verdict stays the daemon's
+    pam_syslog(c.pamh, LOG_WARNING, "could not keep the reminder for the session: %s",
+               pam_strerror(c.pamh, rc));
+  }
+}
+
 int show_messages(Ctx& c) {
   const JsonDoc& doc = c.s->doc;
   const int arr = client::mfa_json_find(doc, 0, "messages");
@@ -178,7 +195,11 @@ int do_done(Ctx& c, int step) {
       return unavailable(c, "bad done message");
     }
     const bool good = rc == PAM_SUCCESS || rc == PAM_IGNORE;
-    display(c, good ? PAM_TEXT_INFO : PAM_ERROR_MSG, c.s->text);
+    if (good && c.opt.reminder == Reminder::kSession) {
+      defer(c, c.s->text);
+    } else {
+      display(c, good ? PAM_TEXT_INFO : PAM_ERROR_MSG, c.s->text);
+    }
   }
   if (c.opt.debug) {
     char safe[kMaxWord + 1];
@@ -339,6 +360,7 @@ int run_conversation(pam_handle_t* pamh, int flags, const Options& opt, const It
   if (!session) return PAM_BUF_ERR;  // MWG "Sufficient resources": fail, never pass
   Session* raw = session.get();
   Ctx c{pamh, flags, opt, items, raw, false, 0};
+  if (opt.reminder == Reminder::kSession) clear_reminder(pamh);  // from an earlier attempt
 
   if (opt.debug) {
     pam_syslog(pamh, LOG_DEBUG, "starting MFA conversation for user '%s' service '%s' via %s",

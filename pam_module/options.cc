@@ -81,6 +81,17 @@ int set_prefix(pam_handle_t* pamh, const char* arg, const char* v, Options* o) {
   return PAM_SUCCESS;
 }
 
+int set_reminder(pam_handle_t* pamh, const char* arg, const char* v, Options* o) {
+  if (strcmp(v, "conversation") == 0) {
+    o->reminder = Reminder::kConversation;
+  } else if (strcmp(v, "session") == 0) {
+    o->reminder = Reminder::kSession;
+  } else {
+    return bad_value(pamh, arg);
+  }
+  return PAM_SUCCESS;
+}
+
 }  // namespace
 
 int parse_options(pam_handle_t* pamh, int argc, const char** argv, Options* ret) {
@@ -89,6 +100,7 @@ int parse_options(pam_handle_t* pamh, int argc, const char** argv, Options* ret)
   ret->timeout_ms = client::kDefaultTimeoutMs;
   ret->failmode = FailMode::kClosed;
   ret->daemon_uid = client::kNoUid;
+  ret->reminder = Reminder::kConversation;
 
   for (int i = 0; i < argc; ++i) {
     const char* arg = argv[i];
@@ -107,6 +119,8 @@ int parse_options(pam_handle_t* pamh, int argc, const char** argv, Options* ret)
       rc = set_daemon_uid(pamh, arg, v, ret);
     } else if ((v = value_of(arg, "prompt_prefix")) != nullptr) {
       rc = set_prefix(pamh, arg, v, ret);
+    } else if ((v = value_of(arg, "reminder")) != nullptr) {
+      rc = set_reminder(pamh, arg, v, ret);
     } else {
       pam_syslog(pamh, LOG_ERR, "unknown module option '%s' (ignored)", arg);
     }

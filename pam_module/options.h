@@ -1,5 +1,5 @@
 // Module arguments from the PAM stack line (socket=, timeout=, failmode=, debug, daemon_uid=,
-// prompt_prefix=). Parsed on every call into a caller-owned struct: no static state.
+// prompt_prefix=, reminder=). Parsed on every call into a caller-owned struct: no static state.
 #pragma once
 
 #include <security/pam_modules.h>
@@ -14,6 +14,12 @@ inline constexpr size_t kMaxPromptPrefix = 64;
 
 enum class FailMode { kClosed, kOpen };
 
+// Where the informational text of a successful/ignored `done` step (the grace reminder) goes.
+// kConversation: shown during pam_sm_authenticate (su, sudo, login, pamtester).
+// kSession: kept in the PAM environment (kReminderEnv) and shown once by pam_sm_open_session;
+// for sshd, which repeats a successful authentication's info text (docs/pam-protocol.md).
+enum class Reminder { kConversation, kSession };
+
 struct Options {
   char socket_path[sizeof(sockaddr_un::sun_path)];
   int timeout_ms;
@@ -21,6 +27,7 @@ struct Options {
   bool debug;
   uid_t daemon_uid;  // client::kNoUid when not configured
   char prompt_prefix[kMaxPromptPrefix + 1];
+  Reminder reminder;
 };
 
 // PAM_SUCCESS, or PAM_SERVICE_ERR for a malformed value (logged). Unknown options are logged

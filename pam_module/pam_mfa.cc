@@ -1,12 +1,13 @@
 // pam_mfa.so entry points: glue only (style.md section 5.8). The conversation lives in
-// conversation.cc, option parsing in options.cc. Exports exactly the pam_sm_* below
-// (export.map); everything else is hidden.
+// conversation.cc, option parsing in options.cc, the session's reminder in reminder.cc. Exports
+// exactly the pam_sm_* below (export.map); everything else is hidden.
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <syslog.h>
 
 #include "pam_module/conversation.h"
 #include "pam_module/options.h"
+#include "pam_module/reminder.h"
 
 #define MFA_PAM_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -65,6 +66,34 @@ MFA_PAM_EXPORT int pam_sm_setcred(pam_handle_t* /*pamh*/, int /*flags*/, int /*a
 // parsed so that a typo in a shared option line is reported here too.
 MFA_PAM_EXPORT int pam_sm_acct_mgmt(pam_handle_t* pamh, int /*flags*/, int argc,
                                     const char** argv) {
+  mfa::pam::Options opt;
+  if (mfa::pam::parse_options(pamh, argc, argv, &opt) != PAM_SUCCESS) return PAM_SERVICE_ERR;
+  return PAM_IGNORE;
+}
+
+// pam_sm_open_session: shows, once, the reminder that pam_sm_authenticate kept under
+// reminder=session (pam_module/reminder.h) and removes it from the PAM environment, so that it
+// is neither shown again nor exported into the user's environment. Like pam_motd, the module
+// takes no part in the session's verdict: PAM_IGNORE whether or not there was text (a session
+// stack needs another module, e.g. pam_permit or pam_unix, as every real stack has). A bad
+// option line is PAM_SERVICE_ERR as everywhere; the reminder is removed even then.
+MFA_PAM_EXPORT int pam_sm_open_session(pam_handle_t* pamh, int flags, int argc, const char** argv) {
+  mfa::pam::Options opt;
+  const int rc = mfa::pam::parse_options(pamh, argc, argv, &opt);
+  if (rc != PAM_SUCCESS) {
+    mfa::pam::clear_reminder(pamh);
+    return PAM_SERVICE_ERR;
+  }
+  const bool shown = mfa::pam::show_deferred_reminder(pamh, flags);
+  if (opt.debug) {
+    pam_syslog(pamh, LOG_DEBUG, "open_session: %s", shown ? "reminder shown" : "no reminder");
+  }
+  return PAM_IGNORE;
+}
+
+// pam_sm_close_session: nothing was set up, so nothing to undo (PAM_IGNORE, as pam_motd).
+MFA_PAM_EXPORT int pam_sm_close_session(pam_handle_t* pamh, int /*flags*/, int argc,
+                                        const char** argv) {
   mfa::pam::Options opt;
   if (mfa::pam::parse_options(pamh, argc, argv, &opt) != PAM_SUCCESS) return PAM_SERVICE_ERR;
   return PAM_IGNORE;

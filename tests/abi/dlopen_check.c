@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     }
   }
   /* Internals must stay hidden (jsmn is compiled in statically, the client is hidden). */
-  const char* hidden[] = {"jsmn_parse", "jsmn_init", "pam_sm_open_session", "pam_sm_chauthtok"};
+  const char* hidden[] = {"jsmn_parse", "jsmn_init", "pam_sm_chauthtok"};
   for (unsigned i = 0; i < sizeof hidden / sizeof hidden[0]; ++i) {
     if (dlsym(h, hidden[i]) != NULL) {
       fprintf(stderr, "dlsym(%s): unexpectedly visible\n", hidden[i]);

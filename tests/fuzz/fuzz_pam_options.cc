@@ -50,6 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(std::memchr(o.socket_path, 0, sizeof o.socket_path) != nullptr);
   FUZZ_CHECK(std::memchr(o.prompt_prefix, 0, sizeof o.prompt_prefix) != nullptr);
   FUZZ_CHECK(o.failmode == mfa::pam::FailMode::kClosed || o.failmode == mfa::pam::FailMode::kOpen);
+  FUZZ_CHECK(o.reminder == mfa::pam::Reminder::kConversation ||
+             o.reminder == mfa::pam::Reminder::kSession);
   if (rc == PAM_SUCCESS) {
     FUZZ_CHECK(o.socket_path[0] == '/');
     FUZZ_CHECK(o.timeout_ms > 0);

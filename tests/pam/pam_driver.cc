@@ -1,7 +1,7 @@
 // PAM test driver: runs one PAM operation through libpamtest (under pam_wrapper) with a
 // scripted conversation, and checks the return code and the captured messages.
 //
-//   pam_driver --service S --user U [--op auth|setcred|acct] [--answer TEXT]...
+//   pam_driver --service S --user U [--op auth|setcred|acct|auth-session] [--answer TEXT]...
 //              [--expect PAM_CODE] [--expect-text TEXT]... [--forbid-text TEXT]...
 //
 // Answers are consumed in order by PROMPT_ECHO_ON/OFF messages; "@CONV_ERR" makes the
@@ -116,9 +116,69 @@ int conv(int num_msg, const struct pam_message** msg, struct pam_response** resp
 
 int usage() {
   fprintf(stderr,
-          "usage: pam_driver --service S --user U [--op auth|setcred|acct] [--answer A]... "
+          "usage: pam_driver --service S --user U [--op auth|setcred|acct|auth-session] [--answer "
+          "A]... "
           "[--expect PAM_CODE] [--expect-text T]... [--forbid-text T]...\n");
   return 2;
+}
+
+bool check_texts(const Script& script, const std::vector<std::string>& want,
+                 const std::vector<std::string>& forbid) {
+  bool ok = true;
+  for (const auto& t : want) {
+    if (script.transcript.find(t) == std::string::npos) {
+      printf("MISSING TEXT: %s\n", t.c_str());
+      ok = false;
+    }
+  }
+  for (const auto& t : forbid) {
+    if (script.transcript.find(t) != std::string::npos) {
+      printf("FORBIDDEN TEXT: %s\n", t.c_str());
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+void note_env(pam_handle_t* pamh, Script* script, const char* when) {
+  const char* v = pam_getenv(pamh, "PAM_MFA_REMINDER");
+  script->transcript += "== env after ";
+  script->transcript += when;
+  script->transcript += v == nullptr ? ": unset" : ": set";
+  script->transcript += '\n';
+}
+
+// --op auth-session: one handle through pam_authenticate (expect), then pam_open_session and
+// pam_close_session, recording in the transcript where each phase starts ("== open_session")
+// and whether PAM_MFA_REMINDER is set after each phase. libpamtest's runner cannot mark the
+// phases, so libpam is called directly (pam_wrapper still supplies the service directory).
+int run_session(const char* service, const char* user, int expect, Script* script,
+                const std::vector<std::string>& want, const std::vector<std::string>& forbid) {
+  const struct pam_conv pc = {conv, script};
+  pam_handle_t* pamh = nullptr;
+  if (pam_start(service, user, &pc, &pamh) != PAM_SUCCESS) {
+    printf("pam_start failed\n");
+    return 1;
+  }
+  script->transcript += "== authenticate\n";
+  const int arc = pam_authenticate(pamh, 0);
+  note_env(pamh, script, "authenticate");
+  script->transcript += "== open_session\n";
+  const int orc = pam_open_session(pamh, 0);
+  note_env(pamh, script, "open_session");
+  script->transcript += "== close_session\n";
+  const int crc = pam_close_session(pamh, 0);
+  pam_end(pamh, arc);
+  script->transcript +=
+      std::string("session_rc=") + code_name(orc) + "\nclose_rc=" + code_name(crc) + "\n";
+  fputs(script->transcript.c_str(), stdout);
+  printf("rc=%s\n", code_name(arc));
+  bool ok = check_texts(*script, want, forbid);
+  if (arc != expect) {
+    printf("MISMATCH: expected %s\n", code_name(expect));
+    ok = false;
+  }
+  return ok ? 0 : 1;
 }
 
 }  // namespace
@@ -127,6 +187,7 @@ int main(int argc, char** argv) {
   const char* service = nullptr;
   const char* user = nullptr;
   pamtest_ops op = PAMTEST_AUTHENTICATE;
+  bool session = false;
   int expect = PAM_SUCCESS;
   Script script;
   std::vector<std::string> want, forbid;
@@ -154,6 +215,8 @@ int main(int argc, char** argv) {
         op = PAMTEST_SETCRED;
       } else if (o == "acct") {
         op = PAMTEST_ACCOUNT;
+      } else if (o == "auth-session") {
+        session = true;
       } else {
         return usage();
       }
@@ -162,6 +225,7 @@ int main(int argc, char** argv) {
     }
   }
   if (service == nullptr || user == nullptr) return usage();
+  if (session) return run_session(service, user, expect, &script, want, forbid);
 
   struct pam_testcase tests[] = {pam_test(op, expect)};
   const enum pamtest_err perr = _pamtest_conv(service, user, conv, &script, tests, 1, nullptr);
@@ -173,17 +237,6 @@ int main(int argc, char** argv) {
     printf("MISMATCH: expected %s\n", code_name(expect));
     ok = false;
   }
-  for (const auto& t : want) {
-    if (script.transcript.find(t) == std::string::npos) {
-      printf("MISSING TEXT: %s\n", t.c_str());
-      ok = false;
-    }
-  }
-  for (const auto& t : forbid) {
-    if (script.transcript.find(t) != std::string::npos) {
-      printf("FORBIDDEN TEXT: %s\n", t.c_str());
-      ok = false;
-    }
-  }
+  if (!check_texts(script, want, forbid)) ok = false;
   return ok ? 0 : 1;
 }

@@ -340,6 +340,41 @@ def cases():
                   "PAM_PERM_DENIED", options="failmode=open", stack=["auth required {mod}"]))
     t.append(case("stack: deny + optional pam_permit -> PAM_AUTH_ERR", [start(done("deny"))],
                   "PAM_AUTH_ERR", stack=["auth required {mod}", "auth optional pam_permit.so"]))
+    # --- reminder=session (issue 20 item 5): the text of a good `done` waits for open_session
+    grace = "MFA will be required for this account in 3 days"
+    sess = ["auth required {mod} reminder=session", "auth optional pam_permit.so",
+            "session optional {mod} reminder=session", "session required pam_permit.so"]
+    for result in ("ignore", "success"):
+        t.append(case(f"reminder=session, {result}: shown once by open_session, then removed",
+                      [start(done(result, message=grace))], "PAM_SUCCESS", op="auth-session",
+                      stack=sess, once=[f"info: {grace}"],
+                      texts=["== authenticate\n== env after authenticate: set\n"
+                             f"== open_session\ninfo: {grace}\n"
+                             "== env after open_session: unset\n",
+                             "session_rc=PAM_SUCCESS", "close_rc=PAM_SUCCESS"]))
+    t.append(case("reminder option off: shown during authenticate, nothing kept",
+                  [start(done("ignore", message=grace))], "PAM_SUCCESS", op="auth-session",
+                  stack=["auth required {mod}", "auth optional pam_permit.so",
+                         "session optional {mod}", "session required pam_permit.so"],
+                  once=[f"info: {grace}"],
+                  texts=[f"== authenticate\ninfo: {grace}\n== env after authenticate: unset\n"
+                         "== open_session\n== env after open_session: unset\n"]))
+    t.append(case("reminder=session: a deny message is still shown at once, nothing kept",
+                  [start(done("deny", message="Access denied by policy."))], "PAM_AUTH_ERR",
+                  op="auth-session", stack=sess,
+                  texts=["== authenticate\nerror: Access denied by policy.\n"
+                         "== env after authenticate: unset\n"]))
+    t.append(case("reminder=session: kept text sanitised and cut at 1024 bytes",
+                  [start(done("ignore", message="\x1b\u202eA" + "x" * 3000))],
+                  "PAM_SUCCESS", op="auth-session", stack=sess,
+                  texts=["== open_session\ninfo: A" + "x" * 1023 + "\n== env after"],
+                  forbid=["\x1b", "\u202e"]))
+    t.append(case("open_session alone, no reminder: PAM_IGNORE, never a pass",
+                  [], "PAM_SUCCESS", op="auth-session",
+                  stack=["auth required pam_permit.so", "session optional {mod}"],
+                  texts=["session_rc=PAM_PERM_DENIED"]))
+    t.append(case("reminder=maybe -> PAM_SERVICE_ERR", [], "PAM_SERVICE_ERR",
+                  stack=["auth required {mod} reminder=maybe"]))
     # --- the shipped example stacks (conf/pam.d), first factor via pam_matrix
     sshd = "mfa-sshd"
     t.append(case("mfa-sshd: success", [start(done("success"), service=sshd)], "PAM_SUCCESS",
@@ -473,6 +508,9 @@ def run_case(build, c, base):
         for want in c.get("log", []):
             if want not in errout:
                 problems.append(f"log lacks {want!r}")
+        for once in c.get("once", []):
+            if out.count(once) != 1:
+                problems.append(f"output has {out.count(once)} x {once!r}, want 1")
         for once in c.get("log_once", []):
             if errout.count(once) != 1:
                 problems.append(f"log has {errout.count(once)} x {once!r}, want 1")
