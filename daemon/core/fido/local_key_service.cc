@@ -81,10 +81,7 @@ Result<Activation> LocalKeyService::enroll(const std::string& app, const std::st
                 "user verification is required: the security key needs its PIN");
   }
   MFA_TRY(require_factor_allowed(
-      evaluate_for(deps_,
-                   make_login_context(deps_, app, user, LoginOrigin{"", who.remote_addr, ""}))
-          .settings.factors,
-      kType));
+      evaluate_for_change(deps_, app, user, who.remote_addr).settings.factors, kType));
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());
   if (factors->size() >= limits::kMaxFactorsPerUser) {

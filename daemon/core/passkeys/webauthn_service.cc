@@ -71,9 +71,7 @@ Result<WebAuthnRegistration> WebAuthnService::begin_registration(const std::stri
   MFA_TRY(validate_user_name(user));
   MFA_TRY(validate_label(label));
   MFA_TRY(require_factor_allowed(
-      evaluate_for(deps_,
-                   make_login_context(deps_, app, user, LoginOrigin{"", who.remote_addr, ""}))
-          .settings.factors,
+      evaluate_for_change(deps_, app, user, who.remote_addr).settings.factors,
       FactorType::kWebauthn));
   const WebAuthnConfig& cfg = *deps_.webauthn;
   auto factors = deps_.store->list_factors(app, user);

@@ -23,6 +23,11 @@ Evaluation evaluate_for(const EngineDeps& deps, const LoginContext& ctx) {
   return evaluate(*deps.policy->current(), ctx);
 }
 
+Evaluation evaluate_for_change(const EngineDeps& deps, const std::string& app,
+                               const std::string& user, const std::string& remote_addr) {
+  return evaluate_for(deps, make_login_context(deps, app, user, LoginOrigin{"", remote_addr, ""}));
+}
+
 LockoutSettings app_lockout_settings(const EngineDeps& deps, const std::string& app) {
   const auto policy = deps.policy->current();
   if (auto it = policy->apps.find(app); it != policy->apps.end() && it->second.lockout) {

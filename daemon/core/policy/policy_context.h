@@ -18,6 +18,10 @@ LoginContext make_login_context(const EngineDeps& deps, const std::string& app,
 // evaluates the policy as the login did, though its request carries none of them.
 LoginContext login_context_of(const EngineDeps& deps, const ChallengeRecord& c);
 Evaluation evaluate_for(const EngineDeps& deps, const LoginContext& ctx);
+// The evaluation for a change to a user's factors (enrol, step-up) made from `remote_addr`:
+// no login, so no service and no tty; `rhost:` rules match the requester's address.
+Evaluation evaluate_for_change(const EngineDeps& deps, const std::string& app,
+                               const std::string& user, const std::string& remote_addr);
 // The lockout settings of an app before any rule (defaults, then apps.<app>): for failures
 // that belong to no user, whose rules cannot be matched.
 LockoutSettings app_lockout_settings(const EngineDeps& deps, const std::string& app);

@@ -53,10 +53,7 @@ Result<TotpEnrollment> FactorService::begin_totp(const std::string& app, const s
   MFA_TRY(validate_label(label));
   MFA_TRY(validate_totp_params(params));
   MFA_TRY(require_factor_allowed(
-      evaluate_for(deps_,
-                   make_login_context(deps_, app, user, LoginOrigin{"", who.remote_addr, ""}))
-          .settings.factors,
-      FactorType::kTotp));
+      evaluate_for_change(deps_, app, user, who.remote_addr).settings.factors, FactorType::kTotp));
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());
   // One pending enrolment per type at a time: an abandoned one (a closed terminal, a PAM
@@ -124,10 +121,7 @@ Result<std::optional<TotpEnrollment>> FactorService::resume_totp(const std::stri
   MFA_TRY(validate_app_name(app));
   MFA_TRY(validate_user_name(user));
   MFA_TRY(require_factor_allowed(
-      evaluate_for(deps_,
-                   make_login_context(deps_, app, user, LoginOrigin{"", who.remote_addr, ""}))
-          .settings.factors,
-      FactorType::kTotp));
+      evaluate_for_change(deps_, app, user, who.remote_addr).settings.factors, FactorType::kTotp));
   auto factors = deps_.store->list_factors(app, user);
   if (!factors) return fail(factors.error());
   const std::int64_t now = deps_.clock->now_s();

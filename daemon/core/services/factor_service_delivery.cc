@@ -52,8 +52,7 @@ Result<DeliveryEnrollment> FactorService::begin_delivery(const std::string& app,
   auto dest = type == FactorType::kSms ? normalize_phone(to.destination, to.country)
                                        : normalize_email(to.destination);
   if (!dest) return fail(dest.error());
-  const Evaluation ev = evaluate_for(
-      deps_, make_login_context(deps_, app, user, LoginOrigin{"", who.remote_addr, ""}));
+  const Evaluation ev = evaluate_for_change(deps_, app, user, who.remote_addr);
   MFA_TRY(require_factor_allowed(ev.settings.factors, type));
   MFA_TRY(ensure_pending_slot(app, user, type, who));
 

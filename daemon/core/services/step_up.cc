@@ -31,9 +31,7 @@ Status require_step_up(const EngineDeps& deps, CodeVerifier& verifier, const std
   req.exclude_factor_id = spec.exclude_factor_id;
   req.remote_addr = who.remote_addr;
   req.purpose = spec.purpose;
-  req.lockout =
-      evaluate_for(deps, make_login_context(deps, app, user, LoginOrigin{"", who.remote_addr, ""}))
-          .settings.lockout;
+  req.lockout = evaluate_for_change(deps, app, user, who.remote_addr).settings.lockout;
   auto v = verifier.verify(req, who.audit);
   if (!v) return fail(v.error());
   return {};
