@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/self.h"
+#include "daemon/core/encoding/base32.h"
 
 namespace mfa::cli {
 namespace {
@@ -25,15 +26,6 @@ constexpr const char* kUsage =
     "[--country FR] [--label LABEL] [--user USER] [--app APP] | enroll email --email ADDRESS "
     "[--label LABEL] "
     "[--user USER]";
-
-std::string group4(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i > 0 && i % 4 == 0) out += ' ';
-    out += s[i];
-  }
-  return out;
-}
 
 // The daemon's qr_text is plain half blocks (qr_render.h, no ANSI: the glyphs paint the light
 // modules). It is drawn only when it is exactly that: any escape, control or other character
@@ -210,8 +202,9 @@ int cmd_enroll(CliContext& ctx, std::vector<std::string> args) {
     }
     const auto params = j.value("params", nlohmann::json::object());
     std::printf("Or enter this key by hand: %s\n(%s, %d digits, every %d s)\n\n",
-                group4(shown(j, "secret")).c_str(), shown(params, "algorithm", "SHA1").c_str(),
-                params.value("digits", 6), params.value("period", 30));
+                core::base32_grouped(shown(j, "secret")).c_str(),
+                shown(params, "algorithm", "SHA1").c_str(), params.value("digits", 6),
+                params.value("period", 30));
   } else {
     print_json_line(r.body);  // JSON lines: the enrolment, then the activation
   }

@@ -123,13 +123,25 @@ void test_random_round_trips(void**) {
   }
 }
 
+// The key shown for typing by hand: groups of four, and the grouped form decodes to the key.
+void test_grouped_for_typing(void**) {
+  assert_string_equal(base32_grouped("").c_str(), "");
+  assert_string_equal(base32_grouped("JBSW").c_str(), "JBSW");
+  assert_string_equal(base32_grouped("JBSWY3DPEHPK3PXP").c_str(), "JBSW Y3DP EHPK 3PXP");
+  assert_string_equal(base32_grouped("JBSWY3DPE").c_str(), "JBSW Y3DP E");
+  auto plain = base32_decode("JBSWY3DPEHPK3PXP");
+  auto grouped = base32_decode(base32_grouped("JBSWY3DPEHPK3PXP"));
+  assert_true(plain.has_value() && grouped.has_value());
+  assert_true(mfa::ct_equal(*plain, *grouped));
+}
+
 }  // namespace
 
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rfc4648_vectors),    cmocka_unit_test(test_lenient_forms),
       cmocka_unit_test(test_rejects_bad_input),  cmocka_unit_test(test_rules_where_liboath_differs),
-      cmocka_unit_test(test_random_round_trips),
+      cmocka_unit_test(test_random_round_trips), cmocka_unit_test(test_grouped_for_typing),
   };
   return cmocka_run_group_tests_name("base32", tests, nullptr, nullptr);
 }

@@ -88,4 +88,14 @@ mfa::Result<mfa::SecretBuffer> base32_decode(std::string_view text) {
   return mfa::SecretBuffer(reinterpret_cast<const std::uint8_t*>(buf.get()), len);
 }
 
+std::string base32_grouped(std::string_view b32) {
+  std::string out;
+  out.reserve(b32.size() + b32.size() / 4);
+  for (std::size_t i = 0; i < b32.size(); ++i) {
+    if (i > 0 && i % 4 == 0) out += ' ';
+    out += b32[i];
+  }
+  return out;
+}
+
 }  // namespace mfa::core

@@ -27,4 +27,8 @@ std::string base32_encode(std::span<const std::uint8_t> data, bool pad = false);
 // The error text never quotes the input (it may be a secret).
 mfa::Result<mfa::SecretBuffer> base32_decode(std::string_view text);
 
+// A base32 key in groups of four ("JBSW Y3DP EHPK"), for typing by hand: base32_decode
+// accepts the spaces back.
+std::string base32_grouped(std::string_view b32);
+
 }  // namespace mfa::core

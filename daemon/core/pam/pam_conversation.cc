@@ -7,6 +7,7 @@
 #include "daemon/core/base/limits.h"
 #include "daemon/core/base/secret.h"
 #include "daemon/core/crypto/random.h"
+#include "daemon/core/encoding/base32.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/otp/backup_codes.h"
 #include "daemon/core/policy/remote_address.h"
@@ -23,15 +24,6 @@ AuditContext pam_ctx(const PamStart& r) {
   ctx.actor = "pam:" + r.origin.service;
   ctx.remote_addr = r.origin.remote_addr;
   return ctx;
-}
-
-std::string group4(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i > 0 && i % 4 == 0) out += ' ';
-    out += s[i];
-  }
-  return out;
 }
 
 std::string days_from_now(std::int64_t seconds) {
@@ -328,7 +320,7 @@ PamStep PamConversations::begin_enrollment(Conv& c) {
       "Scan this QR code with an authenticator app:\n\n";
   // No ANSI: the module strips control characters from what it relays (terminal injection).
   if (auto qr = qr_(e.otpauth_uri)) text += *qr + "\n";
-  text += "Or enter this key by hand: " + group4(e.secret_b32) + "\n\n";
+  text += "Or enter this key by hand: " + base32_grouped(e.secret_b32) + "\n\n";
   secure_wipe(e.secret_b32);
   secure_wipe(e.otpauth_uri);
   c.enroll_prompt = text;
