@@ -6,6 +6,7 @@
 #include "daemon/core/base/display_text.h"
 #include "daemon/core/base/limits.h"
 #include "daemon/core/base/secret.h"
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/crypto/random.h"
 #include "daemon/core/encoding/base32.h"
 #include "daemon/core/engine.h"
@@ -93,7 +94,7 @@ Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& 
   }
   // A replaced conversation's login will never be answered: its challenge is cancelled so it
   // does not count against kMaxPendingChallengesPerUser until it expires.
-  for (const auto& ch : replaced) (void)engine_.challenges.cancel("system", ch, pam_ctx(req));
+  for (const auto& ch : replaced) (void)engine_.challenges.cancel(kSystemApp, ch, pam_ctx(req));
   PamStep first = decide(c);
   std::lock_guard lock(mu_);
   auto slot = convs_.find(*id);
@@ -122,7 +123,7 @@ Result<std::pair<std::string, PamStep>> PamConversations::start(const PamStart& 
 PamStep PamConversations::decide(Conv& c) {
   Engine& e = engine_;
   LoginRequest lr;
-  lr.app = "system";
+  lr.app = kSystemApp;
   lr.user = c.req.user;
   lr.first_factor = "pam";
   lr.origin = c.req.origin;
@@ -201,8 +202,8 @@ PamStep PamConversations::choose(Conv& c, std::size_t i) {
 }
 
 PamStep PamConversations::deliver(Conv& c, bool resend) {
-  auto sent = resend ? engine_.challenges.resend("system", c.challenge_id, pam_ctx(c.req))
-                     : engine_.challenges.send_code("system", c.challenge_id, c.picked_factor,
+  auto sent = resend ? engine_.challenges.resend(kSystemApp, c.challenge_id, pam_ctx(c.req))
+                     : engine_.challenges.send_code(kSystemApp, c.challenge_id, c.picked_factor,
                                                     pam_ctx(c.req));
   if (sent) return code_prompt(c);
   const Error& err = sent.error();
@@ -263,15 +264,15 @@ PamStep PamConversations::on_code(Conv& c, const std::string& answer) {
   if (c.picked_type && (answer == "r" || answer == "R")) return deliver(c, true);
   if (answer.empty()) {
     if (--c.retries_left <= 0) {
-      (void)engine_.challenges.cancel("system", c.challenge_id, pam_ctx(c.req));
+      (void)engine_.challenges.cancel(kSystemApp, c.challenge_id, pam_ctx(c.req));
       return pam_done("maxtries", "No code entered.");
     }
     PamStep p = code_prompt(c);
     p.messages.emplace_back("error", "No code entered.");
     return p;
   }
-  auto v =
-      engine_.challenges.verify("system", c.challenge_id, answer, pam_ctx(c.req), c.picked_factor);
+  auto v = engine_.challenges.verify(kSystemApp, c.challenge_id, answer, pam_ctx(c.req),
+                                     c.picked_factor);
   if (v) return pam_done("success");
   const Error& err = v.error();
   if (err.code == Errc::kLockedOut) return locked_step(err);
@@ -298,14 +299,14 @@ PamStep PamConversations::begin_enrollment(Conv& c) {
   who.remote_addr = c.req.origin.remote_addr;
   // sshd starts a new conversation after a failed one: the pending factor of the previous
   // attempt is shown again, since the user may have scanned it already.
-  auto resumed = engine_.factors.resume_totp("system", c.req.user, who);
+  auto resumed = engine_.factors.resume_totp(kSystemApp, c.req.user, who);
   if (!resumed) return pam_done("deny", "Could not start enrolment: " + resumed.error().context);
   TotpEnrollment e;
   if (resumed->has_value()) {
     e = std::move(**resumed);
   } else {
     auto fresh =
-        engine_.factors.begin_totp("system", c.req.user, "Authenticator app", TotpParams{}, who);
+        engine_.factors.begin_totp(kSystemApp, c.req.user, "Authenticator app", TotpParams{}, who);
     if (!fresh) return pam_done("deny", "Could not start enrolment: " + fresh.error().context);
     e = std::move(*fresh);
   }
@@ -346,7 +347,7 @@ PamStep PamConversations::on_enroll_code(Conv& c, const std::string& answer) {
   std::string why = "Codes have " + digits + " digits.";
   if (well_formed) {
     auto a =
-        engine_.logins.activate_at_login("system", c.req.user, c.enroll_factor_id, answer, ctx);
+        engine_.logins.activate_at_login(kSystemApp, c.req.user, c.enroll_factor_id, answer, ctx);
     if (a) {
       secure_wipe(c.enroll_prompt);
       if (a->backup_codes.empty()) return pam_done("success");

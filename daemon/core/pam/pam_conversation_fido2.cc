@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "daemon/core/base/secret.h"
+#include "daemon/core/base/system_app.h"
 #include "daemon/core/engine.h"
 #include "daemon/core/fido/fido_device.h"
 #include "daemon/core/pam/pam_conversation.h"
@@ -63,7 +64,7 @@ PamStep PamConversations::on_key_pin(Conv& c, const std::string& answer) {
 PamStep PamConversations::on_key_wait(Conv& c) {
   SecretBuffer pin = SecretBuffer::from_string(c.key_pin);
   secure_wipe(c.key_pin);  // one PIN per touch: a wrong one is asked for again
-  auto v = engine_.local_keys.verify("system", c.challenge_id, pin.empty() ? nullptr : &pin,
+  auto v = engine_.local_keys.verify(kSystemApp, c.challenge_id, pin.empty() ? nullptr : &pin,
                                      key_ctx(c.req));
   if (v) return pam_done("success");
   const Error& err = v.error();

@@ -27,7 +27,7 @@ Result<LoginName> LoginService::resolve_pam_user(const std::string& name,
     // whether or not this record is written.
     const std::string detail =
         nlohmann::json{{"reason", "user_alias"}, {"login_name", name}}.dump();
-    (void)audit_.record("system", r->account.name, audit_event::kMfaFailed, ctx, detail);
+    (void)audit_.record(kSystemApp, r->account.name, audit_event::kMfaFailed, ctx, detail);
   }
   return r;
 }
