@@ -17,6 +17,7 @@ include cli/module.mk
 include tests/module.mk
 include tests/fuzz/module.mk
 include bench/module.mk
+include mk/man.mk
 
 PREFIX ?= /usr
 SYSCONFDIR ?= /etc
