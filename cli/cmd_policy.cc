@@ -1,5 +1,5 @@
 // mfactl policy check [FILE] | reload |
-//   explain --user U --service S [--rhost ADDR] [--tty TTY] [--first-factor F] [--app APP]
+//   explain --user U [--service S] [--rhost ADDR] [--tty TTY] [--first-factor F] [--app APP]
 // `check` parses locally with the daemon's own parser, so a file can be checked before it is
 // installed; `reload` and `explain` ask the running daemon.
 #include <grp.h>

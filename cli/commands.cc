@@ -8,7 +8,7 @@ const std::vector<CommandEntry>& command_table() {
   static const std::vector<CommandEntry> table = {
       {"status", cmd_status, "daemon health: version, schema, uptime"},
       {"apikey", cmd_apikey,
-       "apikey create --app APP --name NAME --scope verify,enroll,admin | list --app APP | "
+       "apikey create --app APP --name NAME [--scope verify,enroll,admin] | list --app APP | "
        "revoke --app APP ID"},
       {"enroll", cmd_enroll,
        "enroll totp [--label LABEL] [--user USER] [--app APP]: QR code, first code, backup "
