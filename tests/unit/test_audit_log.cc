@@ -36,7 +36,7 @@ void test_event_user_app_actor(void** /*state*/) {
   AuditEvent e;
   e.event = "user.mfa_succeeded";
   e.user = "alice";
-  e.app = "pam:sshd";
+  e.app = "shop";
   e.actor = "uid:0";
   e.remote_addr = "192.0.2.7";
   e.detail = R"({"factor":"totp"})";
@@ -44,7 +44,7 @@ void test_event_user_app_actor(void** /*state*/) {
   assert_int_equal(f.size(), 4);
   assert_true(has(f, "MFA_EVENT=user.mfa_succeeded"));
   assert_true(has(f, "MFA_USER=alice"));
-  assert_true(has(f, "MFA_APP=pam:sshd"));
+  assert_true(has(f, "MFA_APP=shop"));
   assert_true(has(f, "MFA_ACTOR=uid:0"));
   for (const std::string& s : f) assert_null(strstr(s.c_str(), "totp"));  // detail: message only
 }
