@@ -2,7 +2,7 @@
 # Non-interactive; needs root. Only the missing ones are installed.
 DEB_PKGS := build-essential g++ make pkg-config git clang-format \
   libssl-dev libyaml-cpp-dev libsqlite3-dev sqlite3 liboath-dev oathtool libfido2-dev libcbor-dev \
-  libqrencode-dev libphonenumber-dev libcurl4-openssl-dev libsystemd-dev libboost-dev nlohmann-json3-dev \
+  libqrencode-dev libphonenumber-dev libcurl4-openssl-dev libsystemd-dev systemd libboost-dev nlohmann-json3-dev \
   libpam0g-dev libjsmn-dev libcmocka-dev libpam-wrapper libpamtest0-dev pamtester \
   python3 python3-pytest python3-pyotp python3-paramiko python3-yaml python3-cryptography chromium python3-aiosmtpd openssh-server openssh-client sudo \
   curl jq openssl procps binutils util-linux mount passwd libpam-modules \

@@ -25,6 +25,7 @@
 #include "pam_module/pam_io.h"
 #include "pam_module/reminder.h"
 #include "pam_module/sanitize.h"
+#include "pam_module/socket_trust.h"
 
 namespace mfa::pam {
 namespace {
@@ -103,8 +104,13 @@ void log_refusal(Ctx& c) {
 // Sends s->body to `path`; wipes the body; parses a 2xx answer into s->doc. `timeout_ms`
 // 0 = the stack's timeout= (a `wait` step asks for longer).
 int post(Ctx& c, const char* path, size_t body_len, int timeout_ms = 0) {
+  // daemon_uid= wins; without it, the owner of a root-placed socket directory (/run/mfad made
+  // by systemd for User=_mfad) is trusted besides root: socket_trust.h says why that is safe.
+  const uid_t daemon_uid = c.opt.daemon_uid != client::kNoUid
+                               ? c.opt.daemon_uid
+                               : socket_directory_owner(c.opt.socket_path);
   const client::Config cfg = {c.opt.socket_path, timeout_ms > 0 ? timeout_ms : c.opt.timeout_ms,
-                              c.opt.daemon_uid};
+                              daemon_uid};
   ++c.requests;
   const client::Error e =
       client::mfa_client_request(cfg, "POST", path, c.s->body, body_len, &c.s->resp);

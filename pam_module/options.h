@@ -25,7 +25,8 @@ struct Options {
   int timeout_ms;
   FailMode failmode;
   bool debug;
-  uid_t daemon_uid;  // client::kNoUid when not configured
+  uid_t daemon_uid;  // client::kNoUid when not configured: then root and the owner of a
+                     // root-placed socket directory are trusted (socket_trust.h)
   char prompt_prefix[kMaxPromptPrefix + 1];
   Reminder reminder;
 };

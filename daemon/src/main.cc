@@ -27,6 +27,7 @@
 #include "daemon/src/os/dev_config.h"
 #include "daemon/src/os/log.h"
 #include "daemon/src/os/metrics.h"
+#include "daemon/src/os/service_notify.h"
 #include "daemon/src/os/unix_directory.h"
 #include "daemon/src/os/version.h"
 #include "daemon/src/routes/policy_reload.h"
@@ -161,15 +162,19 @@ int main(int argc, char** argv) {
   hooks.reload = [&services]() -> Result<std::string> {
     core::AuditContext ctx;
     ctx.actor = "signal:SIGHUP";
+    notify_reloading();
     auto r = reload_policy(services, ctx);
+    notify_reloaded();  // a failed reload keeps the previous policy: still serving
     if (!r) {
       return fail(Errc::kPolicyInvalid,
                   "policy reload failed, previous policy kept: " + r.error().context);
     }
     return "policy reloaded: " + *r;
   };
+  hooks.draining = notify_stopping;
   HttpServer server(*config, router, services, std::move(hooks));
   if (Status s = server.start(); !s) return die(s.error().context);
+  notify_ready();  // store open, listeners bound and listening (systemd Type=notify)
   log_info(std::string("mfad ") + kVersion + " started" + (config->dev_mode ? " (dev mode)" : ""));
   server.run();
   return 0;

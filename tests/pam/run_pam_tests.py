@@ -308,6 +308,34 @@ def cases():
                   log=["peer credentials"], unused_ok=True, allow_errors=True))
     t.append(case("server runs as nobody, daemon_uid=65534 -> trusted", [start(done("success"))],
                   "PAM_SUCCESS", listen_as=NOBODY, chown=NOBODY, options=f"daemon_uid={NOBODY}"))
+    # --- no daemon_uid=: the owner of a root-placed socket directory is trusted (the packaged
+    # daemon runs as _mfad in systemd's /run/mfad; pam_module/socket_trust.h)
+    t.append(case("daemon as nobody in a /run dir nobody owns (0755), no option -> trusted",
+                  [start(done("success"))], "PAM_SUCCESS", listen_as=NOBODY, chown=NOBODY,
+                  sockdir={"owner": NOBODY}))
+    t.append(case("socket dir owned by nobody but group-writable -> PAM_AUTHINFO_UNAVAIL",
+                  [start(done("success"))], "PAM_AUTHINFO_UNAVAIL", listen_as=NOBODY,
+                  chown=NOBODY, sockdir={"owner": NOBODY, "mode": 0o775}, log=["trusted uid"],
+                  unused_ok=True, allow_errors=True))
+    t.append(case("socket dir owned by nobody under a world-writable dir -> PAM_AUTHINFO_UNAVAIL",
+                  [start(done("success"))], "PAM_AUTHINFO_UNAVAIL", listen_as=NOBODY,
+                  chown=NOBODY, sockdir={"owner": NOBODY, "parent_mode": 0o1777},
+                  log=["trusted uid"], unused_ok=True, allow_errors=True))
+    t.append(case("socket dir owned by root, socket by nobody -> PAM_AUTHINFO_UNAVAIL",
+                  [start(done("success"))], "PAM_AUTHINFO_UNAVAIL", chown=NOBODY,
+                  sockdir={"owner": 0}, log=["trusted uid"], unused_ok=True))
+    t.append(case("socket dir owned by daemon (uid 1), socket by nobody -> PAM_AUTHINFO_UNAVAIL",
+                  [start(done("success"))], "PAM_AUTHINFO_UNAVAIL", listen_as=NOBODY,
+                  chown=NOBODY, sockdir={"owner": 1}, log=["trusted uid"], unused_ok=True,
+                  allow_errors=True))
+    t.append(case("socket dir owned by nobody, server runs as daemon (uid 1) -> refused",
+                  [start(done("success"))], "PAM_AUTHINFO_UNAVAIL", listen_as=1, chown=NOBODY,
+                  sockdir={"owner": NOBODY}, log=["peer credentials"], unused_ok=True,
+                  allow_errors=True))
+    t.append(case("daemon_uid= wins over the directory owner -> PAM_AUTHINFO_UNAVAIL",
+                  [start(done("success"))], "PAM_AUTHINFO_UNAVAIL", listen_as=NOBODY,
+                  chown=NOBODY, sockdir={"owner": NOBODY}, options="daemon_uid=1",
+                  log=["trusted uid"], unused_ok=True, allow_errors=True))
     # --- options
     t.append(case("unknown option logged, module still works", [start(done("success"))],
                   "PAM_SUCCESS", options="frobnicate=1", log=["unknown module option 'frobnicate=1'"]))
@@ -453,6 +481,16 @@ def run_case(build, c, base):
     svc_dir = os.path.join(work, "svc")
     os.makedirs(svc_dir)
     sock = os.path.join(work, "mfad.sock")
+    run_base = None
+    if "sockdir" in c:  # the packaged layout: /run/<tmp>/mfad/mfad.sock (socket_trust.h)
+        sd = c["sockdir"]
+        run_base = tempfile.mkdtemp(prefix="mfa-pam-", dir="/run")
+        os.chmod(run_base, sd.get("parent_mode", 0o755))
+        sock_dir = os.path.join(run_base, "mfad")
+        os.mkdir(sock_dir)
+        os.chown(sock_dir, sd["owner"], -1)
+        os.chmod(sock_dir, sd.get("mode", 0o755))
+        sock = os.path.join(sock_dir, "mfad.sock")
     mod = os.path.realpath(os.path.join(build, "pam_mfa.so"))
     opts = f"socket={sock} " + c.get("options", "")
     stack = c.get("stack", PROBE_STACK)
@@ -534,6 +572,8 @@ def run_case(build, c, base):
             problems.append(f"fake daemon: {report['remaining']} exchange(s) not consumed")
         if c.get("unused_ok") and report["requests"]:
             problems.append("untrusted daemon received a request")
+    if run_base is not None:
+        shutil.rmtree(run_base, ignore_errors=True)
     if problems:
         problems.append(f"kept {work}")
     else:

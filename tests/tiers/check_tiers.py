@@ -78,7 +78,9 @@ SRC_FILE_ONLY = [
      "http_session.cc)"),
     (re.compile(r"^qrencode\.h$"), {"daemon/src/os/qr_render.cc"},
      "libqrencode is confined to qr_render.cc"),
-    (re.compile(r"^systemd/|^syslog\.h$"), {"daemon/src/os/log.cc"},
+    (re.compile(r"^systemd/sd-daemon\.h$"), {"daemon/src/os/service_notify.cc"},
+     "sd_notify (readiness for systemd) is sent by service_notify.cc only"),
+    (re.compile(r"^systemd/(?!sd-daemon\.h$)|^syslog\.h$"), {"daemon/src/os/log.cc"},
      "the journal and syslog are written by log.cc only"),
     (re.compile(r"^yaml-cpp/"), set(),
      "yaml-cpp is confined to daemon/core/config/config_yaml.cc and policy_yaml.cc"),
@@ -251,6 +253,8 @@ SELF_TEST_BAD = {
     "daemon/core/m.h": '#include "daemon/core/pam/pam_conversation.h"',
     "daemon/core/nowhere/n.cc": '#include "daemon/core/base/result.h"',
     "daemon/src/os/c.cc": '#include "daemon/src/routes/services.h"',
+    "daemon/src/os/d.cc": "#include <systemd/sd-daemon.h>",
+    "daemon/src/e.cc": "#include <systemd/sd-journal.h>",
 }
 SELF_TEST_GOOD = {
     "daemon/core/policy/cidr.cc": "#include <arpa/inet.h>\n#include <string>\n#include \"daemon/core/policy/cidr.h\"",
@@ -261,6 +265,7 @@ SELF_TEST_GOOD = {
     "client/ok.cc": "#include <sys/socket.h>\n#include <jsmn.h>\n#include \"client/http.h\"",
     "daemon/src/http/http_server.cc": "#include <boost/asio.hpp>\n#include \"daemon/core/base/result.h\"",
     "daemon/src/os/log.cc": "#include <systemd/sd-journal.h>",
+    "daemon/src/os/service_notify.cc": "#include <systemd/sd-daemon.h>",
     "cli/http_client.cc": "#include <boost/beast/http.hpp>\n#include \"daemon/core/base/result.h\"",
     "daemon/core/services/ok.cc": '#include "daemon/core/base/result.h"\n'
                                   '#include "daemon/core/services/audit.h"',

@@ -304,6 +304,7 @@ net::awaitable<void> HttpServer::Impl::handle_signals() {
     // The flag is up before the line is logged: a request read after it gets Connection: close.
     ctx.draining = true;
     log_info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", draining");
+    if (hooks.draining) hooks.draining();
     co_await drain();
     co_return;
   }

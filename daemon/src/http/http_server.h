@@ -26,6 +26,8 @@ struct ServerHooks {
   // ("policy reloaded: ...") or the error ("policy reload failed, ..."), logged as a warning.
   // Unset: logs "reload requested".
   std::function<Result<std::string>()> reload;
+  // Called once on SIGTERM/SIGINT, when the listeners stop accepting (sd_notify STOPPING=1).
+  std::function<void()> draining;
 };
 
 class HttpServer {

@@ -1,6 +1,7 @@
 #include "daemon/src/os/log.h"
 
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <vector>
 
 #include "daemon/core/base/display_text.h"
 
@@ -70,14 +72,43 @@ void log_init(bool journal, std::string_view level) {
   g_min_level = static_cast<int>(l);
 }
 
+namespace {
+
+constexpr std::size_t kMaxFieldValue = 256;
+
+// Writes one entry; false when journald refused it.
+bool send_to_journal(LogLevel level, std::string_view message, std::span<const LogField> fields) {
+  std::vector<std::string> entries = journal_fields(fields);
+  entries.push_back("MESSAGE=" + std::string(message));
+  entries.push_back("PRIORITY=" + std::to_string(syslog_priority(level)));
+  entries.push_back("SYSLOG_IDENTIFIER=mfad");
+  std::vector<iovec> iov;
+  iov.reserve(entries.size());
+  for (std::string& e : entries) iov.push_back({e.data(), e.size()});
+  return sd_journal_sendv(iov.data(), static_cast<int>(iov.size())) >= 0;
+}
+
+}  // namespace
+
+std::vector<std::string> journal_fields(std::span<const LogField> fields) {
+  std::vector<std::string> out;
+  for (const LogField& f : fields) {
+    if (f.value.empty()) continue;
+    std::string_view v = f.value.substr(0, kMaxFieldValue);
+    out.push_back(std::string(f.name) + "=" + core::escape_terminal_controls(v));
+  }
+  return out;
+}
+
 void log(LogLevel level, std::string_view message) {
+  log(level, message, {});
+}
+
+void log(LogLevel level, std::string_view message, std::span<const LogField> fields) {
   if (static_cast<int>(level) < g_min_level.load()) return;
   const int len = static_cast<int>(message.size());
   if (g_journal) {
-    if (sd_journal_send("MESSAGE=%.*s", len, message.data(), "PRIORITY=%d", syslog_priority(level),
-                        "SYSLOG_IDENTIFIER=mfad", nullptr) >= 0) {
-      return;
-    }
+    if (send_to_journal(level, message, fields)) return;
     fall_back_to_stderr("journald refused a message");
   }
   const auto now = std::chrono::system_clock::now();

@@ -1,0 +1,17 @@
+// Readiness and state for systemd (Type=notify in conf/systemd/mfad.service): sd_notify(3)
+// messages to $NOTIFY_SOCKET. Outside systemd (NOTIFY_SOCKET unset) every call does nothing.
+// Failures are ignored on purpose: the notification is advisory and the daemon serves either
+// way (systemd then times the start out and says why in its own log).
+#pragma once
+
+namespace mfa::daemon {
+
+// The store is open and every listener accepts connections.
+void notify_ready();
+// A SIGHUP policy reload starts (RELOADING=1) / ended, whatever its outcome (READY=1).
+void notify_reloading();
+void notify_reloaded();
+// SIGTERM/SIGINT: the daemon stops accepting and drains.
+void notify_stopping();
+
+}  // namespace mfa::daemon
