@@ -32,13 +32,16 @@ def test_backup_while_writing_restores_into_fresh_instance(mfad_factory, tmp_pat
     r = verify(inst, login(inst, "frank").json()["challenge"]["id"], used)
     assert r.status == 200 and r.json()["status"] == "approved", r
 
-    # Another thread writes (each login opens a challenge) while the backup runs.
+    # Another thread writes (each request stores a new user's pending factor) while the
+    # backup runs.
     stop = threading.Event()
     written = []
 
     def writer():
         while not stop.is_set():
-            written.append(login(inst, "root").status)
+            r = inst.unix_request("POST", f"/v1/apps/system/users/w{len(written)}/factors",
+                                  {"type": "totp", "label": "load"})
+            written.append(r.status)
 
     t = threading.Thread(target=writer)
     t.start()
@@ -49,7 +52,7 @@ def test_backup_while_writing_restores_into_fresh_instance(mfad_factory, tmp_pat
         stop.set()
         t.join()
     assert out.returncode == 0, out.stderr
-    assert written and set(written) == {200}, written
+    assert written and set(written) == {201}, written
     assert "NOT in the backup" in out.stdout and "secret.key" in out.stdout, out.stdout
     assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
     assert not os.path.exists(str(dest) + "-wal")  # one self-contained file
