@@ -29,6 +29,9 @@ const std::vector<CommandEntry>& command_table() {
        "[--first-factor F] [--app APP]"},
       {"audit", cmd_audit,
        "audit [--user U] [--event E] [--app APP] [--limit N] [--reverse | --follow]: newest first"},
+      {"backup", cmd_backup,
+       "backup [--config FILE | --db PATH] [--force] FILE: consistent copy of the database "
+       "(0600; the key file is not in it); restore: mfad --config FILE --restore FILE"},
   };
   return table;
 }

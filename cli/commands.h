@@ -43,6 +43,7 @@ int cmd_user(CliContext& ctx, std::vector<std::string> args);
 int cmd_reset(CliContext& ctx, std::vector<std::string> args);
 int cmd_policy(CliContext& ctx, std::vector<std::string> args);
 int cmd_audit(CliContext& ctx, std::vector<std::string> args);
+int cmd_backup(CliContext& ctx, std::vector<std::string> args);  // local: reads the store file
 
 // Helpers for commands: "--name VALUE" options and percent-encoding of path segments.
 // Removes `--opt VALUE` (or --opt=VALUE) from args; false when given without a value.

@@ -27,6 +27,7 @@
 #include "daemon/src/os/dev_config.h"
 #include "daemon/src/os/log.h"
 #include "daemon/src/os/metrics.h"
+#include "daemon/src/os/restore.h"
 #include "daemon/src/os/service_notify.h"
 #include "daemon/src/os/unix_directory.h"
 #include "daemon/src/os/version.h"
@@ -41,6 +42,8 @@ constexpr const char* kUsage =
     "usage: mfad --config FILE     run with a configuration file (e.g. /etc/mfad/mfad.yaml)\n"
     "       mfad --dev DIR         run a dev instance under DIR (created if missing)\n"
     "       mfad --check-config FILE  check FILE and the policy it names, then exit (0 = OK)\n"
+    "       mfad (--config FILE | --dev DIR) --restore BACKUP  put a `mfactl backup` file in\n"
+    "                              place of the database (mfad stopped), then exit\n"
     "       mfad --help | --version\n";
 
 int die(const std::string& what) {
@@ -62,7 +65,7 @@ void raise_nofile_limit() {
 int main(int argc, char** argv) {
   using namespace mfa;
   using namespace mfa::daemon;
-  std::string config_path, dev_dir;
+  std::string config_path, dev_dir, restore_from;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -76,6 +79,10 @@ int main(int argc, char** argv) {
     if (a == "--check-config" && i + 1 < argc) return check_config(argv[i + 1]);
     if ((a == "--config" || a == "--dev") && i + 1 < argc) {
       (a == "--config" ? config_path : dev_dir) = argv[++i];
+      continue;
+    }
+    if (a == "--restore" && i + 1 < argc) {
+      restore_from = argv[++i];
       continue;
     }
     std::fputs(kUsage, stderr);
@@ -94,6 +101,7 @@ int main(int argc, char** argv) {
   if (!config) return die(config.error().context);
   if (!dev_dir.empty() && !config->dev_mode)
     return die(config_path + ": --dev needs dev_mode: true");
+  if (!restore_from.empty()) return run_restore(*config, restore_from);
   log_init(config->log_target == LogTarget::kJournal, config->log_level);
   for (const std::string& w : config->warnings) log_warning(config_path + ": " + w);
   raise_nofile_limit();

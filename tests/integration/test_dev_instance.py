@@ -37,3 +37,31 @@ def test_a_normal_user_reaches_the_dev_socket():
         proc.terminate()
         proc.wait(timeout=10)
         shutil.rmtree(checkout, ignore_errors=True)
+
+
+def test_dev_creates_parents_and_two_instances_get_their_own_ports():
+    """Issue 12: `mfad --dev a/b/run` makes the missing parents, and the dev default TCP port
+    is ephemeral (printed, and written to DIR/tcp.port), so two instances do not collide."""
+    base = Path(tempfile.mkdtemp(prefix="mfad-dev-"))
+    procs, ports = [], []
+    try:
+        for name in ("one", "two"):
+            run = base / name / "deep" / "run"
+            log = open(base / f"{name}.log", "wb")
+            procs.append(subprocess.Popen([str(MFAD), "--dev", str(run)], stdout=log,
+                                          stderr=subprocess.STDOUT))
+            port_file = run / "tcp.port"
+            deadline = time.monotonic() + 10
+            while not port_file.exists() and time.monotonic() < deadline:
+                assert procs[-1].poll() is None, (base / f"{name}.log").read_text()
+                time.sleep(0.05)
+            ports.append(int(port_file.read_text().strip()))
+            assert stat.S_IMODE(os.stat(base / name / "deep").st_mode) == 0o755
+        assert ports[0] != ports[1] and 0 not in ports
+        for name, port in zip(("one", "two"), ports):
+            assert f"127.0.0.1:{port}" in (base / f"{name}.log").read_text()
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=10)
+        shutil.rmtree(base, ignore_errors=True)

@@ -119,6 +119,13 @@ struct SqliteStmtFinalize {
 };
 using SqliteStmtPtr = std::unique_ptr<sqlite3_stmt, SqliteStmtFinalize>;
 
+// sqlite3_backup_finish also reports the backup's error; callers that need it call it
+// themselves (release()) before the handle goes out of scope.
+struct SqliteBackupFinish {
+  void operator()(sqlite3_backup* p) const noexcept { sqlite3_backup_finish(p); }
+};
+using SqliteBackupPtr = std::unique_ptr<sqlite3_backup, SqliteBackupFinish>;
+
 // A POSIX file descriptor, closed on scope exit (-1 = none).
 class UniqueFd {
  public:

@@ -30,7 +30,9 @@ worker_threads: 2
 log: {target: stderr, level: info}
 listeners:
   unix: {path: mfad.sock, mode: "0666"}
-  tcp: {address: 127.0.0.1, port: 8470, plain_http: true}   # port 0: ephemeral, see tcp.port
+  # port 0: an ephemeral port, printed at start and written to tcp.port beside this file, so
+  # two dev instances on one machine never fight over a fixed one.
+  tcp: {address: 127.0.0.1, port: 0, plain_http: true}
 store: {sqlite: mfad.db}
 keys: {file: secret.key}
 policy: {file: policy.yaml}
@@ -49,10 +51,23 @@ Status write_if_missing(const std::string& path, std::string_view text, mode_t m
   return {};
 }
 
+// `mkdir -p` for the parents of `dir` (0755: a checkout's folders, nothing secret in them).
+Status make_parents(const std::string& dir) {
+  for (std::size_t pos = dir.find('/', 1); pos != std::string::npos; pos = dir.find('/', pos + 1)) {
+    const std::string parent = dir.substr(0, pos);
+    if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) {
+      return fail(Errc::kConfigInvalid, "cannot create " + parent + ": " + std::strerror(errno));
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::string> prepare_dev_dir(const std::string& dir) {
   if (dir.empty()) return fail(Errc::kConfigInvalid, "--dev needs a directory");
+  if (dir.size() > 4096) return fail(Errc::kConfigInvalid, "--dev: directory name too long");
+  MFA_TRY(make_parents(dir));
   // 0711: every local user can reach the socket (mode 0666) inside, as the self-service
   // commands need (`mfactl enroll totp` as yourself), without listing the directory; the
   // database, key and config in it stay 0600.

@@ -11,8 +11,8 @@ namespace mfa::daemon {
 // The default dev policy (policy.yaml), kept here in one place.
 extern const char* const kDevPolicyYaml;
 
-// Creates DIR (0700) and writes DIR/mfad.yaml and DIR/policy.yaml when missing; returns the
-// path of DIR/mfad.yaml.
+// Creates DIR (0711; missing parents 0755) and writes DIR/mfad.yaml and DIR/policy.yaml when
+// missing; returns the path of DIR/mfad.yaml.
 Result<std::string> prepare_dev_dir(const std::string& dir);
 
 }  // namespace mfa::daemon
