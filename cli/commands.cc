@@ -31,7 +31,7 @@ const std::vector<CommandEntry>& command_table() {
        "audit [--user U] [--event E] [--app APP] [--limit N] [--reverse | --follow]: newest first"},
       {"backup", cmd_backup,
        "backup [--config FILE | --db PATH] [--force] FILE: consistent copy of the database "
-       "(0600; the key file is not in it); restore: mfad --config FILE --restore FILE"},
+       "(0600; the key file is not in it); mfad(8) restores it"},
   };
   return table;
 }

@@ -59,13 +59,14 @@ def test_every_command_is_offered():
 
 def test_prefix_and_global_options():
     assert complete("en") == ["enroll"]
-    assert complete("ba") == ["backup-codes"]
+    assert complete("ba") == ["backup-codes", "backup"]
+    assert complete("backup", "--") == ["--config", "--db", "--force", "--help"]
     assert sorted(complete("--")) == ["--help", "--json", "--socket"]
     assert complete("--socket", "/run/x.sock", "--json", "pol") == ["policy"]
 
 
 @pytest.mark.parametrize("cmd", ["status", "apikey", "enroll", "factors", "remove",
-                                 "backup-codes", "user", "reset", "policy", "audit"])
+                                 "backup-codes", "user", "reset", "policy", "audit", "backup"])
 def test_command_options_match_its_help(cmd):
     assert cmd in commands()
     # Without the global options of the usage line ("usage: mfactl [--socket PATH] [--json]").
