@@ -170,9 +170,10 @@ int main(int argc, char** argv) {
   hooks.reload = [&services]() -> Result<std::string> {
     core::AuditContext ctx;
     ctx.actor = "signal:SIGHUP";
-    notify_reloading();
-    auto r = reload_policy(services, ctx);
-    notify_reloaded();  // a failed reload keeps the previous policy: still serving
+    Result<std::string> r = [&] {
+      const ReloadNotice notice;  // READY=1 again however it ends: the old policy still serves
+      return reload_policy(services, ctx);
+    }();
     if (!r) {
       return fail(Errc::kPolicyInvalid,
                   "policy reload failed, previous policy kept: " + r.error().context);

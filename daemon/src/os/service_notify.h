@@ -11,6 +11,15 @@ void notify_ready();
 // A SIGHUP policy reload starts (RELOADING=1) / ended, whatever its outcome (READY=1).
 void notify_reloading();
 void notify_reloaded();
+// RELOADING=1 for the scope's lifetime, READY=1 when it ends, a throw included: systemd must
+// not be left showing "reloading" while the previous policy keeps serving.
+class ReloadNotice {
+ public:
+  ReloadNotice() { notify_reloading(); }
+  ~ReloadNotice() { notify_reloaded(); }
+  ReloadNotice(const ReloadNotice&) = delete;
+  ReloadNotice& operator=(const ReloadNotice&) = delete;
+};
 // SIGTERM/SIGINT: the daemon stops accepting and drains.
 void notify_stopping();
 
