@@ -32,6 +32,10 @@ const std::vector<CommandEntry>& command_table() {
       {"backup", cmd_backup,
        "backup [--config FILE | --db PATH] [--force] FILE: consistent copy of the database "
        "(0600; the key file is not in it); mfad(8) restores it"},
+      {"doctor", cmd_doctor,
+       "doctor [--config FILE] [--pam-dir DIR] [--sshd-config FILE] [--json]: check the "
+       "installation (config, key file, socket, schema, clock, PAM stacks, sshd) and say what to "
+       "fix; exit 0 only when every check holds"},
   };
   return table;
 }

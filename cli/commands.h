@@ -44,6 +44,7 @@ int cmd_reset(CliContext& ctx, std::vector<std::string> args);
 int cmd_policy(CliContext& ctx, std::vector<std::string> args);
 int cmd_audit(CliContext& ctx, std::vector<std::string> args);
 int cmd_backup(CliContext& ctx, std::vector<std::string> args);  // local: reads the store file
+int cmd_doctor(CliContext& ctx, std::vector<std::string> args);  // cmd_doctor.cc, doctor_*.cc
 
 // Helpers for commands: "--name VALUE" options and percent-encoding of path segments.
 // Removes `--opt VALUE` (or --opt=VALUE) from args; false when given without a value.
