@@ -2,6 +2,7 @@
 // by the owner of a root-placed directory: pam_module/socket_trust.h, the rule restated here
 // because mfactl does not link the module tier), and the process behind it must answer
 // GET /v1/health. Its SO_PEERCRED uid is who mfad runs as, which the key file check needs.
+#include <poll.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -11,13 +12,14 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "cli/doctor.h"
-#include "cli/http_client.h"
 #include "daemon/core/base/c_handles.h"
 
 namespace mfa::cli::doctor {
@@ -54,27 +56,77 @@ std::optional<uid_t> trusted_directory_owner(const std::string& socket_path) {
   return owner;
 }
 
-// The uid of the process listening on `path`, or nullopt when nobody accepts.
-std::optional<uid_t> listener_uid(const std::string& path, std::string& why) {
+constexpr int kProbeTimeoutMs = 5000;               // a daemon that takes longer is not healthy
+constexpr std::size_t kMaxProbeAnswer = 64 * 1024;  // /v1/health is a few dozen bytes
+
+struct Probe {
+  std::optional<uid_t> peer;  // SO_PEERCRED of the listener; nullopt when nobody accepts
+  std::string error;          // why there is no answer
+  int status = 0;             // HTTP status of GET /v1/health, 0 when none
+  std::string body;
+};
+
+// Connects, reads the listener's credentials, and asks GET /v1/health on the same connection,
+// all within kProbeTimeoutMs: doctor must report a hung daemon, not hang with it (mfactl's
+// HTTP client has no deadline on its synchronous reads).
+Probe probe(const std::string& path) {
+  Probe p;
   sockaddr_un addr{};
   if (path.size() >= sizeof addr.sun_path) {
-    why = "socket path too long";
-    return std::nullopt;
+    p.error = "socket path too long";
+    return p;
   }
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd || ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-    why = std::strerror(errno);
-    return std::nullopt;
+  const timeval tv{kProbeTimeoutMs / 1000, 0};
+  if (!fd || ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0 ||
+      ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    p.error = std::strerror(errno);
+    return p;
   }
   ucred cred{};
   socklen_t len = sizeof cred;
   if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
-    why = std::strerror(errno);
-    return std::nullopt;
+    p.error = std::strerror(errno);
+    return p;
   }
-  return cred.uid;
+  p.peer = cred.uid;
+  const std::string req =
+      "GET /v1/health HTTP/1.1\r\nHost: mfad\r\nUser-Agent: mfactl-doctor\r\n"
+      "Accept: application/json\r\nConnection: close\r\n\r\n";
+  if (::send(fd.get(), req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+    p.error = std::string("sending the request: ") + std::strerror(errno);
+    return p;
+  }
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kProbeTimeoutMs);
+  std::string answer;
+  char buf[4096];
+  while (answer.size() < kMaxProbeAnswer) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd pfd{fd.get(), POLLIN, 0};
+    const int ready = left.count() > 0 ? ::poll(&pfd, 1, static_cast<int>(left.count())) : 0;
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
+      p.error = "no answer to GET /v1/health within " + std::to_string(kProbeTimeoutMs / 1000) +
+                " s (the daemon is hung or overloaded)";
+      return p;
+    }
+    const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    answer.append(buf, static_cast<std::size_t>(n));
+  }
+  const auto head_end = answer.find("\r\n\r\n");
+  if (answer.rfind("HTTP/1.", 0) != 0 || answer.size() < 12 || head_end == std::string::npos) {
+    p.error = "the answer to GET /v1/health is not HTTP";
+    return p;
+  }
+  p.status = std::atoi(answer.substr(9, 3).c_str());
+  p.body = answer.substr(head_end + 4);
+  return p;
 }
 
 std::optional<uid_t> account_uid(const char* name) {
@@ -98,24 +150,23 @@ void guess_daemon_uid(Findings& f) {
   }
 }
 
-Check health(Findings& f) {
-  auto r = request(f.socket_path, "GET", "/v1/health", "");
-  if (!r) {
-    return {"daemon", Verdict::kFail, r.error().context,
+Check health(Findings& f, const Probe& p) {
+  if (p.status == 0) {
+    return {"daemon", Verdict::kFail, f.socket_path + ": " + p.error,
             "systemctl status mfad; journalctl -u mfad -b"};
   }
   f.daemon_answers = true;
-  f.health_body = r->body;
-  const auto j = nlohmann::json::parse(r->body, nullptr, false);
+  f.health_body = p.body;
+  const auto j = nlohmann::json::parse(p.body, nullptr, false);
   const std::string status = j.is_object() ? j.value("status", "?") : "?";
-  std::string detail = "GET /v1/health: HTTP " + std::to_string(r->status) + ", " + status;
+  std::string detail = "GET /v1/health: HTTP " + std::to_string(p.status) + ", " + status;
   if (j.is_object() && j.contains("version") && j["version"].is_string()) {
     detail += ", mfad " + j["version"].get<std::string>();
   }
   if (j.is_object() && j.contains("uptime_s") && j["uptime_s"].is_number_integer()) {
     detail += ", up " + std::to_string(j["uptime_s"].get<long long>()) + " s";
   }
-  if (r->status == 200 && status == "ok") return {"daemon", Verdict::kOk, detail, ""};
+  if (p.status == 200 && status == "ok") return {"daemon", Verdict::kOk, detail, ""};
   return {"daemon", Verdict::kFail, detail + (j.contains("store") ? ": store unavailable" : ""),
           "journalctl -u mfad -b: the store (database file, disk) is failing"};
 }
@@ -147,8 +198,8 @@ Checks check_socket(Findings& f) {
   }
   const auto dir_owner = trusted_directory_owner(path);
   const bool owner_trusted = st.st_uid == 0 || (dir_owner && *dir_owner == st.st_uid);
-  std::string why;
-  const auto peer = listener_uid(path, why);
+  const Probe answer = probe(path);
+  const auto& peer = answer.peer;
   if (peer) {
     f.daemon_uid = *peer;
     f.daemon_uid_source = "the process on the socket";
@@ -172,11 +223,11 @@ Checks check_socket(Findings& f) {
     out.push_back({"socket", Verdict::kOk, path + " " + owner, ""});
   }
   if (!peer) {
-    out.push_back({"daemon", Verdict::kFail, "nobody answers on " + path + ": " + why,
+    out.push_back({"daemon", Verdict::kFail, "nobody answers on " + path + ": " + answer.error,
                    "a stale socket: systemctl restart mfad; journalctl -u mfad -b"});
     return out;
   }
-  out.push_back(health(f));
+  out.push_back(health(f, answer));
   return out;
 }
 
