@@ -66,7 +66,8 @@ def test_prefix_and_global_options():
 
 
 @pytest.mark.parametrize("cmd", ["status", "apikey", "enroll", "factors", "remove",
-                                 "backup-codes", "user", "reset", "policy", "audit", "backup"])
+                                 "backup-codes", "user", "reset", "policy", "audit", "backup",
+                                 "doctor"])
 def test_command_options_match_its_help(cmd):
     assert cmd in commands()
     # Without the global options of the usage line ("usage: mfactl [--socket PATH] [--json]").
@@ -103,6 +104,10 @@ def test_values():
     assert complete("apikey", "create", "--scope", "verify,en") == ["verify,enroll"]
     assert complete("apikey", "create", "--scope", "") == ["verify", "enroll", "admin"]
     assert complete("audit", "--limit", "") == []
+    assert complete("doctor", "--pam-dir", "/etc/pam") == ["/etc/pam.d"]
+    assert "/etc/passwd" in complete("doctor", "--config", "/etc/pass")
+    assert complete("doctor", "--") == ["--config", "--pam-dir", "--sshd-config", "--json",
+                                        "--help"]
 
 
 def test_app_names_from_the_policy(tmp_path):
