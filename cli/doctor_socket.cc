@@ -181,11 +181,13 @@ Checks check_socket(Findings& f) {
     const int err = errno;
     if (err == EACCES) {
       out.push_back(needs_root("socket", path + ": " + std::strerror(err), ""));
-    } else {
-      out.push_back({"socket", Verdict::kFail,
-                     path + ": " + std::strerror(err) + " (mfad is not running?)",
-                     "systemctl start mfad; journalctl -u mfad -b says why it stopped"});
+      out.push_back(needs_root("daemon", "its socket cannot be reached", ""));
+      guess_daemon_uid(f);
+      return out;
     }
+    out.push_back({"socket", Verdict::kFail,
+                   path + ": " + std::strerror(err) + " (mfad is not running?)",
+                   "systemctl start mfad; journalctl -u mfad -b says why it stopped"});
     guess_daemon_uid(f);
     out.push_back({"daemon", Verdict::kFail, "no socket at " + path, "start mfad"});
     return out;

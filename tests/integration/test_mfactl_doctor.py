@@ -491,3 +491,21 @@ def test_usage_errors():
     for args in (["doctor", "--config"], ["doctor", "extra"], ["doctor", "--pam-dir"]):
         r = subprocess.run([str(MFACTL), *args], capture_output=True, text=True, timeout=10)
         assert r.returncode == 2, (args, r.stdout, r.stderr)
+
+
+def test_non_root_caller_behind_a_closed_directory_skips_config_socket_and_daemon(work):
+    closed = work / "closed"
+    closed.mkdir(mode=0o700)
+    (work / "sshd_config").write_text(GOOD_SSHD)
+    os.chmod(work / "sshd_config", 0o644)
+    r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                        str(MFACTL), "--socket", str(closed / "mfad.sock"), "doctor", "--config",
+                        str(closed / "mfad.yaml"), "--pam-dir", str(work / "pam.d"),
+                        "--sshd-config", str(work / "sshd_config"), "--json"],
+                       capture_output=True, text=True, timeout=30)
+    checks = {c["check"]: c for c in json.loads(r.stdout)}
+    for name in ("config", "socket", "daemon", "key_file", "schema"):
+        assert verdict(checks, name) == "skip", checks[name]
+    assert "needs root" in checks["socket"]["detail"]
+    assert r.returncode == 1  # the empty PAM dir: no stack names the module
+    assert verdict(checks, "pam") == "warn"
