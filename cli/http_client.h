@@ -1,5 +1,6 @@
-// mfactl's HTTP/1.1 client over the daemon's Unix socket (synchronous Boost.Beast). One
-// request per connection; the daemon identifies mfactl's user by SO_PEERCRED.
+// mfactl's HTTP/1.1 client over the daemon's Unix socket (Boost.Beast). One request per
+// connection, bounded by MFACTL_TIMEOUT seconds (default 30) from connect to the last byte; the
+// daemon identifies mfactl's user by SO_PEERCRED.
 #pragma once
 
 #include <string>
